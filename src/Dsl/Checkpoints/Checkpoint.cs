@@ -1,0 +1,235 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using Dsl.Logging;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.optim;
+using static TorchSharp.torch.optim.lr_scheduler;
+
+namespace Dsl.Checkpoints;
+
+/// <summary>
+/// Checkpoints in Hugging Face's layout: <c>{OutputDir}/checkpoint-{step}/</c> with
+/// <c>model.safetensors</c>, <c>config.json</c>, the optimizer, schedule and RNG state, and
+/// <c>trainer_state.json</c>. A checkpoint is written into a temporary folder and renamed, so a
+/// folder named <c>checkpoint-N</c> is always complete.
+/// </summary>
+public static partial class Checkpoint
+{
+    /// <summary>HF's <c>PREFIX_CHECKPOINT_DIR</c>.</summary>
+    public const string Prefix = "checkpoint";
+    /// <summary>The model weights.</summary>
+    public const string ModelFile = "model.safetensors";
+    /// <summary>The model's configuration.</summary>
+    public const string ConfigFile = "config.json";
+    /// <summary>The optimizer state, in TorchSharp's format.</summary>
+    public const string OptimizerFile = "optimizer.bin";
+    /// <summary>The schedule's state.</summary>
+    public const string SchedulerFile = "scheduler.json";
+    /// <summary>torch's CPU generator state.</summary>
+    public const string RngFile = "rng_state.bin";
+    /// <summary>The trainer state (HF layout).</summary>
+    public const string StateFile = "trainer_state.json";
+    /// <summary>The arguments the run used.</summary>
+    public const string ArgumentsFile = "training_args.json";
+
+    [GeneratedRegex(@"^checkpoint-([0-9]+)$")]
+    private static partial Regex CheckpointName();
+
+    private static readonly JsonSerializerOptions ArgumentsJson = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    /// <summary>The folder of the checkpoint at <paramref name="step"/>.</summary>
+    public static string PathFor(string outputDir, int step) =>
+        Path.Combine(outputDir, $"{Prefix}-{step.ToString(CultureInfo.InvariantCulture)}");
+
+    /// <summary>
+    /// Writes a checkpoint of <paramref name="state"/>'s step and returns its folder. With
+    /// <paramref name="optimizer"/> null only the model and trainer state are written.
+    /// </summary>
+    public static string Save(string outputDir, nn.Module model, Optimizer? optimizer, LRScheduler? scheduler,
+        TrainerState state, TrainingArguments args)
+    {
+        string final = PathFor(outputDir, state.GlobalStep);
+        string temp = Path.Combine(outputDir, $"tmp-{Prefix}-{state.GlobalStep.ToString(CultureInfo.InvariantCulture)}");
+        if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+        Directory.CreateDirectory(temp);
+
+        SafeTensors.Save(model, Path.Combine(temp, ModelFile));
+        File.WriteAllText(Path.Combine(temp, ConfigFile), PythonJson.Serialize(ConfigOf(model)) + "\n");
+        if (optimizer is not null) SaveOptimizer(optimizer, Path.Combine(temp, OptimizerFile));
+        if (scheduler is not null) SaveScheduler(scheduler, state.GlobalStep, Path.Combine(temp, SchedulerFile));
+        if (optimizer is not null) SaveRng(Path.Combine(temp, RngFile));
+        File.WriteAllText(Path.Combine(temp, ArgumentsFile), JsonSerializer.Serialize(args, ArgumentsJson) + "\n");
+        File.WriteAllText(Path.Combine(temp, StateFile), state.ToJsonString());
+
+        if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
+        Directory.Move(temp, final);
+        return final;
+    }
+
+    /// <summary>Rewrites only <c>trainer_state.json</c> of an existing checkpoint (e.g. after an evaluation at the same step).</summary>
+    public static void UpdateState(string checkpointDir, TrainerState state)
+    {
+        string temp = Path.Combine(checkpointDir, StateFile + ".tmp");
+        File.WriteAllText(temp, state.ToJsonString());
+        File.Move(temp, Path.Combine(checkpointDir, StateFile), overwrite: true);
+    }
+
+    /// <summary>The checkpoint folders of <paramref name="outputDir"/> by step, oldest first, with the best one moved next to last so rotation keeps it (HF's <c>_sorted_checkpoints</c>).</summary>
+    public static List<string> Sorted(string outputDir, string? bestCheckpoint = null)
+    {
+        var found = new List<(int Step, string Path)>();
+        if (Directory.Exists(outputDir))
+            foreach (string dir in Directory.EnumerateDirectories(outputDir, Prefix + "-*"))
+            {
+                var match = CheckpointName().Match(Path.GetFileName(dir));
+                if (match.Success && int.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int step))
+                    found.Add((step, dir));
+            }
+        found.Sort((a, b) => a.Step.CompareTo(b.Step));
+        var sorted = found.Select(f => f.Path).ToList();
+        if (bestCheckpoint is not null)
+        {
+            int best = sorted.FindIndex(p => SamePath(p, bestCheckpoint));
+            if (best >= 0)
+                for (int i = best; i < sorted.Count - 2; i++) (sorted[i], sorted[i + 1]) = (sorted[i + 1], sorted[i]);
+        }
+        return sorted;
+    }
+
+    /// <summary>
+    /// Deletes the oldest checkpoints beyond <paramref name="limit"/>, never the best one (HF's
+    /// <c>_rotate_checkpoints</c>). Returns the deleted folders.
+    /// </summary>
+    public static IReadOnlyList<string> Rotate(string outputDir, int? limit, string? bestCheckpoint)
+    {
+        if (limit is null or <= 0) return [];
+        var sorted = Sorted(outputDir, bestCheckpoint);
+        if (sorted.Count <= limit) return [];
+        // HF: with a limit of 1 and a best checkpoint that is not the newest, keep both.
+        int keep = bestCheckpoint is not null && limit == 1 && !SamePath(sorted[^1], bestCheckpoint) ? 2 : limit.Value;
+        var deleted = sorted.Take(Math.Max(0, sorted.Count - keep)).ToList();
+        foreach (string dir in deleted) Directory.Delete(dir, recursive: true);
+        return deleted;
+    }
+
+    /// <summary>The newest complete checkpoint in <paramref name="outputDir"/>, or null (HF's <c>get_last_checkpoint</c>).</summary>
+    public static string? Last(string outputDir) =>
+        Sorted(outputDir).LastOrDefault(dir => File.Exists(Path.Combine(dir, StateFile)));
+
+    /// <summary>Loads <c>model.safetensors</c> of <paramref name="checkpointDir"/> into <paramref name="model"/>; every weight must be there.</summary>
+    public static void LoadModel(nn.Module model, string checkpointDir)
+    {
+        string path = Path.Combine(checkpointDir, ModelFile);
+        if (!File.Exists(path)) throw new FileNotFoundException($"The checkpoint {checkpointDir} has no {ModelFile}.", path);
+        var (missing, unexpected) = SafeTensors.LoadInto(model, path);
+        if (missing.Count > 0 || unexpected.Count > 0)
+            throw new InvalidDataException(
+                $"{path} does not match the model: missing {Describe(missing)}; unexpected {Describe(unexpected)}.");
+    }
+
+    /// <summary>Writes the optimizer's state (TorchSharp's format).</summary>
+    public static void SaveOptimizer(Optimizer optimizer, string path)
+    {
+        if (optimizer is not OptimizerHelper helper)
+            throw new NotSupportedException(
+                $"The optimizer {optimizer.GetType().Name} cannot save its state, so checkpoints cannot resume it; " +
+                "set TrainingArguments.SaveOnlyModel = true or use one of TorchSharp's managed optimizers.");
+        helper.save_state_dict(path);
+    }
+
+    /// <summary>Loads the optimizer's state written by <see cref="SaveOptimizer"/>.</summary>
+    public static void LoadOptimizer(Optimizer optimizer, string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"No optimizer state at {path}; was the checkpoint saved with SaveOnlyModel?", path);
+        if (optimizer is not OptimizerHelper helper)
+            throw new NotSupportedException($"The optimizer {optimizer.GetType().Name} cannot load a saved state.");
+        try { helper.load_state_dict(path); }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or EndOfStreamException)
+        {
+            throw new InvalidDataException($"{path}: the optimizer state does not fit this optimizer ({e.Message}).", e);
+        }
+    }
+
+    /// <summary>
+    /// Writes the schedule's state: the steps taken and the last rates. TorchSharp's schedules have no
+    /// state dict; every schedule here is a function of the step count, so restoring replays the steps.
+    /// </summary>
+    public static void SaveScheduler(LRScheduler scheduler, int stepsTaken, string path)
+    {
+        var rates = new JsonArray();
+        foreach (double lr in scheduler.get_last_lr()) rates.Add(lr);
+        var obj = new JsonObject
+        {
+            ["type"] = scheduler is LambdaSchedule named ? named.Name : scheduler.GetType().Name,
+            ["last_epoch"] = stepsTaken,
+            ["_last_lr"] = rates,
+        };
+        File.WriteAllText(path, PythonJson.Serialize(obj) + "\n");
+    }
+
+    /// <summary>
+    /// Restores a schedule by replaying its steps, then checks its rates against the saved ones.
+    /// Call it on a new schedule, before loading the optimizer state.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The replayed rates differ: the schedule is not a function of the step count.</exception>
+    public static void RestoreScheduler(LRScheduler scheduler, string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"No schedule state at {path}.", path);
+        var obj = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+            ?? throw new InvalidDataException($"{path}: expected a JSON object.");
+        int steps = obj["last_epoch"]?.GetValue<int>() ?? throw new InvalidDataException($"{path}: 'last_epoch' is missing.");
+        for (int i = 0; i < steps; i++) scheduler.step();
+        var saved = obj["_last_lr"]?.AsArray().Select(n => n!.GetValue<double>()).ToArray() ?? [];
+        var now = scheduler.get_last_lr().ToArray();
+        if (saved.Length > 0 && !saved.SequenceEqual(now))
+            throw new InvalidDataException(
+                $"{path}: after replaying {steps} steps the schedule's rates are [{string.Join(", ", now)}], " +
+                $"but the checkpoint has [{string.Join(", ", saved)}]. Is the [Scheduler] the same as in the run that saved it?");
+    }
+
+    /// <summary>Writes torch's CPU generator state.</summary>
+    public static void SaveRng(string path)
+    {
+        using var state = torch.get_rng_state();
+        File.WriteAllBytes(path, state.bytes.ToArray());
+    }
+
+    /// <summary>Restores torch's CPU generator state written by <see cref="SaveRng"/>.</summary>
+    public static void LoadRng(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"No RNG state at {path}.", path);
+        byte[] bytes = File.ReadAllBytes(path);
+        using var state = torch.tensor(bytes, torch.uint8);
+        try { torch.set_rng_state(state); }
+        catch (Exception e) when (e is ExternalException or ArgumentException)
+        {
+            throw new InvalidDataException($"{path}: not a torch generator state ({bytes.Length} bytes).", e);
+        }
+    }
+
+    private static JsonObject ConfigOf(nn.Module model) => model is IModelConfig configured
+        ? configured.ToConfigJson()
+        : new JsonObject
+        {
+            ["architectures"] = new JsonArray(model.GetType().Name),
+            ["torch_dtype"] = "float32",
+            ["dsl_version"] = typeof(Checkpoint).Assembly.GetName().Version?.ToString(3),
+        };
+
+    private static bool SamePath(string a, string b) =>
+        string.Equals(Path.GetFullPath(a).TrimEnd(Path.DirectorySeparatorChar), Path.GetFullPath(b).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal);
+
+    private static string Describe(IReadOnlyList<string> names) =>
+        names.Count == 0 ? "none" : string.Join(", ", names.Take(10)) + (names.Count > 10 ? $" and {names.Count - 10} more" : "");
+}

@@ -1,0 +1,99 @@
+using TorchSharp;
+
+namespace Dsl.Data;
+
+/// <summary>
+/// Batches a dataset for a batch type: a seeded shuffle that is the same on every run and machine,
+/// optional drop-last, and collation of the next batches on a background thread while the current
+/// one computes.
+/// </summary>
+/// <remarks>
+/// The shuffle is <c>torch.randperm(n)</c> from a generator seeded with <c>seed + epoch</c>, the rule
+/// of Hugging Face's (accelerate's) seedable sampler, so each epoch has its own fixed order and a
+/// resumed run sees the same order as an uninterrupted one.
+/// </remarks>
+/// <typeparam name="TBatch">The batch type.</typeparam>
+/// <typeparam name="TExample">One example.</typeparam>
+public sealed class DataLoader<TBatch, TExample>
+    where TBatch : IBatch<TBatch, TExample>
+{
+    private readonly IReadOnlyList<TExample> _dataset;
+
+    /// <summary>Creates a loader.</summary>
+    /// <param name="dataset">The examples; read by index, never copied.</param>
+    /// <param name="batchSize">Examples per batch (at least 1).</param>
+    /// <param name="shuffle">Shuffle every epoch with <paramref name="seed"/> + epoch.</param>
+    /// <param name="dropLast">Drop the last batch when it is incomplete.</param>
+    /// <param name="device">Where batches are collated; default CPU.</param>
+    /// <param name="seed">The shuffle seed.</param>
+    /// <param name="prefetch">Batches collated ahead on a background thread; 0 collates in <c>MoveNext</c>.</param>
+    public DataLoader(IReadOnlyList<TExample> dataset, int batchSize, bool shuffle = false, bool dropLast = false,
+        torch.Device? device = null, long seed = 42, int prefetch = 2)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be at least 1.");
+        if (prefetch < 0) throw new ArgumentOutOfRangeException(nameof(prefetch), prefetch, "Prefetch must be 0 or more.");
+        _dataset = dataset;
+        BatchSize = batchSize;
+        Shuffle = shuffle;
+        DropLast = dropLast;
+        Device = device ?? torch.CPU;
+        Seed = seed;
+        Prefetch = prefetch;
+        Count = dropLast ? dataset.Count / batchSize : (dataset.Count + batchSize - 1) / batchSize;
+    }
+
+    /// <summary>Batches per epoch.</summary>
+    public int Count { get; }
+
+    /// <summary>Examples in the dataset.</summary>
+    public int DatasetSize => _dataset.Count;
+
+    /// <summary>Examples per full batch.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Whether each epoch is shuffled.</summary>
+    public bool Shuffle { get; }
+
+    /// <summary>Whether an incomplete last batch is dropped.</summary>
+    public bool DropLast { get; }
+
+    /// <summary>Where batches are collated.</summary>
+    public torch.Device Device { get; }
+
+    /// <summary>The shuffle seed.</summary>
+    public long Seed { get; }
+
+    /// <summary>Batches collated ahead.</summary>
+    public int Prefetch { get; }
+
+    /// <summary>Examples in batch <paramref name="index"/>.</summary>
+    public int SizeOf(int index) => Math.Min(BatchSize, _dataset.Count - index * BatchSize);
+
+    /// <summary>The order in which epoch <paramref name="epoch"/> visits the examples.</summary>
+    public int[] Order(int epoch)
+    {
+        int n = _dataset.Count;
+        var order = new int[n];
+        if (!Shuffle)
+        {
+            for (int i = 0; i < n; i++) order[i] = i;
+            return order;
+        }
+        using var generator = new torch.Generator((ulong)(Seed + epoch));
+        using var permutation = torch.randperm(n, dtype: torch.int64, generator: generator);
+        var values = permutation.data<long>();
+        for (int i = 0; i < n; i++) order[i] = (int)values[i];
+        return order;
+    }
+
+    /// <summary>Iterates epoch <paramref name="epoch"/>, starting after <paramref name="skip"/> batches (for resuming).</summary>
+    public BatchEnumerator<TBatch, TExample> Epoch(int epoch, int skip = 0)
+    {
+        if (skip < 0 || skip > Count) throw new ArgumentOutOfRangeException(nameof(skip), skip, $"Skip must be in [0, {Count}].");
+        return new BatchEnumerator<TBatch, TExample>(this, _dataset, Order(epoch), epoch, skip);
+    }
+
+    /// <summary>Iterates the first epoch's batches.</summary>
+    public BatchEnumerator<TBatch, TExample> GetEnumerator() => Epoch(0);
+}

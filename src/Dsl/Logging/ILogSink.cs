@@ -1,0 +1,35 @@
+namespace Dsl.Logging;
+
+/// <summary>Somewhere log entries go: the console, a JSON Lines file, TensorBoard.</summary>
+public interface ILogSink
+{
+    /// <summary>Writes one entry. Called on log steps only, never on the per-step path.</summary>
+    void Write(LogEntry entry, TrainerState state);
+}
+
+/// <summary>Prints each entry as Hugging Face does: <c>{'loss': 0.6931, 'grad_norm': 1.2, 'learning_rate': 5e-05, 'epoch': 0.32}</c>.</summary>
+public sealed class ConsoleLogSink(TextWriter? writer = null) : ILogSink
+{
+    /// <inheritdoc/>
+    public void Write(LogEntry entry, TrainerState state) => (writer ?? Console.Out).WriteLine(entry.ToString());
+}
+
+/// <summary>Appends each entry as one JSON line (its values and <c>step</c>) to <c>{LoggingDir}/log_history.jsonl</c>.</summary>
+public sealed class JsonlLogSink : ILogSink
+{
+    /// <summary>The file's name inside the logging folder.</summary>
+    public const string FileName = "log_history.jsonl";
+
+    /// <summary>Writes to <paramref name="directory"/>/log_history.jsonl, creating the folder.</summary>
+    public JsonlLogSink(string directory) => Path = System.IO.Path.Combine(directory, FileName);
+
+    /// <summary>The file written.</summary>
+    public string Path { get; }
+
+    /// <inheritdoc/>
+    public void Write(LogEntry entry, TrainerState state)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        File.AppendAllText(Path, PythonJson.Serialize(entry.ToJson(), indent: null, sortKeys: false) + "\n");
+    }
+}

@@ -1,0 +1,51 @@
+namespace Dsl;
+
+/// <summary>When to log or evaluate (Hugging Face's <c>IntervalStrategy</c>).</summary>
+public enum IntervalStrategy
+{
+    /// <summary>Never.</summary>
+    No,
+    /// <summary>Every <c>LoggingSteps</c> / <c>EvalSteps</c> optimizer steps.</summary>
+    Steps,
+    /// <summary>At the end of every epoch.</summary>
+    Epoch,
+}
+
+/// <summary>When to save a checkpoint (Hugging Face's <c>SaveStrategy</c>).</summary>
+public enum SaveStrategy
+{
+    /// <summary>Never.</summary>
+    No,
+    /// <summary>Every <c>SaveSteps</c> optimizer steps, and at the end of training.</summary>
+    Steps,
+    /// <summary>At the end of every epoch.</summary>
+    Epoch,
+    /// <summary>Whenever an evaluation finds a new best <c>MetricForBestModel</c>.</summary>
+    Best,
+}
+
+/// <summary>The learning-rate schedules of Hugging Face's <c>get_scheduler</c>.</summary>
+public enum SchedulerType
+{
+    /// <summary>Linear warmup, then linear decay to 0.</summary>
+    Linear,
+    /// <summary>Linear warmup, then half a cosine down to 0.</summary>
+    Cosine,
+    /// <summary>Linear warmup, then cosine with hard restarts (<c>num_cycles</c>, default 1).</summary>
+    CosineWithRestarts,
+    /// <summary>Linear warmup, then polynomial decay to <c>lr_end</c> (default 1e-7) with <c>power</c> (default 1).</summary>
+    Polynomial,
+    /// <summary>A constant rate.</summary>
+    Constant,
+    /// <summary>Linear warmup, then constant.</summary>
+    ConstantWithWarmup,
+}
+
+/// <summary>The optimizer a trainer without <c>[Optimizer]</c> uses (Hugging Face's <c>optim</c>).</summary>
+public enum OptimizerType
+{
+    /// <summary><c>adamw_torch</c>: AdamW with <c>AdamBeta1</c>, <c>AdamBeta2</c>, <c>AdamEpsilon</c>, <c>WeightDecay</c>.</summary>
+    AdamWTorch,
+    /// <summary><c>sgd</c>: plain SGD with <c>WeightDecay</c>.</summary>
+    Sgd,
+}

@@ -1,0 +1,136 @@
+using System.Text.Json.Nodes;
+using Dsl.Logging;
+
+namespace Dsl;
+
+/// <summary>
+/// Where training stands, with the fields of Hugging Face's <c>TrainerState</c>; saved in every
+/// checkpoint as <c>trainer_state.json</c> and read back on resume.
+/// </summary>
+public sealed class TrainerState
+{
+    /// <summary>The epoch, with the fraction done of the current one (e.g. 1.25).</summary>
+    public double Epoch { get; set; }
+
+    /// <summary>Optimizer steps done.</summary>
+    public int GlobalStep { get; set; }
+
+    /// <summary>Optimizer steps this run will do in all.</summary>
+    public int MaxSteps { get; set; }
+
+    /// <summary>Resolved logging interval in steps.</summary>
+    public int LoggingSteps { get; set; } = 500;
+
+    /// <summary>Resolved evaluation interval in steps.</summary>
+    public int EvalSteps { get; set; } = 500;
+
+    /// <summary>Resolved save interval in steps.</summary>
+    public int SaveSteps { get; set; } = 500;
+
+    /// <summary>Examples per training batch.</summary>
+    public int TrainBatchSize { get; set; }
+
+    /// <summary>Epochs the run will do (rounded up).</summary>
+    public int NumTrainEpochs { get; set; }
+
+    /// <summary>Tokens seen (not tracked yet; kept for HF's layout).</summary>
+    public long NumInputTokensSeen { get; set; }
+
+    /// <summary>Floating-point operations done (not tracked yet; kept for HF's layout).</summary>
+    public double TotalFlos { get; set; }
+
+    /// <summary>Every log entry so far: training logs, evaluations and the final summary.</summary>
+    public List<LogEntry> LogHistory { get; } = [];
+
+    /// <summary>The best value of <c>MetricForBestModel</c> so far.</summary>
+    public double? BestMetric { get; set; }
+
+    /// <summary>The step that reached <see cref="BestMetric"/>.</summary>
+    public int? BestGlobalStep { get; set; }
+
+    /// <summary>The checkpoint folder holding the best model.</summary>
+    public string? BestModelCheckpoint { get; set; }
+
+    /// <summary>True once <c>Train</c> has started in this trainer (evaluations then report <c>epoch</c>).</summary>
+    public bool HasTrained { get; set; }
+
+    /// <summary>The state as Hugging Face writes it in <c>trainer_state.json</c>.</summary>
+    public JsonObject ToJson()
+    {
+        var history = new JsonArray();
+        foreach (var entry in LogHistory) history.Add(entry.ToJson());
+        return new JsonObject
+        {
+            ["best_global_step"] = BestGlobalStep,
+            ["best_metric"] = BestMetric,
+            ["best_model_checkpoint"] = BestModelCheckpoint,
+            ["epoch"] = Epoch,
+            ["eval_steps"] = EvalSteps,
+            ["global_step"] = GlobalStep,
+            ["is_hyper_param_search"] = false,
+            ["is_local_process_zero"] = true,
+            ["is_world_process_zero"] = true,
+            ["log_history"] = history,
+            ["logging_steps"] = LoggingSteps,
+            ["max_steps"] = MaxSteps,
+            ["num_input_tokens_seen"] = NumInputTokensSeen,
+            ["num_train_epochs"] = NumTrainEpochs,
+            ["save_steps"] = SaveSteps,
+            ["stateful_callbacks"] = new JsonObject(),
+            ["total_flos"] = TotalFlos,
+            ["train_batch_size"] = TrainBatchSize,
+            ["trial_name"] = null,
+            ["trial_params"] = null,
+        };
+    }
+
+    /// <summary><c>trainer_state.json</c>'s text: indent 2, sorted keys, Python's float format.</summary>
+    public string ToJsonString() => PythonJson.Serialize(ToJson()) + "\n";
+
+    /// <summary>Reads <c>trainer_state.json</c>.</summary>
+    /// <exception cref="InvalidDataException">The file is not a trainer state; the message names the file and key.</exception>
+    public static TrainerState Load(string path)
+    {
+        JsonObject obj;
+        try
+        {
+            obj = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+                ?? throw new InvalidDataException($"{path}: expected a JSON object.");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not valid JSON ({e.Message}).", e);
+        }
+
+        T Get<T>(string key, T fallback)
+        {
+            try { return obj[key] is { } node ? node.GetValue<T>() : fallback; }
+            catch (Exception e) when (e is FormatException or InvalidOperationException)
+            {
+                throw new InvalidDataException($"{path}: '{key}' is {obj[key]?.ToJsonString()}, expected a {typeof(T).Name}.", e);
+            }
+        }
+
+        var state = new TrainerState
+        {
+            Epoch = Get("epoch", 0.0),
+            GlobalStep = Get("global_step", 0),
+            MaxSteps = Get("max_steps", 0),
+            LoggingSteps = Get("logging_steps", 500),
+            EvalSteps = Get("eval_steps", 500),
+            SaveSteps = Get("save_steps", 500),
+            TrainBatchSize = Get("train_batch_size", 0),
+            NumTrainEpochs = Get("num_train_epochs", 0),
+            NumInputTokensSeen = Get("num_input_tokens_seen", 0L),
+            TotalFlos = Get("total_flos", 0.0),
+            BestMetric = obj["best_metric"] is null ? null : Get("best_metric", 0.0),
+            BestGlobalStep = obj["best_global_step"] is null ? null : Get("best_global_step", 0),
+            BestModelCheckpoint = obj["best_model_checkpoint"] is null ? null : Get("best_model_checkpoint", ""),
+            HasTrained = true,
+        };
+        if (obj["log_history"] is JsonArray history)
+            foreach (var item in history)
+                if (item is JsonObject entry) state.LogHistory.Add(LogEntry.FromJson(entry));
+        return state;
+    }
+}

@@ -1,0 +1,135 @@
+namespace Dsl;
+
+/// <summary>
+/// The knobs of a training run, with Hugging Face <c>TrainingArguments</c>' names in PascalCase and
+/// its defaults, so a Python user finds every setting where they expect it. Validated when training
+/// starts (<see cref="Validate"/>); a setting that can never work is also reported at compile time
+/// where it is a constant.
+/// </summary>
+public sealed partial record TrainingArguments
+{
+    /// <summary>Where checkpoints go: <c>{OutputDir}/checkpoint-{step}</c>. HF default <c>trainer_output</c>.</summary>
+    public string OutputDir { get; init; } = "trainer_output";
+
+    /// <summary>When to evaluate during training. Default <see cref="IntervalStrategy.No"/>.</summary>
+    public IntervalStrategy EvalStrategy { get; init; } = IntervalStrategy.No;
+
+    /// <summary>Examples per training batch. Default 8.</summary>
+    public int PerDeviceTrainBatchSize { get; init; } = 8;
+
+    /// <summary>Examples per evaluation batch. Default 8.</summary>
+    public int PerDeviceEvalBatchSize { get; init; } = 8;
+
+    /// <summary>Batches whose gradients add up before one optimizer step. Default 1.</summary>
+    public int GradientAccumulationSteps { get; init; } = 1;
+
+    /// <summary>Steps (or epochs, with an epoch strategy) to wait before the first evaluation. Default 0.</summary>
+    public double EvalDelay { get; init; }
+
+    /// <summary>The initial learning rate of the default AdamW and of the schedules. Default 5e-5.</summary>
+    public double LearningRate { get; init; } = 5e-5;
+
+    /// <summary>Weight decay of the default optimizer, applied to all but biases and LayerNorm weights. Default 0.</summary>
+    public double WeightDecay { get; init; }
+
+    /// <summary>AdamW's β1. Default 0.9.</summary>
+    public double AdamBeta1 { get; init; } = 0.9;
+
+    /// <summary>AdamW's β2. Default 0.999.</summary>
+    public double AdamBeta2 { get; init; } = 0.999;
+
+    /// <summary>AdamW's ε. Default 1e-8.</summary>
+    public double AdamEpsilon { get; init; } = 1e-8;
+
+    /// <summary>Gradients are clipped to this global L2 norm before each optimizer step; 0 turns clipping off. Default 1.0.</summary>
+    public double MaxGradNorm { get; init; } = 1.0;
+
+    /// <summary>Epochs to train (fractions stop part-way through the last one). Default 3.</summary>
+    public double NumTrainEpochs { get; init; } = 3.0;
+
+    /// <summary>When positive, the number of optimizer steps to train; overrides <see cref="NumTrainEpochs"/>. Default -1.</summary>
+    public int MaxSteps { get; init; } = -1;
+
+    /// <summary>The schedule a trainer without <c>[Scheduler]</c> uses. Default <see cref="SchedulerType.Linear"/>.</summary>
+    public SchedulerType LrSchedulerType { get; init; } = SchedulerType.Linear;
+
+    /// <summary>Extra schedule settings: <c>num_cycles</c> (cosine), <c>power</c> and <c>lr_end</c> (polynomial).</summary>
+    public IReadOnlyDictionary<string, double>? LrSchedulerKwargs { get; init; }
+
+    /// <summary>Fraction of the training steps spent warming up, when <see cref="WarmupSteps"/> is 0. Default 0.</summary>
+    public double WarmupRatio { get; init; }
+
+    /// <summary>Optimizer steps of linear warmup; overrides <see cref="WarmupRatio"/>. Default 0.</summary>
+    public int WarmupSteps { get; init; }
+
+    /// <summary>Where the JSON Lines log goes. Default <c>{OutputDir}/runs/{date}_{host}</c>.</summary>
+    public string? LoggingDir { get; init; }
+
+    /// <summary>When to log. Default <see cref="IntervalStrategy.Steps"/>.</summary>
+    public IntervalStrategy LoggingStrategy { get; init; } = IntervalStrategy.Steps;
+
+    /// <summary>Also log after the first optimizer step. Default false.</summary>
+    public bool LoggingFirstStep { get; init; }
+
+    /// <summary>Optimizer steps between logs; a value below 1 is a fraction of the training steps. Default 500.</summary>
+    public double LoggingSteps { get; init; } = 500;
+
+    /// <summary>A NaN or infinite step loss counts as the mean of the window so far, as in HF. Default true.</summary>
+    public bool LoggingNanInfFilter { get; init; } = true;
+
+    /// <summary>When to save checkpoints. Default <see cref="Dsl.SaveStrategy.Steps"/>.</summary>
+    public SaveStrategy SaveStrategy { get; init; } = SaveStrategy.Steps;
+
+    /// <summary>Optimizer steps between checkpoints; a value below 1 is a fraction of the training steps. Default 500.</summary>
+    public double SaveSteps { get; init; } = 500;
+
+    /// <summary>Keep at most this many checkpoints (never deleting the best one); null keeps all. Default null.</summary>
+    public int? SaveTotalLimit { get; init; }
+
+    /// <summary>Save only the model weights in checkpoints (no optimizer, schedule or RNG state: cannot resume). Default false.</summary>
+    public bool SaveOnlyModel { get; init; }
+
+    /// <summary>Seeds torch when training starts, so two runs give identical results. Default 42.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Seeds the training data order; null uses <see cref="Seed"/>. Default null.</summary>
+    public int? DataSeed { get; init; }
+
+    /// <summary>Optimizer steps between evaluations with <see cref="IntervalStrategy.Steps"/>; null uses <see cref="LoggingSteps"/>.</summary>
+    public double? EvalSteps { get; init; }
+
+    /// <summary>Drop the last incomplete batch of the training and evaluation data. Default false.</summary>
+    public bool DataloaderDropLast { get; init; }
+
+    /// <summary>Batches collated ahead on a background thread; 0 collates on the training thread. Default 2.</summary>
+    public int DataloaderPrefetchFactor { get; init; } = 2;
+
+    /// <summary>Load the best checkpoint's weights when training ends. Default false.</summary>
+    public bool LoadBestModelAtEnd { get; init; }
+
+    /// <summary>The metric that picks the best checkpoint (with or without <c>eval_</c>); default <c>loss</c> with <see cref="LoadBestModelAtEnd"/>.</summary>
+    public string? MetricForBestModel { get; init; }
+
+    /// <summary>Whether a larger <see cref="MetricForBestModel"/> is better; default: true unless the name ends in <c>loss</c>.</summary>
+    public bool? GreaterIsBetter { get; init; }
+
+    /// <summary>The optimizer of a trainer without <c>[Optimizer]</c>. Default <see cref="OptimizerType.AdamWTorch"/>.</summary>
+    public OptimizerType Optim { get; init; } = OptimizerType.AdamWTorch;
+
+    /// <summary>Train on the CPU even where CUDA is available. Default false.</summary>
+    public bool UseCpu { get; init; }
+
+    /// <summary>The device to train on (<c>cpu</c>, <c>cuda</c>, <c>cuda:1</c>); null picks CUDA when available.</summary>
+    public string? Device { get; init; }
+
+    /// <summary>
+    /// Where logs go: <c>all</c> (default), <c>none</c>, or a list of <c>console</c> and <c>jsonl</c>.
+    /// </summary>
+    public IReadOnlyList<string> ReportTo { get; init; } = ["all"];
+
+    /// <summary>A name for the run, shown in logs. Default: the output folder's name.</summary>
+    public string? RunName { get; init; }
+
+    /// <summary>Evaluation computes only the loss, even when the trainer declares metrics. Default false.</summary>
+    public bool PredictionLossOnly { get; init; }
+}

@@ -1,0 +1,154 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using Dsl.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsl.__Internals;
+
+/// <summary>
+/// The bookkeeping of one <c>Evaluate</c> or <c>Predict</c> call (HF's <c>evaluation_loop</c>): the
+/// model in eval mode, the loss summed on the device weighted by batch size, logits and labels kept
+/// for the metrics, and HF's keys and rounding at the end. Called by generated code.
+/// </summary>
+/// <typeparam name="TBatch">The batch type of the evaluation step.</typeparam>
+/// <typeparam name="TExample">The dataset's example type.</typeparam>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class EvaluationRun<TBatch, TExample> : IDisposable
+    where TBatch : IBatch<TBatch, TExample>
+{
+    private readonly nn.Module _model;
+    private readonly bool _wasTraining;
+    private readonly DataLoader<TBatch, TExample> _loader;
+    private readonly bool _keepPredictions;
+    private readonly string _stepName;
+    private readonly TrainerState _state;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly EvalResult _metrics;
+    private readonly List<Tensor> _logits = [];
+    private readonly List<Tensor> _labels = [];
+    private readonly Dictionary<int, Scalar> _sizeScalars = [];
+    private Tensor? _lossSum;
+    private int _examples;
+    private Tensor? _predictions, _labelIds;
+    private bool _handedOver;
+
+    private EvaluationRun(TrainingArguments args, nn.Module model, IReadOnlyList<TExample> dataset, string prefix,
+        bool keepPredictions, string stepName, TrainerState state)
+    {
+        _model = model;
+        _keepPredictions = keepPredictions;
+        _stepName = stepName;
+        _state = state;
+        _metrics = new EvalResult(prefix);
+        var device = args.ResolveDevice();
+        var first = model.parameters().FirstOrDefault();
+        if (first is not null && (first.device.type != device.type || first.device.index != device.index)) model.to(device);
+        _loader = new DataLoader<TBatch, TExample>(dataset, args.PerDeviceEvalBatchSize, shuffle: false,
+            dropLast: args.DataloaderDropLast, device: device, prefetch: args.DataloaderPrefetchFactor);
+        if (_loader.Count == 0)
+            throw new ArgumentException(dataset.Count == 0
+                ? "The evaluation dataset is empty."
+                : $"The evaluation dataset has {dataset.Count} examples, fewer than one batch of {args.PerDeviceEvalBatchSize} with DataloaderDropLast.");
+        _wasTraining = model.training;
+        model.eval();
+    }
+
+    /// <summary>Starts an evaluation: the model goes to the device and into eval mode until <see cref="Dispose"/>.</summary>
+    /// <param name="args">Batch size, device, drop-last.</param>
+    /// <param name="model">The model.</param>
+    /// <param name="dataset">The examples.</param>
+    /// <param name="prefix"><c>eval</c> or <c>test</c>.</param>
+    /// <param name="keepPredictions">Keep logits and labels (for metrics or <c>Predict</c>).</param>
+    /// <param name="stepName">The step method's name, for error messages.</param>
+    /// <param name="state">The trainer state (for <c>epoch</c>).</param>
+    public static EvaluationRun<TBatch, TExample> Start(TrainingArguments args, nn.Module model, IReadOnlyList<TExample> dataset,
+        string prefix, bool keepPredictions, string stepName, TrainerState state)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(dataset);
+        args.Validate();
+        return new EvaluationRun<TBatch, TExample>(args, model, dataset, prefix, keepPredictions, stepName, state);
+    }
+
+    /// <summary>The batches, in order.</summary>
+    public BatchEnumerator<TBatch, TExample> Batches() => _loader.Epoch(0);
+
+    /// <summary>
+    /// Adds one batch's output: its loss × its size to the device sum (HF's <c>eval_loss</c> is the
+    /// mean over examples), and its logits and labels when they are kept.
+    /// </summary>
+    public void Add(StepOutput output, int batchSize)
+    {
+        if (output.Loss is null)
+            throw new InvalidOperationException($"{_stepName} returned no loss.");
+        if (!_sizeScalars.TryGetValue(batchSize, out var size)) _sizeScalars[batchSize] = size = batchSize.ToScalar();
+        var weighted = output.Loss.detach().to(ScalarType.Float32).mul(size);
+        if (_lossSum is null) _lossSum = weighted.DetachFromDisposeScope();
+        else _lossSum.add_(weighted);
+        _examples += batchSize;
+
+        if (!_keepPredictions) return;
+        if (output.Logits is null)
+            throw new InvalidOperationException(
+                $"{_stepName} returned no logits, which the metrics and Predict need: return new StepOutput(loss, logits, labels).");
+        _logits.Add(output.Logits.detach().DetachFromDisposeScope());
+        if (output.Labels is not null) _labels.Add(output.Labels.detach().DetachFromDisposeScope());
+    }
+
+    /// <summary>Every example's logits, concatenated on the CPU.</summary>
+    public Tensor Predictions => _predictions ??= Concatenate(_logits, "logits");
+
+    /// <summary>Every example's labels, concatenated on the CPU.</summary>
+    public Tensor Labels => _labelIds ??= _labels.Count > 0
+        ? Concatenate(_labels, "labels")
+        : throw new InvalidOperationException(
+            $"{_stepName} returned no labels, which the metrics need: return new StepOutput(loss, logits, labels).");
+
+    /// <summary>Adds a metric as <c>{prefix}_{name}</c>.</summary>
+    public void AddMetric(string name, double value) => _metrics.Set(_metrics.Prefix + "_" + name, value);
+
+    /// <summary>
+    /// The result with HF's keys: <c>{prefix}_loss</c>, the metrics, runtime and speeds, and
+    /// <c>epoch</c> when training has run (and <paramref name="withEpoch"/>).
+    /// </summary>
+    public PredictionOutput Finish(bool withEpoch)
+    {
+        double seconds = _clock.Elapsed.TotalSeconds;
+        var result = new EvalResult(_metrics.Prefix);
+        if (_lossSum is not null) result.Set(_metrics.Prefix + "_loss", _lossSum.item<float>() / _examples);
+        foreach (var (key, value) in _metrics) result.Set(key, value);
+        TrainingRun.AddSpeed(result, _metrics.Prefix, seconds, _examples, _loader.Count);
+        if (withEpoch && _state.HasTrained) result.Set("epoch", _state.Epoch);
+
+        _handedOver = true;
+        return new PredictionOutput(
+            _logits.Count > 0 ? Predictions : null,
+            _labels.Count > 0 ? Labels : null,
+            result);
+    }
+
+    /// <summary>Restores the model's training mode and frees what was not handed over.</summary>
+    public void Dispose()
+    {
+        _model.train(_wasTraining);
+        _lossSum?.Dispose();
+        foreach (var t in _logits) t.Dispose();
+        foreach (var t in _labels) t.Dispose();
+        foreach (var s in _sizeScalars.Values) s.Dispose();
+        if (!_handedOver)
+        {
+            _predictions?.Dispose();
+            _labelIds?.Dispose();
+        }
+    }
+
+    private static Tensor Concatenate(List<Tensor> parts, string what)
+    {
+        if (parts.Count == 0) throw new InvalidOperationException($"No {what} were collected.");
+        using var scope = torch.NewDisposeScope();
+        var all = torch.cat(parts, 0).cpu();
+        return all.MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,28 @@
+using System.ComponentModel;
+using Dsl.Logging;
+
+namespace Dsl.__Internals;
+
+/// <summary>The log sinks of one trainer, chosen by <see cref="TrainingArguments.ReportTo"/>. Called by generated code.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class TrainerLog
+{
+    private readonly List<ILogSink> _sinks = [];
+
+    /// <summary>Sinks for <paramref name="args"/>: console and/or JSON Lines under <see cref="TrainingArguments.ResolvedLoggingDir"/>.</summary>
+    public TrainerLog(TrainingArguments args)
+    {
+        if (args.Reports("console")) _sinks.Add(new ConsoleLogSink());
+        if (args.Reports("jsonl")) _sinks.Add(new JsonlLogSink(args.ResolvedLoggingDir));
+    }
+
+    /// <summary>Adds a sink, e.g. TensorBoard.</summary>
+    public void Add(ILogSink sink) => _sinks.Add(sink);
+
+    /// <summary>Appends <paramref name="entry"/> to the state's history and writes it to every sink.</summary>
+    public void Write(LogEntry entry, TrainerState state)
+    {
+        state.LogHistory.Add(entry);
+        foreach (var sink in _sinks) sink.Write(entry, state);
+    }
+}

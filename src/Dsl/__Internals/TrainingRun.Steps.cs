@@ -1,0 +1,77 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsl.__Internals;
+
+public abstract partial class TrainingRun
+{
+    /// <summary>
+    /// Backpropagates <paramref name="loss"/> divided by the length of its accumulation window (HF
+    /// divides by the real window, so a short last window weighs the same), and adds it to the
+    /// running loss on the device, without waiting for the device.
+    /// </summary>
+    public void Backward(Tensor loss)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        var scaled = _windowSize == 1 ? loss : loss.div(WindowScalar(_windowSize));
+        scaled.backward();
+        var stepLoss = scaled.detach();
+        if (Args.LoggingNanInfFilter)
+        {
+            // HF: a NaN or infinite loss counts as the mean of the steps since the last log.
+            using var stepsSinceLog = (1 + State.GlobalStep - _lastLoggedStep).ToScalar();
+            var mean = _runningLoss.div(stepsSinceLog);
+            stepLoss = torch.where(stepLoss.isfinite(), stepLoss, mean);
+        }
+        _runningLoss.add_(stepLoss);
+    }
+
+    private Scalar WindowScalar(int size) => _windowScalars[size] ??= size.ToScalar();
+
+    /// <summary>Clips the gradients to <see cref="TrainingArguments.MaxGradNorm"/>, keeping the norm on the device for the next log.</summary>
+    public void ClipGradients()
+    {
+        if (Args.MaxGradNorm <= 0) return;
+        var norm = _clipper.Clip(Args.MaxGradNorm);
+        if (norm is null) return;
+        _gradNorm?.Dispose();
+        _gradNorm = norm.detach().DetachFromDisposeScope();
+    }
+
+    /// <summary>
+    /// Ends an optimizer step: <c>GlobalStep++</c>, the epoch fraction, and HF's
+    /// <c>DefaultFlowCallback.on_step_end</c>: whether to log, evaluate, save or stop.
+    /// </summary>
+    /// <param name="learningRate">The rate the step used (read before <c>scheduler.step()</c>).</param>
+    public void EndStep(double learningRate)
+    {
+        _learningRate = learningRate;
+        State.GlobalStep++;
+        State.Epoch = _epoch + (double)(_batchIndex + 1) / _batchesInEpoch;
+
+        // HF on_step_begin clears log/evaluate/save; hooks and the rules below set them again.
+        _control &= TrainerControl.StopTraining | TrainerControl.StopEpoch;
+        int step = State.GlobalStep;
+        if (step == 1 && Args.LoggingFirstStep) _control |= TrainerControl.Log;
+        if (Args.LoggingStrategy == IntervalStrategy.Steps && step % State.LoggingSteps == 0) _control |= TrainerControl.Log;
+        if (Args.EvalStrategy == IntervalStrategy.Steps && step % State.EvalSteps == 0 && Args.EvalDelay <= step)
+            _control |= TrainerControl.Evaluate;
+        if (Args.SaveStrategy == SaveStrategy.Steps && State.SaveSteps > 0 && step % State.SaveSteps == 0)
+            _control |= TrainerControl.Save;
+        if (step >= MaxSteps)
+        {
+            _control |= TrainerControl.StopTraining;
+            // HF: save at the end of training with any save strategy but No and Best.
+            if (Args.SaveStrategy is not SaveStrategy.No and not SaveStrategy.Best) _control |= TrainerControl.Save;
+        }
+    }
+
+    /// <summary>Ends an epoch: HF's <c>on_epoch_end</c> decides whether to log, evaluate or save.</summary>
+    public void EndEpoch()
+    {
+        _control &= TrainerControl.StopTraining | TrainerControl.StopEpoch;
+        if (Args.LoggingStrategy == IntervalStrategy.Epoch) _control |= TrainerControl.Log;
+        if (Args.EvalStrategy == IntervalStrategy.Epoch && Args.EvalDelay <= State.Epoch) _control |= TrainerControl.Evaluate;
+        if (Args.SaveStrategy == SaveStrategy.Epoch) _control |= TrainerControl.Save;
+    }
+}
