@@ -5,6 +5,7 @@
 // version requirement weak (VER_FLG_WEAK in its Vernaux entry) lets the loader accept a libstdc++
 // without it. We change only our own output copies, never the NuGet cache, and only where the
 // system's libstdc++ lacks the version.
+#nullable enable
 using System;
 using System.Collections.Generic;
 using System.IO;

@@ -1,1 +1,43 @@
+using System.Collections.Immutable;
+using Dsl.Generators.Emitting;
+using Dsl.Generators.Model;
+using Dsl.Generators.Parsing;
+using Microsoft.CodeAnalysis;
+
 namespace Dsl.Generators;
+
+/// <summary>Writes the training loop of every <c>[Trainer]</c> class: parse → equatable model → emit.</summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class TrainerGenerator : IIncrementalGenerator
+{
+    /// <summary>Tracking names of the pipeline's steps, for incrementality tests.</summary>
+    public static class StepNames
+    {
+        public const string Parse = "Dsl.Parse";
+        public const string Model = "Dsl.Model";
+        public const string Diagnostics = "Dsl.Diagnostics";
+    }
+
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var trainers = context.SyntaxProvider
+            .ForAttributeWithMetadataName(KnownNames.TrainerAttribute, TrainerParser.IsCandidate, TrainerParser.Parse)
+            .WithTrackingName(StepNames.Parse);
+
+        var models = trainers
+            .Select(static (result, _) => result.Model)
+            .WithTrackingName(StepNames.Model);
+        context.RegisterSourceOutput(models, static (spc, model) =>
+        {
+            if (model is not null) LoopEmitter.Emit(spc, model);
+        });
+
+        var diagnostics = trainers
+            .Select(static (result, _) => result.Diagnostics)
+            .WithTrackingName(StepNames.Diagnostics);
+        context.RegisterSourceOutput(diagnostics, static (spc, found) =>
+        {
+            foreach (var diagnostic in found) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+        });
+    }
+}

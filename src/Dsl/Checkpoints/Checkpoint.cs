@@ -43,7 +43,6 @@ public static partial class Checkpoint
 
     private static readonly JsonSerializerOptions ArgumentsJson = new()
     {
-        WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
@@ -69,7 +68,7 @@ public static partial class Checkpoint
         if (optimizer is not null) SaveOptimizer(optimizer, Path.Combine(temp, OptimizerFile));
         if (scheduler is not null) SaveScheduler(scheduler, state.GlobalStep, Path.Combine(temp, SchedulerFile));
         if (optimizer is not null) SaveRng(Path.Combine(temp, RngFile));
-        File.WriteAllText(Path.Combine(temp, ArgumentsFile), JsonSerializer.Serialize(args, ArgumentsJson) + "\n");
+        File.WriteAllText(Path.Combine(temp, ArgumentsFile), PythonJson.Serialize(JsonSerializer.SerializeToNode(args, ArgumentsJson)) + "\n");
         File.WriteAllText(Path.Combine(temp, StateFile), state.ToJsonString());
 
         if (Directory.Exists(final)) Directory.Delete(final, recursive: true);

@@ -41,11 +41,11 @@ public sealed class GradientClipper : IDisposable
             var grad = p.grad;
             if (grad is null) continue;
             _grads.Add(grad);
-            _norms.Add(grad.norm(2));
+            _norms.Add(grad.norm(p: 2.0f));
         }
         if (_grads.Count == 0) return null;
 
-        var total = _norms.Count == 1 ? _norms[0] : torch.stack(_norms).norm(2);
+        var total = _norms.Count == 1 ? _norms[0] : torch.stack(_norms).norm(p: 2.0f);
         // libtorch: clip_coef = max_norm / (total + 1e-6), i.e. reciprocal × max_norm, clamped to 1.
         if (_maxNormValue != maxNorm) { _maxNorm?.Dispose(); _maxNorm = maxNorm.ToScalar(); _maxNormValue = maxNorm; }
         var coefficient = total.add(_epsilon).reciprocal().mul(_maxNorm!).clamp_max(_one);

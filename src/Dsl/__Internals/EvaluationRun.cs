@@ -106,6 +106,18 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
         : throw new InvalidOperationException(
             $"{_stepName} returned no labels, which the metrics need: return new StepOutput(loss, logits, labels).");
 
+    /// <summary>
+    /// Whether labels were collected for the metrics. HF skips metrics without labels; with
+    /// <paramref name="required"/> (Evaluate of a trainer that declares metrics) that is an error.
+    /// </summary>
+    public bool HasLabels(bool required)
+    {
+        if (_labels.Count > 0) return true;
+        if (!required) return false;
+        throw new InvalidOperationException(
+            $"{_stepName} returned no labels, which the [Metric] methods need: return new StepOutput(loss, logits, labels).");
+    }
+
     /// <summary>Adds a metric as <c>{prefix}_{name}</c>.</summary>
     public void AddMetric(string name, double value) => _metrics.Set(_metrics.Prefix + "_" + name, value);
 

@@ -1,0 +1,56 @@
+namespace Dsl.Generators;
+
+/// <summary>
+/// Every runtime and TorchSharp type the generator knows, by metadata name (for lookups) and by
+/// emitted name (for generated code). The generator never references the runtime assembly.
+/// </summary>
+internal static class KnownNames
+{
+    // Attributes (metadata names)
+    public const string TrainerAttribute = "Dsl.TrainerAttribute";
+    public const string ModelAttribute = "Dsl.ModelAttribute";
+    public const string OptimizerAttribute = "Dsl.OptimizerAttribute";
+    public const string SchedulerAttribute = "Dsl.SchedulerAttribute";
+    public const string TrainStepAttribute = "Dsl.TrainStepAttribute";
+    public const string EvalStepAttribute = "Dsl.EvalStepAttribute";
+    public const string MetricAttribute = "Dsl.MetricAttribute";
+    public const string OnLogAttribute = "Dsl.OnLogAttribute";
+    public const string OnStepEndAttribute = "Dsl.OnStepEndAttribute";
+    public const string OnEpochEndAttribute = "Dsl.OnEpochEndAttribute";
+    public const string OnEvaluateAttribute = "Dsl.OnEvaluateAttribute";
+    public const string OnSaveAttribute = "Dsl.OnSaveAttribute";
+    public const string OnTrainEndAttribute = "Dsl.OnTrainEndAttribute";
+
+    // Runtime types (metadata names)
+    public const string TrainingArguments = "Dsl.TrainingArguments";
+    public const string IBatch = "Dsl.IBatch`2";
+    public const string StepOutput = "Dsl.StepOutput";
+    public const string TrainerControl = "Dsl.TrainerControl";
+    public const string LogEvent = "Dsl.LogEvent";
+    public const string StepEndEvent = "Dsl.StepEndEvent";
+    public const string EpochEndEvent = "Dsl.EpochEndEvent";
+    public const string EvaluateEvent = "Dsl.EvaluateEvent";
+    public const string SaveEvent = "Dsl.SaveEvent";
+    public const string TrainEndEvent = "Dsl.TrainEndEvent";
+
+    // TorchSharp types (metadata names)
+    public const string Module = "TorchSharp.torch+nn+Module";
+    public const string Tensor = "TorchSharp.torch+Tensor";
+    public const string Optimizer = "TorchSharp.torch+optim+Optimizer";
+    public const string LRScheduler = "TorchSharp.torch+optim+lr_scheduler+LRScheduler";
+
+    // Emitted names
+    public const string GlobalTrainingRun = "global::Dsl.__Internals.TrainingRun";
+    public const string GlobalEvaluationRun = "global::Dsl.__Internals.EvaluationRun";
+    public const string GlobalTrainerLog = "global::Dsl.__Internals.TrainerLog";
+    public const string GlobalTrainerState = "global::Dsl.TrainerState";
+    public const string GlobalTrainOutput = "global::Dsl.TrainOutput";
+    public const string GlobalEvalResult = "global::Dsl.EvalResult";
+    public const string GlobalPredictionOutput = "global::Dsl.PredictionOutput";
+    public const string GlobalLogEntry = "global::Dsl.LogEntry";
+    public const string GlobalSchedules = "global::Dsl.Schedules";
+    public const string GlobalOptimizers = "global::Dsl.Optimizers";
+    public const string GlobalTorch = "global::TorchSharp.torch";
+    public const string GlobalReadOnlyList = "global::System.Collections.Generic.IReadOnlyList";
+    public const string GlobalGeneratedCode = "global::System.CodeDom.Compiler.GeneratedCode";
+}

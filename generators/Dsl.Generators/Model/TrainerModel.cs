@@ -1,0 +1,69 @@
+namespace Dsl.Generators.Model;
+
+// The generator's model: values only (strings, bools, records, EquatableArray), never a symbol,
+// syntax node, location or compilation, so Roslyn caches it between keystrokes.
+
+/// <summary>Everything the emitter needs to write one trainer's loop.</summary>
+internal sealed record TrainerModel(
+    string? Namespace,
+    string TypeName,
+    EquatableArray<ContainingType> ContainingTypes,
+    MemberModel Model,
+    MemberModel Arguments,
+    StepModel TrainStep,
+    StepModel? EvalStep,
+    MethodModel? Optimizer,
+    MethodModel? Scheduler,
+    EquatableArray<MetricModel> Metrics,
+    EquatableArray<HookModel> Hooks)
+{
+    /// <summary>The full name, e.g. <c>Demo.Outer.ImdbTrainer</c>.</summary>
+    public string FullName
+    {
+        get
+        {
+            string prefix = Namespace is null ? "" : Namespace + ".";
+            foreach (var type in ContainingTypes) prefix += type.Name + ".";
+            return prefix + TypeName;
+        }
+    }
+
+    /// <summary>The hint name: <c>{Namespace}.{Type}.Trainer.g.cs</c>.</summary>
+    public string HintName => FullName + ".Trainer.g.cs";
+
+    /// <summary>Whether any step returns logits the metrics and Predict can use.</summary>
+    public bool EvaluationStepReturnsOutput => (EvalStep ?? TrainStep).ReturnsStepOutput;
+}
+
+/// <summary>A type the trainer is nested in.</summary>
+/// <param name="Keyword"><c>class</c>, <c>struct</c>, <c>record</c>, <c>record struct</c> or <c>interface</c>.</param>
+/// <param name="Name">The name with its type parameter list, e.g. <c>Outer&lt;T&gt;</c>.</param>
+internal sealed record ContainingType(string Keyword, string Name);
+
+/// <summary>The model or arguments member.</summary>
+/// <param name="Name">The member's name.</param>
+/// <param name="Type">Its type, <c>global::</c>-qualified.</param>
+/// <param name="IsPrimaryParameter">A primary-constructor parameter (used without <c>this.</c>).</param>
+internal sealed record MemberModel(string Name, string Type, bool IsPrimaryParameter)
+{
+    public string Access => IsPrimaryParameter ? Name : "this." + Name;
+}
+
+/// <summary>A <c>[TrainStep]</c> or <c>[EvalStep]</c>.</summary>
+internal sealed record StepModel(string MethodName, string BatchType, string ExampleType, bool ReturnsStepOutput);
+
+/// <summary>An <c>[Optimizer]</c> or <c>[Scheduler]</c> method.</summary>
+internal sealed record MethodModel(string MethodName);
+
+/// <summary>A <c>[Metric]</c>: reported as <c>eval_{Key}</c>.</summary>
+internal sealed record MetricModel(string Key, string MethodName);
+
+/// <summary>The hook kinds, in the order HF calls them within a step.</summary>
+internal enum HookKind { StepEnd, Log, Evaluate, Save, EpochEnd, TrainEnd }
+
+/// <summary>A lifecycle hook.</summary>
+/// <param name="Kind">Which event.</param>
+/// <param name="MethodName">The method.</param>
+/// <param name="TakesEvent">Whether it takes the event argument.</param>
+/// <param name="ReturnsControl">Whether it returns <c>TrainerControl</c>.</param>
+internal sealed record HookModel(HookKind Kind, string MethodName, bool TakesEvent, bool ReturnsControl);

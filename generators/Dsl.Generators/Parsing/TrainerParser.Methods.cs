@@ -1,0 +1,207 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using Dsl.Generators.Diagnostics;
+using Dsl.Generators.Model;
+using Microsoft.CodeAnalysis;
+
+namespace Dsl.Generators.Parsing;
+
+internal static partial class TrainerParser
+{
+    /// <summary>The attributed methods of a trainer, as far as they are valid.</summary>
+    private sealed class Methods
+    {
+        public StepModel? TrainStep;
+        public IMethodSymbol? TrainStepSymbol;
+        public bool TrainStepInvalid;
+        public StepModel? EvalStep;
+        public IMethodSymbol? EvalStepSymbol;
+        public MethodModel? Optimizer;
+        public IMethodSymbol? OptimizerSymbol;
+        public MethodModel? Scheduler;
+        public IMethodSymbol? SchedulerSymbol;
+        public readonly List<MetricModel> Metrics = new();
+        public readonly List<IMethodSymbol> MetricSymbols = new();
+        public readonly List<HookModel> Hooks = new();
+    }
+
+    private static readonly (string Attribute, HookKind Kind, string EventType, string Short)[] HookAttributes =
+    [
+        (KnownNames.OnStepEndAttribute, HookKind.StepEnd, KnownNames.StepEndEvent, "OnStepEnd"),
+        (KnownNames.OnLogAttribute, HookKind.Log, KnownNames.LogEvent, "OnLog"),
+        (KnownNames.OnEvaluateAttribute, HookKind.Evaluate, KnownNames.EvaluateEvent, "OnEvaluate"),
+        (KnownNames.OnSaveAttribute, HookKind.Save, KnownNames.SaveEvent, "OnSave"),
+        (KnownNames.OnEpochEndAttribute, HookKind.EpochEnd, KnownNames.EpochEndEvent, "OnEpochEnd"),
+        (KnownNames.OnTrainEndAttribute, HookKind.TrainEnd, KnownNames.TrainEndEvent, "OnTrainEnd"),
+    ];
+
+    private static Methods ReadMethods(INamedTypeSymbol type, KnownTypes known, List<DiagnosticInfo> diagnostics, CancellationToken ct)
+    {
+        var methods = new Methods();
+        foreach (var method in type.GetMembers().OfType<IMethodSymbol>())
+        {
+            ct.ThrowIfCancellationRequested();
+            if (method.MethodKind != MethodKind.Ordinary) continue;
+            foreach (var attribute in method.GetAttributes())
+            {
+                string? name = attribute.AttributeClass?.ToDisplayString();
+                switch (name)
+                {
+                    case KnownNames.TrainStepAttribute:
+                        ReadStep(method, "TrainStep", known, diagnostics, ref methods.TrainStep, ref methods.TrainStepSymbol, ref methods.TrainStepInvalid);
+                        break;
+                    case KnownNames.EvalStepAttribute:
+                        bool evalInvalid = false;
+                        ReadStep(method, "EvalStep", known, diagnostics, ref methods.EvalStep, ref methods.EvalStepSymbol, ref evalInvalid);
+                        break;
+                    case KnownNames.OptimizerAttribute:
+                        if (Duplicate(methods.OptimizerSymbol, method, "Optimizer", diagnostics)) break;
+                        methods.OptimizerSymbol = method;
+                        if (IsPlainInstance(method) && method.Parameters.Length == 0 && KnownTypes.IsOrDerivesFrom(method.ReturnType, known.Optimizer))
+                            methods.Optimizer = new MethodModel(method.Name);
+                        else
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptimizerSignature, method, method.Name));
+                        break;
+                    case KnownNames.SchedulerAttribute:
+                        if (Duplicate(methods.SchedulerSymbol, method, "Scheduler", diagnostics)) break;
+                        methods.SchedulerSymbol = method;
+                        if (IsPlainInstance(method) && method.Parameters.Length == 2
+                            && KnownTypes.IsOrDerivesFrom(method.Parameters[0].Type, known.Optimizer)
+                            && method.Parameters[1].Type.SpecialType == SpecialType.System_Int32
+                            && KnownTypes.IsOrDerivesFrom(method.ReturnType, known.LRScheduler))
+                            methods.Scheduler = new MethodModel(method.Name);
+                        else
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidSchedulerSignature, method, method.Name, ""));
+                        break;
+                    case KnownNames.MetricAttribute:
+                        ReadMetric(method, attribute, known, diagnostics, methods);
+                        break;
+                    default:
+                        foreach (var hook in HookAttributes)
+                            if (name == hook.Attribute) ReadHook(method, hook, known, diagnostics, methods);
+                        break;
+                }
+            }
+        }
+        return methods;
+    }
+
+    private static void ReadStep(IMethodSymbol method, string attribute, KnownTypes known, List<DiagnosticInfo> diagnostics,
+        ref StepModel? step, ref IMethodSymbol? symbol, ref bool invalid)
+    {
+        if (Duplicate(symbol, method, attribute, diagnostics)) return;
+        symbol = method;
+        if (method.IsAsync || known.IsTaskLike(method.ReturnType))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AsyncHook, method, attribute, method.Name));
+            invalid = true;
+            return;
+        }
+        bool returnsTensor = KnownTypes.Is(method.ReturnType, known.Tensor);
+        bool returnsOutput = KnownTypes.Is(method.ReturnType, known.StepOutput);
+        if (!IsPlainInstance(method) || method.Parameters.Length != 1 || method.Parameters[0].RefKind != RefKind.None
+            || !(returnsTensor || returnsOutput))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidStepSignature, method, attribute, method.Name));
+            invalid = true;
+            return;
+        }
+        var batch = method.Parameters[0].Type;
+        var example = known.ExampleTypeOf(batch);
+        if (example is null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotABatchType, method.Parameters[0].Locations.FirstOrDefault(),
+                Display(batch), attribute, method.Name));
+            invalid = true;
+            return;
+        }
+        step = new StepModel(method.Name, FullyQualified(batch), FullyQualified(example), returnsOutput);
+    }
+
+    private static void ReadMetric(IMethodSymbol method, AttributeData attribute, KnownTypes known, List<DiagnosticInfo> diagnostics, Methods methods)
+    {
+        bool valid = IsPlainInstance(method) && method.Parameters.Length == 2
+            && KnownTypes.Is(method.Parameters[0].Type, known.Tensor) && KnownTypes.Is(method.Parameters[1].Type, known.Tensor)
+            && method.ReturnType.SpecialType is SpecialType.System_Double or SpecialType.System_Single;
+        if (!valid)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMetricSignature, method, method.Name));
+            return;
+        }
+        string key = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string given
+            ? given
+            : SnakeCase(method.Name);
+        if (key.StartsWith("eval_", System.StringComparison.Ordinal)) key = key.Substring(5);
+        int clash = methods.Metrics.FindIndex(m => m.Key == key);
+        if (clash >= 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateMetricName, method, methods.Metrics[clash].MethodName, method.Name, key));
+            return;
+        }
+        methods.Metrics.Add(new MetricModel(key, method.Name));
+        methods.MetricSymbols.Add(method);
+    }
+
+    private static void ReadHook(IMethodSymbol method, (string Attribute, HookKind Kind, string EventType, string Short) hook,
+        KnownTypes known, List<DiagnosticInfo> diagnostics, Methods methods)
+    {
+        if (method.IsAsync || known.IsTaskLike(method.ReturnType))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AsyncHook, method, hook.Short, method.Name));
+            return;
+        }
+        string eventName = hook.EventType.Substring("Dsl.".Length);
+        bool returnsVoid = method.ReturnsVoid;
+        bool returnsControl = KnownTypes.Is(method.ReturnType, known.TrainerControl);
+        bool takesEvent = method.Parameters.Length == 1 && method.Parameters[0].RefKind is RefKind.None or RefKind.In
+            && method.Parameters[0].Type.ToDisplayString() == hook.EventType;
+        if (!IsPlainInstance(method) || !(returnsVoid || returnsControl) || !(method.Parameters.Length == 0 || takesEvent))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidHookSignature, method, hook.Short, method.Name, eventName));
+            return;
+        }
+        methods.Hooks.Add(new HookModel(hook.Kind, method.Name, takesEvent, returnsControl));
+    }
+
+    private static bool Duplicate(IMethodSymbol? existing, IMethodSymbol method, string attribute, List<DiagnosticInfo> diagnostics)
+    {
+        if (existing is null) return false;
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateMember, method, existing.Name, method.Name, attribute));
+        return true;
+    }
+
+    private static bool IsPlainInstance(IMethodSymbol method) =>
+        !method.IsStatic && !method.IsGenericMethod && !method.IsAbstract;
+
+    private static void CheckSchedulerTakesOptimizer(Methods methods, KnownTypes known, List<DiagnosticInfo> diagnostics)
+    {
+        if (methods.Scheduler is null || methods.SchedulerSymbol is null) return;
+        var parameter = methods.SchedulerSymbol.Parameters[0].Type;
+        var produced = methods.Optimizer is not null ? methods.OptimizerSymbol!.ReturnType : known.Optimizer;
+        if (produced is null || KnownTypes.IsOrDerivesFrom(produced, parameter as INamedTypeSymbol)) return;
+        methods.Scheduler = null;
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidSchedulerSignature, methods.SchedulerSymbol, methods.SchedulerSymbol.Name,
+            $": its first parameter is {Display(parameter)}, but the optimizer it receives is {Display(produced)}"));
+    }
+
+    /// <summary><c>Accuracy</c> → <c>accuracy</c>, <c>F1Score</c> → <c>f1_score</c>, <c>ROCAuc</c> → <c>roc_auc</c>.</summary>
+    internal static string SnakeCase(string name)
+    {
+        var sb = new StringBuilder(name.Length + 4);
+        for (int i = 0; i < name.Length; i++)
+        {
+            char c = name[i];
+            if (char.IsUpper(c))
+            {
+                bool afterLowerOrDigit = i > 0 && (char.IsLower(name[i - 1]) || char.IsDigit(name[i - 1]));
+                bool endsAcronym = i > 0 && char.IsUpper(name[i - 1]) && i + 1 < name.Length && char.IsLower(name[i + 1]);
+                if ((afterLowerOrDigit || endsAcronym) && sb.Length > 0 && sb[sb.Length - 1] != '_') sb.Append('_');
+                sb.Append(char.ToLowerInvariant(c));
+            }
+            else sb.Append(c);
+        }
+        return sb.ToString();
+    }
+}

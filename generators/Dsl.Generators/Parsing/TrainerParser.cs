@@ -1,0 +1,117 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Dsl.Generators.Diagnostics;
+using Dsl.Generators.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Dsl.Generators.Parsing;
+
+/// <summary>
+/// Reads a <c>[Trainer]</c> class into a <see cref="TrainerModel"/>: finds the model and arguments
+/// members and the attributed methods, checks what the emitter relies on, and reports what stops it.
+/// </summary>
+internal static partial class TrainerParser
+{
+    /// <summary>Members the generator writes; a user member with one of these names would clash.</summary>
+    private static readonly string[] GeneratedMembers =
+        ["Train", "Evaluate", "Predict", "State", "__state", "__log", "__run", "__Log", "__LogEvaluateSave", "__EvaluationLoop"];
+
+    public static bool IsCandidate(SyntaxNode node, CancellationToken _) => node is ClassDeclarationSyntax;
+
+    public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken ct)
+    {
+        var type = (INamedTypeSymbol)context.TargetSymbol;
+        var known = new KnownTypes(context.SemanticModel.Compilation);
+        var diagnostics = new List<DiagnosticInfo>();
+
+        CheckDeclaration(type, diagnostics);
+        foreach (var member in type.GetMembers())
+        {
+            if (System.Array.IndexOf(GeneratedMembers, member.Name) >= 0 && !member.IsImplicitlyDeclared && member.Locations.Any(l => l.IsInSource)
+                && !IsGenerated(member))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReservedMemberName, member, type.Name, member.Name));
+        }
+
+        var model = FindModel(type, known, diagnostics, ct);
+        var arguments = FindArguments(type, known, diagnostics, ct);
+        var methods = ReadMethods(type, known, diagnostics, ct);
+
+        if (methods.TrainStep is null && !methods.TrainStepInvalid)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingTrainStep, type, type.Name));
+
+        if (methods.TrainStep is { } train && methods.EvalStep is { } eval && eval.BatchType != train.BatchType)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EvalBatchMismatch, methods.EvalStepSymbol!,
+                eval.MethodName, Display(methods.EvalStepSymbol!.Parameters[0].Type), train.MethodName, Display(methods.TrainStepSymbol!.Parameters[0].Type)));
+
+        if (methods.TrainStep is { } step && methods.Metrics.Count > 0)
+        {
+            var evaluationStep = methods.EvalStep ?? step;
+            if (!evaluationStep.ReturnsStepOutput)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MetricsWithoutLogits, methods.MetricSymbols[0],
+                    methods.Metrics[0].MethodName, evaluationStep.MethodName));
+        }
+
+        CheckSchedulerTakesOptimizer(methods, known, diagnostics);
+
+        bool hasErrors = diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
+        if (hasErrors || model is null || arguments is null || methods.TrainStep is null)
+            return new ParseResult(null, diagnostics.ToEquatableArray());
+
+        var trainer = new TrainerModel(
+            Namespace: type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
+            TypeName: type.Name,
+            ContainingTypes: ContainingTypes(type).ToEquatableArray(),
+            Model: model,
+            Arguments: arguments,
+            TrainStep: methods.TrainStep,
+            EvalStep: methods.EvalStep,
+            Optimizer: methods.Optimizer,
+            Scheduler: methods.Scheduler,
+            Metrics: methods.Metrics.ToEquatableArray(),
+            Hooks: methods.Hooks.ToEquatableArray());
+        return new ParseResult(trainer, diagnostics.ToEquatableArray());
+    }
+
+    private static void CheckDeclaration(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)
+    {
+        if (!IsPartial(type))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TrainerNotPartial, type, type.Name));
+        if (type.IsGenericType)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TrainerIsGeneric, type, type.Name));
+        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+            if (!IsPartial(outer))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ContainingTypeNotPartial, outer, outer.Name, type.Name));
+    }
+
+    private static bool IsPartial(INamedTypeSymbol type) =>
+        type.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
+
+    private static bool IsGenerated(ISymbol symbol) =>
+        symbol.Locations.All(l => l.SourceTree?.FilePath.EndsWith(".g.cs", System.StringComparison.OrdinalIgnoreCase) == true);
+
+    private static IEnumerable<ContainingType> ContainingTypes(INamedTypeSymbol type)
+    {
+        var chain = new List<ContainingType>();
+        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+            chain.Insert(0, new ContainingType(Keyword(outer), outer.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)));
+        return chain;
+    }
+
+    private static string Keyword(INamedTypeSymbol type) => type switch
+    {
+        { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+        { IsRecord: true } => "record",
+        { TypeKind: TypeKind.Struct } => "struct",
+        { TypeKind: TypeKind.Interface } => "interface",
+        _ => "class",
+    };
+
+    internal static string Display(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
+
+    internal static string FullyQualified(ITypeSymbol type) =>
+        type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithMiscellaneousOptions(
+            SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier));
+}
