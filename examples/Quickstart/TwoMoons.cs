@@ -1,3 +1,4 @@
+using Dsl.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -28,9 +29,10 @@ public sealed class PointBatch : Dsl.IBatch<PointBatch, Point>
             xy[2 * i + 1] = points[i].Y;
             labels[i] = points[i].Label;
         }
+        // Collation copies into libtorch's aligned memory, so runs with one seed are bit-identical.
         return new PointBatch(
-            torch.tensor(xy, [points.Length, 2], device: device),
-            torch.tensor(labels, device: device));
+            Collation.Float32(xy, [points.Length, 2], device),
+            Collation.Int64(labels, [points.Length], device));
     }
 
     public void Dispose()

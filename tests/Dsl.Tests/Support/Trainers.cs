@@ -1,0 +1,123 @@
+using Dsl;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.optim;
+using static TorchSharp.torch.optim.lr_scheduler;
+
+namespace Dsl.Tests.Support;
+
+/// <summary>AdamW + linear schedule; records every micro-batch loss (a host sync, fine in a test).</summary>
+[Trainer]
+public partial class ParityTrainer(TinyNet model, TrainingArguments args)
+{
+    public List<float> Losses { get; } = [];
+    public LambdaSchedule? Schedule { get; private set; }
+    public Optimizer? Optimizer { get; private set; }
+
+    [Optimizer]
+    Optimizer CreateOptimizer() => Optimizer = AdamW(model.parameters(), lr: args.LearningRate);
+
+    [Scheduler]
+    LRScheduler CreateScheduler(Optimizer optimizer, int trainingSteps) =>
+        Schedule = Schedules.Linear(optimizer, args.WarmupSteps, trainingSteps);
+
+    [TrainStep]
+    Tensor Step(SampleBatch batch)
+    {
+        var loss = nn.functional.cross_entropy(model.forward(batch.X), batch.Y);
+        Losses.Add(loss.item<float>());
+        return loss;
+    }
+}
+
+/// <summary>Nothing but a step: the default optimizer and schedule come from the arguments.</summary>
+[Trainer]
+public partial class DefaultsTrainer(TinyNet model, TrainingArguments args)
+{
+    [TrainStep]
+    Tensor Step(SampleBatch batch) => nn.functional.cross_entropy(model.forward(batch.X), batch.Y);
+}
+
+/// <summary>An eval step with logits and labels, and an accuracy metric.</summary>
+[Trainer]
+public partial class MetricTrainer
+{
+    private readonly TinyNet _model;
+    private readonly TrainingArguments _args;
+
+    public MetricTrainer(TinyNet model, TrainingArguments args)
+    {
+        _model = model;
+        _args = args;
+    }
+
+    /// <summary>Live tensors seen by the eval step, per batch.</summary>
+    public List<long> LiveTensorsPerEvalBatch { get; } = [];
+
+    [TrainStep]
+    StepOutput Step(SampleBatch batch)
+    {
+        var logits = _model.forward(batch.X);
+        return new StepOutput(nn.functional.cross_entropy(logits, batch.Y), logits, batch.Y);
+    }
+
+    [EvalStep]
+    StepOutput Validate(SampleBatch batch)
+    {
+        LiveTensorsPerEvalBatch.Add(torch.Tensor.TotalCount);
+        var logits = _model.forward(batch.X);
+        return new StepOutput(nn.functional.cross_entropy(logits, batch.Y), logits, batch.Y);
+    }
+
+    [Metric]
+    double Accuracy(Tensor predictions, Tensor labels) =>
+        predictions.argmax(-1).eq(labels).to(ScalarType.Float32).mean().item<float>();
+}
+
+/// <summary>Every hook, recording the order they fire in; can stop at a step.</summary>
+[Trainer]
+public partial class HookTrainer(TinyNet model, TrainingArguments args)
+{
+    public List<string> Events { get; } = [];
+    public int StopAtStep { get; set; } = -1;
+    public List<long> LiveTensorsAtStepEnd { get; } = [];
+
+    [TrainStep]
+    Tensor Step(SampleBatch batch) => nn.functional.cross_entropy(model.forward(batch.X), batch.Y);
+
+    [OnStepEnd]
+    TrainerControl StepEnded(StepEndEvent e)
+    {
+        Events.Add($"StepEnd:{e.GlobalStep}");
+        LiveTensorsAtStepEnd.Add(torch.Tensor.TotalCount);
+        return e.GlobalStep == StopAtStep ? TrainerControl.StopTraining : TrainerControl.None;
+    }
+
+    [OnLog]
+    void Logged(LogEvent e) => Events.Add($"Log:{e.Step}:{(e.Loss is null ? string.Join(",", e.Logs.Keys.Where(k => k.StartsWith("eval_") || k.StartsWith("train_")).Take(1)) : "loss")}");
+
+    [OnEvaluate]
+    void Evaluated(EvaluateEvent e) => Events.Add($"Evaluate:{e.State.GlobalStep}");
+
+    [OnSave]
+    void Saved(SaveEvent e) => Events.Add($"Save:{e.State.GlobalStep}:{Path.GetFileName(e.CheckpointDirectory)}");
+
+    [OnEpochEnd]
+    void EpochEnded(EpochEndEvent e) => Events.Add($"EpochEnd:{e.Epoch}");
+
+    [OnTrainEnd]
+    void TrainEnded() => Events.Add("TrainEnd");
+}
+
+/// <summary>An eval loss scripted per global step, to steer which checkpoint is best.</summary>
+[Trainer]
+public partial class ScriptedEvalTrainer(TinyNet model, TrainingArguments args)
+{
+    public Dictionary<int, float> EvalLossAtStep { get; } = [];
+
+    [TrainStep]
+    Tensor Step(SampleBatch batch) => nn.functional.cross_entropy(model.forward(batch.X), batch.Y);
+
+    [EvalStep]
+    Tensor Validate(SampleBatch batch) => torch.tensor(EvalLossAtStep.GetValueOrDefault(State.GlobalStep, 1f));
+}
