@@ -33,7 +33,7 @@ internal static partial class LoopEmitter
         w.Line($"this.__run = {run};");
         w.Open("try");
         w.Line(model.Optimizer is null
-            ? $"var {optimizer} = {KnownNames.GlobalOptimizers}.FromArguments({m}, {model.Arguments.Access});"
+            ? $"using var {optimizer} = {KnownNames.GlobalOptimizers}.FromArguments({m}, {model.Arguments.Access});   // its state is freed when Train returns"
             : $"var {optimizer} = this.{model.Optimizer.MethodName}();");
         w.Line(model.Scheduler is null
             ? $"var {scheduler} = {KnownNames.GlobalSchedules}.FromArguments({optimizer}, {model.Arguments.Access}, {run}.MaxSteps);"

@@ -178,23 +178,32 @@ public static partial class Checkpoint
     }
 
     /// <summary>
-    /// Restores a schedule by replaying its steps, then checks its rates against the saved ones.
-    /// Call it on a new schedule, before loading the optimizer state.
+    /// Restores a schedule by replaying its steps, then compares its rates with the saved ones. Call
+    /// it on a new schedule, before loading the optimizer state. Returns a warning when they differ:
+    /// the schedule changed (e.g. a longer run resumed from the end of a shorter one), and training
+    /// continues on the new schedule, as Hugging Face's does.
     /// </summary>
-    /// <exception cref="InvalidDataException">The replayed rates differ: the schedule is not a function of the step count.</exception>
-    public static void RestoreScheduler(LRScheduler scheduler, string path)
+    public static string? RestoreScheduler(LRScheduler scheduler, string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"No schedule state at {path}.", path);
-        var obj = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
-            ?? throw new InvalidDataException($"{path}: expected a JSON object.");
-        int steps = obj["last_epoch"]?.GetValue<int>() ?? throw new InvalidDataException($"{path}: 'last_epoch' is missing.");
+        JsonObject obj;
+        int steps;
+        try
+        {
+            obj = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: expected a JSON object.");
+            steps = obj["last_epoch"]?.GetValue<int>() ?? throw new InvalidDataException($"{path}: 'last_epoch' is missing.");
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{path}: not a schedule state ({e.Message}).", e);
+        }
         for (int i = 0; i < steps; i++) scheduler.step();
         var saved = obj["_last_lr"]?.AsArray().Select(n => n!.GetValue<double>()).ToArray() ?? [];
         var now = scheduler.get_last_lr().ToArray();
-        if (saved.Length > 0 && !saved.SequenceEqual(now))
-            throw new InvalidDataException(
-                $"{path}: after replaying {steps} steps the schedule's rates are [{string.Join(", ", now)}], " +
-                $"but the checkpoint has [{string.Join(", ", saved)}]. Is the [Scheduler] the same as in the run that saved it?");
+        if (saved.Length == 0 || saved.SequenceEqual(now)) return null;
+        return $"after replaying {steps} steps the schedule's rates are [{string.Join(", ", now)}], but {path} has " +
+               $"[{string.Join(", ", saved)}]: the schedule changed since the checkpoint (other MaxSteps, epochs or [Scheduler]); " +
+               "training continues on the new schedule.";
     }
 
     /// <summary>Writes torch's CPU generator state.</summary>

@@ -129,7 +129,7 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
     {
         double seconds = _clock.Elapsed.TotalSeconds;
         var result = new EvalResult(_metrics.Prefix);
-        if (_lossSum is not null) result.Set(_metrics.Prefix + "_loss", _lossSum.item<float>() / _examples);
+        if (_lossSum is not null) result.Set(_metrics.Prefix + "_loss", Tensors.ReadFloat(_lossSum) / _examples);
         foreach (var (key, value) in _metrics) result.Set(key, value);
         TrainingRun.AddSpeed(result, _metrics.Prefix, seconds, _examples, _loader.Count);
         if (withEpoch && _state.HasTrained) result.Set("epoch", _state.Epoch);
@@ -161,6 +161,6 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
         if (parts.Count == 0) throw new InvalidOperationException($"No {what} were collected.");
         using var scope = torch.NewDisposeScope();
         var all = torch.cat(parts, 0).cpu();
-        return all.MoveToOuterDisposeScope();
+        return all.DetachFromDisposeScope();   // owned by this run (or the caller after Finish), whatever scope is open
     }
 }

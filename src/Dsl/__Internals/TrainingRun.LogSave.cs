@@ -1,5 +1,6 @@
 using Dsl.Checkpoints;
 using Dsl.Logging;
+using TorchSharp;
 
 namespace Dsl.__Internals;
 
@@ -17,11 +18,10 @@ public abstract partial class TrainingRun
         int step = State.GlobalStep;
         if (step <= _lastLoggedStep) return null;
 
-        double loss = _runningLoss.item<float>();
-        _runningLoss.zero_();
+        double loss = TakeRunningLoss();
         var entry = new LogEntry(step);
         entry.Set("loss", PythonFloat.Round(loss / (step - _lastLoggedStep), 4));
-        if (_gradNorm is not null) entry.Set("grad_norm", _gradNorm.item<float>());
+        if (_gradNorm is not null) entry.Set("grad_norm", Tensors.ReadFloat(_gradNorm));
         entry.Set("learning_rate", _learningRate);
         entry.Set("epoch", State.Epoch);
         _totalLoss += loss;
@@ -85,8 +85,7 @@ public abstract partial class TrainingRun
     public (TrainOutput Output, LogEntry Summary) Finish()
     {
         double seconds = _clock.Elapsed.TotalSeconds;
-        _totalLoss += _runningLoss.item<float>();
-        _runningLoss.zero_();
+        _totalLoss += TakeRunningLoss();
         // HF divides by the global step; after a resume we divide by the steps this run took,
         // because the total only holds their losses.
         int steps = Math.Max(State.GlobalStep - _startStep, 0);
@@ -106,6 +105,15 @@ public abstract partial class TrainingRun
         var metrics = new Metrics();
         foreach (var (key, value) in summary) metrics.Set(key, value);
         return (new TrainOutput(State.GlobalStep, trainLoss, metrics), summary);
+    }
+
+    // Reads the running loss (one wait for the device) and zeroes it in place.
+    private double TakeRunningLoss()
+    {
+        using var scope = torch.NewDisposeScope();
+        double loss = Tensors.ReadFloat(_runningLoss);
+        _runningLoss.zero_();
+        return loss;
     }
 
     /// <summary>HF's <c>speed_metrics</c>: runtime to 4 places, per-second rates to 3 (from the unrounded runtime).</summary>

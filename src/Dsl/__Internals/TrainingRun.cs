@@ -160,7 +160,7 @@ public abstract partial class TrainingRun : IDisposable
                 $"{dir} is at step {saved.GlobalStep}, past this run's {MaxSteps} steps; raise NumTrainEpochs or MaxSteps to train further.");
 
         Checkpoint.LoadModel(Model, dir);
-        Checkpoint.RestoreScheduler(_scheduler!, Path.Combine(dir, Checkpoint.SchedulerFile));
+        if (Checkpoint.RestoreScheduler(_scheduler!, Path.Combine(dir, Checkpoint.SchedulerFile)) is { } warning) Warn(warning);
         Checkpoint.LoadOptimizer(_optimizer!, Path.Combine(dir, Checkpoint.OptimizerFile));
         Checkpoint.LoadRng(Path.Combine(dir, Checkpoint.RngFile));
 
@@ -179,6 +179,15 @@ public abstract partial class TrainingRun : IDisposable
         FirstEpoch = saved.GlobalStep / UpdatesPerEpoch;
         _skipBatches = saved.GlobalStep % UpdatesPerEpoch * Args.GradientAccumulationSteps;
         _lastCheckpoint = dir;
+    }
+
+    /// <summary>Warnings of this run (also printed when the console is a log target).</summary>
+    public List<string> Warnings { get; } = [];
+
+    private void Warn(string message)
+    {
+        Warnings.Add(message);
+        if (Args.Reports("console")) Console.Error.WriteLine("Warning: " + message);
     }
 
     /// <summary>Batches to skip at the start of <paramref name="epoch"/> (non-zero only in a resumed epoch).</summary>

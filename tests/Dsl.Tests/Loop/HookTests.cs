@@ -1,0 +1,61 @@
+using Dsl.Tests.Support;
+
+namespace Dsl.Tests.Loop;
+
+/// <summary>Hooks fire in HF Trainer's order (on_step_end → on_log → on_evaluate → on_save; on_epoch_end; on_train_end).</summary>
+public sealed class HookTests
+{
+    [Fact]
+    public void Hooks_fire_in_HFs_order()
+    {
+        using var temp = new TempDirectory();
+        var args = Args.Quiet(temp.Path) with
+        {
+            LoggingSteps = 2, EvalStrategy = IntervalStrategy.Steps, EvalSteps = 2,
+            SaveStrategy = SaveStrategy.Steps, SaveSteps = 2, MaxSteps = 3, PerDeviceTrainBatchSize = 8,
+        };
+        var trainer = new HookTrainer(TinyNet.Create(), args);
+        trainer.Train(SampleData.Make(16), SampleData.Make(8));   // 2 steps an epoch
+
+        Assert.Equal(
+        [
+            "StepEnd:1",
+            "StepEnd:2", "Log:2:loss", "Log:2:eval_loss", "Evaluate:2", "Save:2:checkpoint-2",
+            "EpochEnd:0",
+            "StepEnd:3", "Save:3:checkpoint-3",   // MaxSteps reached: HF saves at the end of training
+            "EpochEnd:1",
+            "Log:3:train_runtime", "TrainEnd",
+        ], trainer.Events);
+    }
+
+    [Fact]
+    public void A_hook_can_stop_training()
+    {
+        using var temp = new TempDirectory();
+        var trainer = new HookTrainer(TinyNet.Create(), Args.Quiet(temp.Path) with { NumTrainEpochs = 5 });
+        trainer.StopAtStep = 3;
+        var output = trainer.Train(SampleData.Make(64));
+        Assert.Equal(3, output.GlobalStep);
+        Assert.Equal(["StepEnd:1", "StepEnd:2", "StepEnd:3", "EpochEnd:0", "Log:3:train_runtime", "TrainEnd"], trainer.Events);
+    }
+
+    [Fact]
+    public void Epoch_strategies_log_evaluate_and_save_at_each_epoch_end()
+    {
+        using var temp = new TempDirectory();
+        var args = Args.Quiet(temp.Path) with
+        {
+            LoggingStrategy = IntervalStrategy.Epoch, EvalStrategy = IntervalStrategy.Epoch, SaveStrategy = SaveStrategy.Epoch,
+            NumTrainEpochs = 2,
+        };
+        var trainer = new HookTrainer(TinyNet.Create(), args);
+        trainer.Train(SampleData.Make(16), SampleData.Make(8));
+        Assert.Equal(
+        [
+            "StepEnd:1", "StepEnd:2", "EpochEnd:0", "Log:2:loss", "Log:2:eval_loss", "Evaluate:2", "Save:2:checkpoint-2",
+            // HF: reaching max_steps saves at the step's end with any strategy but No and Best; the epoch's end saves again.
+            "StepEnd:3", "StepEnd:4", "Save:4:checkpoint-4", "EpochEnd:1", "Log:4:loss", "Log:4:eval_loss", "Evaluate:4", "Save:4:checkpoint-4",
+            "Log:4:train_runtime", "TrainEnd",
+        ], trainer.Events);
+    }
+}
