@@ -1,0 +1,80 @@
+namespace Dsl.Tests.Runtime;
+
+public sealed class TrainingArgumentsTests
+{
+    [Fact]
+    public void Defaults_are_Hugging_Faces()
+    {
+        var args = new TrainingArguments();
+        Assert.Equal(5e-5, args.LearningRate);
+        Assert.Equal(8, args.PerDeviceTrainBatchSize);
+        Assert.Equal(3.0, args.NumTrainEpochs);
+        Assert.Equal(1.0, args.MaxGradNorm);
+        Assert.Equal(500, args.LoggingSteps);
+        Assert.Equal(500, args.SaveSteps);
+        Assert.Equal(42, args.Seed);
+        Assert.Equal(0.9, args.AdamBeta1);
+        Assert.Equal(0.999, args.AdamBeta2);
+        Assert.Equal(1e-8, args.AdamEpsilon);
+        Assert.Equal(SchedulerType.Linear, args.LrSchedulerType);
+        Assert.Equal(IntervalStrategy.No, args.EvalStrategy);
+        Assert.Equal(SaveStrategy.Steps, args.SaveStrategy);
+        args.Validate();
+    }
+
+    public static TheoryData<TrainingArguments, string> Impossible => new()
+    {
+        { new() { GradientAccumulationSteps = 0 }, "TrainingArguments.GradientAccumulationSteps is 0; it must be at least 1." },
+        { new() { LearningRate = 0 }, "TrainingArguments.LearningRate is 0; it must be a finite number above 0." },
+        { new() { PerDeviceTrainBatchSize = -2 }, "TrainingArguments.PerDeviceTrainBatchSize is -2; it must be at least 1." },
+        { new() { WarmupRatio = 1.5 }, "TrainingArguments.WarmupRatio is 1.5; it must be in [0, 1)." },
+        { new() { LoggingSteps = 0 }, "TrainingArguments.LoggingSteps is 0; it must be above 0 with a Steps strategy." },
+        { new() { SaveSteps = 2.5 }, "TrainingArguments.SaveSteps is 2.5; it must be a whole number when 1 or more" },
+        { new() { SaveTotalLimit = -1 }, "TrainingArguments.SaveTotalLimit is -1; it must be null (keep all) or 0 or more." },
+        { new() { MaxSteps = 0 }, "TrainingArguments.MaxSteps is 0; it must be -1 (use NumTrainEpochs) or at least 1." },
+        { new() { ReportTo = ["wandb"] }, "TrainingArguments.ReportTo is 'wandb'; it must be one of all, none, console, jsonl." },
+        { new() { LoadBestModelAtEnd = true }, "LoadBestModelAtEnd needs evaluations to pick the best model, but EvalStrategy is No" },
+        { new() { LoadBestModelAtEnd = true, EvalStrategy = IntervalStrategy.Epoch },
+            "requires the save and eval strategies to match, but SaveStrategy is Steps and EvalStrategy is Epoch" },
+        { new() { LoadBestModelAtEnd = true, EvalStrategy = IntervalStrategy.Steps, EvalSteps = 30, SaveSteps = 50 },
+            "requires SaveSteps to be a multiple of EvalSteps, but SaveSteps is 50 and EvalSteps is 30" },
+        { new() { SaveStrategy = SaveStrategy.Best }, "SaveStrategy is Best, which needs MetricForBestModel" },
+        { new() { LrSchedulerKwargs = new Dictionary<string, double> { ["cycles"] = 2 } },
+            "TrainingArguments.LrSchedulerKwargs is 'cycles'; it must be one of num_cycles, power, lr_end." },
+        { new() { Device = "tpu" }, "TrainingArguments.Device is 'tpu'; use cpu, cuda or cuda:N." },
+    };
+
+    [Theory]
+    [MemberData(nameof(Impossible))]
+    public void Impossible_settings_are_named_with_their_range(TrainingArguments args, string message)
+    {
+        var e = Assert.Throws<ArgumentException>(args.Validate);
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void Best_model_settings_resolve_as_in_HF()
+    {
+        var args = new TrainingArguments { LoadBestModelAtEnd = true, EvalStrategy = IntervalStrategy.Steps };
+        Assert.Equal("eval_loss", args.ResolvedMetricForBestModel);
+        Assert.False(args.ResolvedGreaterIsBetter);
+        var accuracy = args with { MetricForBestModel = "accuracy" };
+        Assert.Equal("eval_accuracy", accuracy.ResolvedMetricForBestModel);
+        Assert.True(accuracy.ResolvedGreaterIsBetter);
+        Assert.Null(new TrainingArguments().ResolvedMetricForBestModel);
+    }
+
+    [Theory]
+    [InlineData(0.1, 95, 10)]
+    [InlineData(0.25, 10, 3)]
+    [InlineData(20.0, 95, 20)]
+    public void Fractional_steps_are_a_share_of_the_training_steps_rounded_up(double steps, int maxSteps, int expected) =>
+        Assert.Equal(expected, TrainingArguments.ResolveSteps(steps, maxSteps));
+
+    [Fact]
+    public void Warmup_steps_win_over_the_ratio()
+    {
+        Assert.Equal(7, new TrainingArguments { WarmupSteps = 7, WarmupRatio = 0.5 }.WarmupStepsFor(100));
+        Assert.Equal(11, new TrainingArguments { WarmupRatio = 0.1 }.WarmupStepsFor(101));
+    }
+}
