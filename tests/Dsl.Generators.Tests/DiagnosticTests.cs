@@ -1,0 +1,294 @@
+using Dsl.Generators.Tests.Support;
+
+namespace Dsl.Generators.Tests;
+
+/// <summary>What stops the generator is reported on the exact member, and nothing is emitted for that trainer.</summary>
+public sealed class DiagnosticTests
+{
+    private static void Verify(string trainer) => Markup.Verify(Sources.Trainer(trainer), Sources.Common);
+
+    private static void NothingEmitted(string trainer)
+    {
+        var (source, _) = Markup.Parse(Sources.Trainer(trainer));
+        var (result, _, _) = GeneratorHarness.Run(source, Sources.Common);
+        Assert.Empty(result.GeneratedSources);
+    }
+
+    [Fact]
+    public void DSL001_trainer_not_partial()
+    {
+        const string code = """
+            [Trainer]
+            public class {|DSL001:Plain|}(Net model, TrainingArguments args)
+            {
+                [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+            }
+            """;
+        Verify(code);
+        NothingEmitted(code);
+    }
+
+    [Fact]
+    public void DSL002_containing_type_not_partial() => Verify("""
+        public class {|DSL002:Outer|}
+        {
+            [Trainer]
+            public partial class Inner(Net model, TrainingArguments args)
+            {
+                [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+            }
+        }
+        """);
+
+    [Fact]
+    public void DSL003_generic_trainer() => Verify("""
+        [Trainer]
+        public partial class {|DSL003:Generic|}<T>(Net model, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+        }
+        """);
+
+    [Fact]
+    public void DSL004_no_train_step() => Verify("""
+        [Trainer]
+        public partial class {|DSL004:Stepless|}(Net model, TrainingArguments args);
+        """);
+
+    [Fact]
+    public void DSL005_two_train_steps() => Verify("""
+        [Trainer]
+        public partial class Twice(Net model, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+            [TrainStep] Tensor {|DSL005:StepAgain|}(Batch batch) => model.forward(batch.X).mean();
+        }
+        """);
+
+    [Fact]
+    public void DSL005_two_optimizers() => Verify("""
+        [Trainer]
+        public partial class Twice(Net model, TrainingArguments args)
+        {
+            [Optimizer] Optimizer A() => SGD(model.parameters(), 0.1);
+            [Optimizer] Optimizer {|DSL005:B|}() => SGD(model.parameters(), 0.1);
+            [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+        }
+        """);
+
+    [Theory]
+    [InlineData("static Tensor {|DSL006:Step|}(Batch batch) => batch.X.mean();")]
+    [InlineData("Tensor {|DSL006:Step|}(Batch a, Batch b) => a.X.mean();")]
+    [InlineData("double {|DSL006:Step|}(Batch batch) => 0;")]
+    [InlineData("Tensor {|DSL006:Step|}<T>(Batch batch) => batch.X.mean();")]
+    [InlineData("Tensor {|DSL006:Step|}(ref Batch batch) => batch.X.mean();")]
+    public void DSL006_train_step_signature(string step) => Verify($$"""
+        [Trainer]
+        public partial class Wrong(Net model, TrainingArguments args)
+        {
+            [TrainStep] {{step}}
+        }
+        """);
+
+    [Fact]
+    public void DSL007_eval_batch_differs() => Verify("""
+        public sealed class OtherBatch : IBatch<OtherBatch, int>
+        {
+            public static OtherBatch Collate(ReadOnlySpan<int> e, Device d) => new();
+            public void Dispose() { }
+        }
+
+        [Trainer]
+        public partial class Mismatch(Net model, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+            [EvalStep] Tensor {|DSL007:Check|}(OtherBatch batch) => torch.zeros(1);
+        }
+        """);
+
+    [Theory]
+    [InlineData("Optimizer {|DSL008:Make|}(int x) => SGD(model.parameters(), 0.1);")]
+    [InlineData("Tensor {|DSL008:Make|}() => torch.zeros(1);")]
+    [InlineData("static Optimizer {|DSL008:Make|}() => null!;")]
+    public void DSL008_optimizer_signature(string method) => Verify($$"""
+        [Trainer]
+        public partial class Wrong(Net model, TrainingArguments args)
+        {
+            [Optimizer] {{method}}
+            [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+        }
+        """);
+
+    [Theory]
+    [InlineData("LRScheduler {|DSL009:Make|}(Optimizer o) => Schedules.Constant(o);")]
+    [InlineData("LRScheduler {|DSL009:Make|}(Optimizer o, long steps) => Schedules.Constant(o);")]
+    [InlineData("Tensor {|DSL009:Make|}(Optimizer o, int steps) => torch.zeros(1);")]
+    [InlineData("LRScheduler {|DSL009:Make|}(TorchSharp.Modules.AdamW o, int steps) => Schedules.Constant(o);")]
+    public void DSL009_scheduler_signature(string method) => Verify($$"""
+        [Trainer]
+        public partial class Wrong(Net model, TrainingArguments args)
+        {
+            [Scheduler] {{method}}
+            [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+        }
+        """);
+
+    [Fact]
+    public void DSL009_is_silent_when_the_optimizer_fits_the_scheduler_parameter() => Verify("""
+        [Trainer]
+        public partial class Fits(Net model, TrainingArguments args)
+        {
+            [Optimizer] TorchSharp.Modules.AdamW Make() => AdamW(model.parameters());
+            [Scheduler] LRScheduler Schedule(TorchSharp.Modules.AdamW o, int steps) => Schedules.Constant(o);
+            [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+        }
+        """);
+
+    [Theory]
+    [InlineData("double {|DSL010:Score|}(Tensor predictions) => 0;")]
+    [InlineData("Tensor {|DSL010:Score|}(Tensor predictions, Tensor labels) => predictions;")]
+    [InlineData("double {|DSL010:Score|}(Tensor predictions, long[] labels) => 0;")]
+    public void DSL010_metric_signature(string metric) => Verify($$"""
+        [Trainer]
+        public partial class Wrong(Net model, TrainingArguments args)
+        {
+            [TrainStep] StepOutput Step(Batch batch) => model.forward(batch.X).mean();
+            [Metric] {{metric}}
+        }
+        """);
+
+    [Theory]
+    [InlineData("OnLog", "void {|DSL011:Hook|}(StepEndEvent e) { }")]
+    [InlineData("OnStepEnd", "int {|DSL011:Hook|}() => 0;")]
+    [InlineData("OnSave", "void {|DSL011:Hook|}(SaveEvent e, int x) { }")]
+    [InlineData("OnTrainEnd", "static void {|DSL011:Hook|}() { }")]
+    [InlineData("OnEvaluate", "async Task {|DSL012:Hook|}(EvaluateEvent e) => await Task.Yield();")]
+    [InlineData("OnEpochEnd", "Task {|DSL012:Hook|}() => Task.CompletedTask;")]
+    public void DSL011_and_DSL012_hook_signatures(string attribute, string hook) => Verify($$"""
+        [Trainer]
+        public partial class Wrong(Net model, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+            [{{attribute}}] {{hook}}
+        }
+        """);
+
+    [Fact]
+    public void DSL013_no_model() => Verify("""
+        [Trainer]
+        public partial class {|DSL013:Modelless|}(TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => batch.X.mean();
+        }
+        """);
+
+    [Fact]
+    public void DSL014_two_models_and_no_Model_attribute() => Verify("""
+        [Trainer]
+        public partial class {|DSL014:Twins|}(Net left, Net right, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => left.forward(batch.X).mean() + right.forward(batch.X).mean();
+        }
+        """);
+
+    [Fact]
+    public void DSL014_is_silent_when_one_is_marked_Model_or_stored_from_the_parameter() => Verify("""
+        [Trainer]
+        public partial class Marked([Model] Net left, Net right, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => left.forward(batch.X).mean() + right.forward(batch.X).mean();
+        }
+
+        [Trainer]
+        public partial class Stored(Net model, TrainingArguments args)
+        {
+            public Net Model { get; } = model;
+            [TrainStep] Tensor Step(Batch batch) => Model.forward(batch.X).mean();
+        }
+        """);
+
+    [Fact]
+    public void DSL015_no_arguments() => Verify("""
+        [Trainer]
+        public partial class {|DSL015:Argless|}(Net model)
+        {
+            [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+        }
+        """);
+
+    [Fact]
+    public void DSL016_batch_type_without_IBatch() => Verify("""
+        [Trainer]
+        public partial class Wrong(Net model, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(NotABatch {|DSL016:batch|}) => model.forward(batch.X).mean();
+        }
+        """);
+
+    [Fact]
+    public void DSL017_metrics_without_logits() => Verify("""
+        [Trainer]
+        public partial class Blind(Net model, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+            [Metric] double {|DSL017:Accuracy|}(Tensor predictions, Tensor labels) => 0;
+        }
+        """);
+
+    [Fact]
+    public void DSL018_two_metrics_with_one_name() => Verify("""
+        [Trainer]
+        public partial class Same(Net model, TrainingArguments args)
+        {
+            [TrainStep] StepOutput Step(Batch batch) => model.forward(batch.X).mean();
+            [Metric] double Accuracy(Tensor predictions, Tensor labels) => 0;
+            [Metric("accuracy")] double {|DSL018:Acc|}(Tensor predictions, Tensor labels) => 0;
+        }
+        """);
+
+    [Fact]
+    public void DSL019_member_named_like_a_generated_one() => Verify("""
+        [Trainer]
+        public partial class Clash(Net model, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+            public void {|DSL019:Train|}() { }
+        }
+        """);
+
+    [Fact]
+    public void A_correct_trainer_reports_nothing() => Verify("""
+        [Trainer]
+        public partial class Fine(Net model, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+        }
+        """);
+
+    [Fact]
+    public void Every_diagnostic_has_a_title_a_help_link_and_a_docs_section()
+    {
+        var descriptors = typeof(Dsl.Generators.Diagnostics.DiagnosticDescriptors)
+            .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Select(f => (Microsoft.CodeAnalysis.DiagnosticDescriptor)f.GetValue(null)!)
+            .ToList();
+        Assert.True(descriptors.Count >= 19);
+        string docs = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "diagnostics.md"));
+        string releases = File.ReadAllText(Path.Combine(RepositoryRoot(), "generators", "Dsl.Generators", "AnalyzerReleases.Unshipped.md"));
+        foreach (var d in descriptors)
+        {
+            Assert.False(string.IsNullOrWhiteSpace(d.Title.ToString()), d.Id);
+            Assert.EndsWith("docs/diagnostics.md#" + d.Id.ToLowerInvariant(), d.HelpLinkUri);
+            Assert.Contains($"## {d.Id}", docs);
+            Assert.Contains(d.Id + " |", releases);
+        }
+        Assert.Equal(descriptors.Count, descriptors.Select(d => d.Id).Distinct().Count());
+    }
+
+    internal static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Dsl.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException("Dsl.sln not found above " + AppContext.BaseDirectory);
+    }
+}

@@ -1,0 +1,50 @@
+using System.Collections.Immutable;
+using Dsl.Generators;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Dsl.Generators.Tests.Support;
+
+/// <summary>Runs the generator over source text, against the real runtime and TorchSharp assemblies.</summary>
+internal static class GeneratorHarness
+{
+    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
+
+    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
+    {
+        _ = typeof(Dsl.TrainerAttribute);   // make sure the runtime is loaded and listed
+        string tpa = (string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!;
+        return tpa.Split(Path.PathSeparator)
+            .Where(path => path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
+            .ToImmutableArray();
+    });
+
+    public static CSharpCompilation Compile(params string[] sources) =>
+        CSharpCompilation.Create("Tests",
+            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Source{i}.cs")),
+            References.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+    public static GeneratorDriver Driver() =>
+        CSharpGeneratorDriver.Create(
+            [new TrainerGenerator().AsSourceGenerator()],
+            parseOptions: ParseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    /// <summary>Runs the generator; returns what it wrote, what it reported and the compilation with its output.</summary>
+    public static (GeneratorRunResult Result, Compilation Output, GeneratorDriver Driver) Run(params string[] sources)
+    {
+        var compilation = Compile(sources);
+        var driver = Driver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+        return (driver.GetRunResult().Results.Single(), output, driver);
+    }
+
+    /// <summary>The single generated file's text.</summary>
+    public static string GeneratedText(GeneratorRunResult result) =>
+        result.GeneratedSources.Single().SourceText.ToString();
+
+    /// <summary>Errors and warnings of the compilation including the generated code.</summary>
+    public static IEnumerable<Diagnostic> Problems(Compilation output) =>
+        output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning);
+}
