@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using Dsl;
+using Dsl.Benchmarks;
+using TorchSharp;
+
+// Benchmarks of the generated loop (see docs/benchmarks.md). Run in Release:
+//   dotnet run -c Release --project tests/Dsl.Benchmarks -- speed [steps] [rounds] [prefetch]
+//   dotnet run -c Release --project tests/Dsl.Benchmarks -- memory [steps]
+string mode = args.Length > 0 ? args[0] : "speed";
+int steps = args.Length > 1 ? int.Parse(args[1]) : 300;
+int rounds = args.Length > 2 ? int.Parse(args[2]) : 5;
+int prefetch = args.Length > 3 ? int.Parse(args[3]) : 2;
+const int batchSize = 64;
+var data = Mlp.Data(8192);
+var output = Path.Combine(Path.GetTempPath(), "dsl-bench");
+
+TrainingArguments Arguments(int maxSteps) => new()
+{
+    OutputDir = output, MaxSteps = maxSteps, PerDeviceTrainBatchSize = batchSize, LearningRate = 1e-3,
+    LoggingSteps = 50, SaveStrategy = SaveStrategy.No, ReportTo = ["none"], DataloaderDropLast = true,
+    DataloaderPrefetchFactor = prefetch,
+};
+
+double Generated(int n)
+{
+    var trainer = new MlpTrainer(Mlp.Create(1), Arguments(n));
+    var clock = Stopwatch.StartNew();
+    trainer.Train(data);
+    return clock.Elapsed.TotalSeconds;
+}
+
+double Hand(int n)
+{
+    var model = Mlp.Create(1);
+    var clock = Stopwatch.StartNew();
+    HandLoop.Train(model, data, batchSize, n, 1e-3, 50);
+    return clock.Elapsed.TotalSeconds;
+}
+
+Console.WriteLine($"torch threads: {torch.get_num_threads()}, cores: {Environment.ProcessorCount}");
+if (mode == "speed")
+{
+    Generated(30);
+    Hand(30);   // warm up both
+    var generated = new List<double>();
+    var hand = new List<double>();
+    for (int r = 0; r < rounds; r++)
+    {
+        generated.Add(Generated(steps));
+        hand.Add(Hand(steps));
+    }
+    double g = Median(generated), h = Median(hand);
+    Console.WriteLine($"MLP 64-512-512-4, batch {batchSize}, {steps} steps, prefetch {prefetch}, median of {rounds} alternating rounds");
+    Console.WriteLine($"  generated loop: {g:F3} s  ({steps / g:F1} steps/s)   all: {string.Join(" ", generated.Select(x => x.ToString("F3")))}");
+    Console.WriteLine($"  hand loop:      {h:F3} s  ({steps / h:F1} steps/s)   all: {string.Join(" ", hand.Select(x => x.ToString("F3")))}");
+    Console.WriteLine($"  generated / hand = {g / h:F3}");
+}
+else if (mode == "memory")
+{
+    // RSS and managed heap before and after long runs; a flat line means nothing leaks per step.
+    foreach (var (name, run) in new (string, Func<int, double>)[] { ("generated", Generated), ("hand", Hand) })
+    {
+        run(100);
+        long rss0 = Environment.WorkingSet, heap0 = GC.GetTotalMemory(forceFullCollection: true), tensors0 = torch.Tensor.TotalCount;
+        long allocated0 = GC.GetTotalAllocatedBytes(precise: true);
+        run(steps);
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated0;
+        long rssRun = Environment.WorkingSet;
+        long heap1 = GC.GetTotalMemory(forceFullCollection: true);
+        GC.WaitForPendingFinalizers();
+        long rss1 = Environment.WorkingSet;
+        Console.WriteLine($"{name,-9} {steps} steps: RSS {rss0 / 1048576} → {rssRun / 1048576} MB (after GC {rss1 / 1048576} MB), " +
+                          $"managed heap {heap0 / 1024} → {heap1 / 1024} KB, live tensors {tensors0} → {torch.Tensor.TotalCount}, " +
+                          $"managed allocations {allocated / steps} B/step");
+    }
+}
+
+static double Median(List<double> xs)
+{
+    var s = xs.Order().ToList();
+    return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
+}
