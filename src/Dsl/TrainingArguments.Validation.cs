@@ -5,7 +5,7 @@ namespace Dsl;
 
 public sealed partial record TrainingArguments
 {
-    private static readonly string[] KnownReportTargets = ["all", "none", "console", "jsonl"];
+    private static readonly string[] KnownReportTargets = ["all", "none", "console", "jsonl", "tensorboard"];
     private static readonly string[] KnownSchedulerKwargs = ["num_cycles", "power", "lr_end"];
 
     /// <summary>
@@ -123,7 +123,7 @@ public sealed partial record TrainingArguments
     public string ResolvedLoggingDir => LoggingDir ?? Path.Combine(OutputDir, "runs",
         DateTime.Now.ToString("MMMdd_HH-mm-ss", CultureInfo.InvariantCulture) + "_" + Environment.MachineName);
 
-    /// <summary>Whether log entries go to <paramref name="target"/> (<c>console</c> or <c>jsonl</c>).</summary>
+    /// <summary>Whether log entries go to <paramref name="target"/> (<c>console</c>, <c>jsonl</c> or <c>tensorboard</c>).</summary>
     public bool Reports(string target) =>
         !ReportTo.Contains("none") && (ReportTo.Contains("all") || ReportTo.Contains(target));
 

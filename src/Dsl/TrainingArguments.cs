@@ -62,7 +62,7 @@ public sealed partial record TrainingArguments
     /// <summary>Optimizer steps of linear warmup; overrides <see cref="WarmupRatio"/>. Default 0.</summary>
     public int WarmupSteps { get; init; }
 
-    /// <summary>Where the JSON Lines log goes. Default <c>{OutputDir}/runs/{date}_{host}</c>.</summary>
+    /// <summary>Where the JSON Lines log and TensorBoard event files go. Default <c>{OutputDir}/runs/{date}_{host}</c>.</summary>
     public string? LoggingDir { get; init; }
 
     /// <summary>When to log. Default <see cref="IntervalStrategy.Steps"/>.</summary>
@@ -123,7 +123,8 @@ public sealed partial record TrainingArguments
     public string? Device { get; init; }
 
     /// <summary>
-    /// Where logs go: <c>all</c> (default), <c>none</c>, or a list of <c>console</c> and <c>jsonl</c>.
+    /// Where logs go: <c>all</c> (default), <c>none</c>, or a list of <c>console</c>, <c>jsonl</c> and
+    /// <c>tensorboard</c> (event files under <see cref="LoggingDir"/>).
     /// </summary>
     public IReadOnlyList<string> ReportTo { get; init; } = ["all"];
 

@@ -9,12 +9,17 @@ public sealed class TrainerLog
 {
     private readonly List<ILogSink> _sinks = [];
 
-    /// <summary>Sinks for <paramref name="args"/>: console and/or JSON Lines under <see cref="TrainingArguments.ResolvedLoggingDir"/>.</summary>
+    /// <summary>Sinks for <paramref name="args"/>: console, JSON Lines and TensorBoard under <see cref="TrainingArguments.ResolvedLoggingDir"/>.</summary>
     public TrainerLog(TrainingArguments args)
     {
+        string directory = args.ResolvedLoggingDir;
         if (args.Reports("console")) _sinks.Add(new ConsoleLogSink());
-        if (args.Reports("jsonl")) _sinks.Add(new JsonlLogSink(args.ResolvedLoggingDir));
+        if (args.Reports("jsonl")) _sinks.Add(new JsonlLogSink(directory));
+        if (args.Reports("tensorboard")) _sinks.Add(new TensorBoardLogSink(directory));
     }
+
+    /// <summary>The sinks entries go to.</summary>
+    public IReadOnlyList<ILogSink> Sinks => _sinks;
 
     /// <summary>Adds a sink, e.g. TensorBoard.</summary>
     public void Add(ILogSink sink) => _sinks.Add(sink);

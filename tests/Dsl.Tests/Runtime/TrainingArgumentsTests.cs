@@ -32,7 +32,7 @@ public sealed class TrainingArgumentsTests
         { new() { SaveSteps = 2.5 }, "TrainingArguments.SaveSteps is 2.5; it must be a whole number when 1 or more" },
         { new() { SaveTotalLimit = -1 }, "TrainingArguments.SaveTotalLimit is -1; it must be null (keep all) or 0 or more." },
         { new() { MaxSteps = 0 }, "TrainingArguments.MaxSteps is 0; it must be -1 (use NumTrainEpochs) or at least 1." },
-        { new() { ReportTo = ["wandb"] }, "TrainingArguments.ReportTo is 'wandb'; it must be one of all, none, console, jsonl." },
+        { new() { ReportTo = ["wandb"] }, "TrainingArguments.ReportTo is 'wandb'; it must be one of all, none, console, jsonl, tensorboard." },
         { new() { LoadBestModelAtEnd = true }, "LoadBestModelAtEnd needs evaluations to pick the best model, but EvalStrategy is No" },
         { new() { LoadBestModelAtEnd = true, EvalStrategy = IntervalStrategy.Epoch },
             "requires the save and eval strategies to match, but SaveStrategy is Steps and EvalStrategy is Epoch" },
