@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using Dsl.Data;
+using Dsl.Logging;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -32,6 +33,8 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
     private int _examples;
     private Tensor? _predictions, _labelIds;
     private bool _handedOver;
+    private readonly ProgressDisplay? _training, _ownProgress;
+    private int _batches;
 
     private EvaluationRun(TrainingArguments args, nn.Module model, IReadOnlyList<TExample> dataset, string prefix,
         bool keepPredictions, string stepName, TrainerState state)
@@ -52,6 +55,12 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
                 : $"The evaluation dataset has {dataset.Count} examples, fewer than one batch of {args.PerDeviceEvalBatchSize} with DataloaderDropLast.");
         _wasTraining = model.training;
         model.eval();
+
+        // Nested under the training bar, or a bar of its own on an interactive terminal.
+        bool show = !args.DisableTqdm && args.Reports("console");
+        _training = show ? ProgressDisplay.Current : null;
+        if (_training is not null) _training.StartEvaluation(_loader.Count);
+        else _ownProgress = ProgressDisplay.Start("Evaluating", _loader.Count, 0, show, interactiveOnly: true);
     }
 
     /// <summary>Starts an evaluation: the model goes to the device and into eval mode until <see cref="Dispose"/>.</summary>
@@ -88,6 +97,9 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
         if (_lossSum is null) _lossSum = weighted.DetachFromDisposeScope();
         else _lossSum.add_(weighted);
         _examples += batchSize;
+        _batches++;
+        _training?.EvaluationBatchDone();
+        _ownProgress?.Report(_batches);
 
         if (!_keepPredictions) return;
         if (output.Logits is null)
@@ -144,6 +156,8 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
     /// <summary>Restores the model's training mode and frees what was not handed over.</summary>
     public void Dispose()
     {
+        _training?.EndEvaluation();
+        _ownProgress?.Dispose();
         _model.train(_wasTraining);
         _lossSum?.Dispose();
         foreach (var t in _logits) t.Dispose();

@@ -48,6 +48,7 @@ public abstract partial class TrainingRun
         _learningRate = learningRate;
         State.GlobalStep++;
         State.Epoch = _epoch + (double)(_batchIndex + 1) / _batchesInEpoch;
+        _progress?.Report(State.GlobalStep);
 
         // HF on_step_begin clears log/evaluate/save; hooks and the rules below set them again.
         _control &= TrainerControl.StopTraining | TrainerControl.StopEpoch;

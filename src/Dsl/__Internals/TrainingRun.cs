@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using Dsl.Checkpoints;
+using Dsl.Logging;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -43,6 +44,7 @@ public abstract partial class TrainingRun : IDisposable
     private readonly Scalar?[] _windowScalars;
 
     private TrainerControl _control;
+    private ProgressDisplay? _progress;
 
     private protected TrainingRun(TrainingArguments args, nn.Module model, int datasetSize, int batchesPerEpoch, bool hasEvalDataset)
     {
@@ -141,6 +143,7 @@ public abstract partial class TrainingRun : IDisposable
         _optimizer = optimizer;
         _scheduler = scheduler;
         if (resumeFromCheckpoint is not null) Resume(resumeFromCheckpoint);
+        _progress = ProgressDisplay.Start("Training", MaxSteps, State.GlobalStep, !Args.DisableTqdm && Args.Reports("console"));
         _clock.Restart();
     }
 
@@ -214,6 +217,7 @@ public abstract partial class TrainingRun : IDisposable
     /// <summary>Releases the device buffers.</summary>
     public void Dispose()
     {
+        _progress?.Dispose();
         _runningLoss.Dispose();
         _gradNorm?.Dispose();
         _clipper.Dispose();
