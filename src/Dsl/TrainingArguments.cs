@@ -116,6 +116,19 @@ public sealed partial record TrainingArguments
     /// <summary>The optimizer of a trainer without <c>[Optimizer]</c>. Default <see cref="OptimizerType.AdamWTorch"/>.</summary>
     public OptimizerType Optim { get; init; } = OptimizerType.AdamWTorch;
 
+    /// <summary>
+    /// Mixed precision with bfloat16: the model computes in bf16 while weights, gradients and optimizer
+    /// state stay float32 (HF's <c>bf16</c>). Needs a model implementing <see cref="IMixedPrecisionModel"/>,
+    /// since TorchSharp has no autocast. Default false.
+    /// </summary>
+    public bool Bf16 { get; init; }
+
+    /// <summary>
+    /// Mixed precision with float16 and loss scaling (HF's <c>fp16</c>). Not supported yet: TorchSharp has
+    /// no GradScaler; use <see cref="Bf16"/>. Default false.
+    /// </summary>
+    public bool Fp16 { get; init; }
+
     /// <summary>Train on the CPU even where CUDA is available. Default false.</summary>
     public bool UseCpu { get; init; }
 

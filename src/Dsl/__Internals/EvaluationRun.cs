@@ -35,6 +35,7 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
     private bool _handedOver;
     private readonly ProgressDisplay? _training, _ownProgress;
     private int _batches;
+    private readonly MixedPrecision _precision;
 
     private EvaluationRun(TrainingArguments args, nn.Module model, IReadOnlyList<TExample> dataset, string prefix,
         bool keepPredictions, string stepName, TrainerState state)
@@ -55,6 +56,7 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
                 : $"The evaluation dataset has {dataset.Count} examples, fewer than one batch of {args.PerDeviceEvalBatchSize} with DataloaderDropLast.");
         _wasTraining = model.training;
         model.eval();
+        _precision = MixedPrecision.Enter(model, args);
 
         // Nested under the training bar, or a bar of its own on an interactive terminal.
         bool show = !args.DisableTqdm && args.Reports("console");
@@ -159,6 +161,7 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
         _training?.EndEvaluation();
         _ownProgress?.Dispose();
         _model.train(_wasTraining);
+        _precision.Dispose();
         _lossSum?.Dispose();
         foreach (var t in _logits) t.Dispose();
         foreach (var t in _labels) t.Dispose();

@@ -45,6 +45,7 @@ public abstract partial class TrainingRun : IDisposable
 
     private TrainerControl _control;
     private ProgressDisplay? _progress;
+    private readonly MixedPrecision _precision;
 
     private protected TrainingRun(TrainingArguments args, nn.Module model, int datasetSize, int batchesPerEpoch, bool hasEvalDataset)
     {
@@ -87,6 +88,7 @@ public abstract partial class TrainingRun : IDisposable
         };
 
         MoveToDevice(model, Device);
+        _precision = MixedPrecision.Enter(model, args);
         _parameters = model.parameters().Where(p => p.requires_grad).ToArray();
         _clipper = new GradientClipper(_parameters);
         _runningLoss = torch.zeros([], dtype: ScalarType.Float32, device: Device);
@@ -218,6 +220,7 @@ public abstract partial class TrainingRun : IDisposable
     public void Dispose()
     {
         _progress?.Dispose();
+        _precision.Dispose();
         _runningLoss.Dispose();
         _gradNorm?.Dispose();
         _clipper.Dispose();

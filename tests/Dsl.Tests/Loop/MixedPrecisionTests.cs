@@ -1,0 +1,69 @@
+using Dsl.Tests.Support;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsl.Tests.Loop;
+
+public sealed partial class MixedPrecisionTests
+{
+    /// <summary>TinyNet's layers, computing in ComputeDType when set: float32 weights, bf16 products.</summary>
+    public sealed class MixedNet : nn.Module<Tensor, Tensor>, IMixedPrecisionModel
+    {
+        private readonly TorchSharp.Modules.Linear fc1 = nn.Linear(4, 16);
+        private readonly TorchSharp.Modules.Linear fc2 = nn.Linear(16, 2);
+
+        public MixedNet() : base(nameof(MixedNet)) => RegisterComponents();
+
+        public ScalarType? ComputeDType { get; set; }
+        public List<ScalarType> SeenDTypes { get; } = [];
+
+        public override Tensor forward(Tensor x)
+        {
+            var dtype = ComputeDType ?? ScalarType.Float32;
+            var h = nn.functional.relu(nn.functional.linear(x.to(dtype), fc1.weight!.to(dtype), fc1.bias!.to(dtype)));
+            var logits = nn.functional.linear(h, fc2.weight!.to(dtype), fc2.bias!.to(dtype));
+            SeenDTypes.Add(logits.dtype);
+            return logits.to(ScalarType.Float32);   // the loss in float32, as autocast does
+        }
+    }
+
+    [Dsl.Trainer]
+    public partial class MixedTrainer(MixedNet model, TrainingArguments args)
+    {
+        [Dsl.TrainStep]
+        Tensor Step(SampleBatch batch) => nn.functional.cross_entropy(model.forward(batch.X), batch.Y);
+    }
+
+    [Fact]
+    public void Bf16_computes_in_bfloat16_and_keeps_float32_weights()
+    {
+        using var temp = new TempDirectory();
+        torch.manual_seed(3);
+        var model = new MixedNet();
+        var trainer = new MixedTrainer(model, Args.Quiet(temp.Path) with { Bf16 = true, LearningRate = 1e-2, NumTrainEpochs = 3, LoggingSteps = 4 });
+        trainer.Train(SampleData.Make(64));
+
+        Assert.All(model.SeenDTypes, d => Assert.Equal(ScalarType.BFloat16, d));
+        Assert.All(model.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
+        Assert.Null(model.ComputeDType);   // restored after training
+        var losses = trainer.State.LogHistory.Where(e => e.ContainsKey("loss")).Select(e => e["loss"]).ToList();
+        Assert.True(losses[^1] < losses[0], $"loss did not fall: {string.Join(", ", losses)}");
+    }
+
+    [Fact]
+    public void Bf16_on_a_model_without_mixed_precision_says_what_to_do()
+    {
+        using var temp = new TempDirectory();
+        var trainer = new DefaultsTrainer(TinyNet.Create(), Args.Quiet(temp.Path) with { Bf16 = true });
+        var e = Assert.Throws<ArgumentException>(() => trainer.Train(SampleData.Make(16)));
+        Assert.Contains("TrainingArguments.Bf16 needs a model that implements Dsl.IMixedPrecisionModel, and TinyNet does not", e.Message);
+    }
+
+    [Fact]
+    public void Fp16_is_refused_with_the_reason()
+    {
+        var e = Assert.Throws<ArgumentException>(new TrainingArguments { Fp16 = true }.Validate);
+        Assert.Contains("TorchSharp has no GradScaler", e.Message);
+        Assert.Contains("both set", Assert.Throws<ArgumentException>(new TrainingArguments { Fp16 = true, Bf16 = true }.Validate).Message);
+    }
+}
