@@ -6,9 +6,9 @@ namespace Dsl;
 
 /// <summary>
 /// Gradient clipping that keeps the norm on the device. TorchSharp's <c>clip_grad_norm_</c> returns a
-/// <c>double</c>, which waits for the device every step; this does libtorch's arithmetic (per-tensor
-/// L2 norms, their L2 norm, <c>max_norm / (total + 1e-6)</c> clamped to 1) and returns the norm as a
-/// tensor, to be read only at log steps.
+/// <c>double</c>, which waits for the device every step; this does libtorch's arithmetic bit for bit
+/// (per-tensor L2 norms, their L2 norm, <c>max_norm / (total + 1e-6)</c> clamped to 1) and returns the
+/// norm as a tensor, to be read only at log steps.
 /// </summary>
 public sealed class GradientClipper : IDisposable
 {
@@ -46,9 +46,11 @@ public sealed class GradientClipper : IDisposable
         if (_grads.Count == 0) return null;
 
         var total = _norms.Count == 1 ? _norms[0] : torch.stack(_norms).norm(p: 2.0f);
-        // libtorch: clip_coef = max_norm / (total + 1e-6), i.e. reciprocal × max_norm, clamped to 1.
+        // libtorch: clip_coef = max_norm / (total + 1e-6), clamped to 1. C++'s scalar / tensor is a true
+        // division (fill, then div_); Python's is reciprocal × scalar, which can differ in the last bit.
+        // We follow libtorch, so the loop matches a TorchSharp loop that calls clip_grad_norm_.
         if (_maxNormValue != maxNorm) { _maxNorm?.Dispose(); _maxNorm = maxNorm.ToScalar(); _maxNormValue = maxNorm; }
-        var coefficient = total.add(_epsilon).reciprocal().mul(_maxNorm!).clamp_max(_one);
+        var coefficient = torch.full_like(total, _maxNorm!).div_(total.add(_epsilon)).clamp_max(_one);
         foreach (var grad in _grads) grad.mul_(coefficient);
         _grads.Clear();
         _norms.Clear();

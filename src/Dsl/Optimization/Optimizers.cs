@@ -68,7 +68,8 @@ public static partial class Optimizers
 
     private static IEnumerable<(string Name, Parameter Parameter, bool Decay)> Walk(nn.Module model)
     {
-        foreach (var (moduleName, module) in model.named_modules())
+        // TorchSharp's named_modules() leaves out the module itself, unlike PyTorch's.
+        foreach (var (moduleName, module) in model.named_modules().Prepend((name: "", module: model)))
         {
             bool isNorm = module is LayerNorm;
             foreach (var (name, parameter) in module.named_parameters(recurse: false))

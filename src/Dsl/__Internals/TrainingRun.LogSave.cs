@@ -21,7 +21,7 @@ public abstract partial class TrainingRun
         double loss = TakeRunningLoss();
         var entry = new LogEntry(step);
         entry.Set("loss", PythonFloat.Round(loss / (step - _lastLoggedStep), 4));
-        if (_gradNorm is not null) entry.Set("grad_norm", Tensors.ReadFloat(_gradNorm));
+        if (_hasGradNorm) entry.Set("grad_norm", _onHost ? _hostGradNorm : Tensors.ReadFloat(_gradNorm!));
         entry.Set("learning_rate", _learningRate);
         entry.Set("epoch", State.Epoch);
         _totalLoss += loss;
@@ -110,6 +110,12 @@ public abstract partial class TrainingRun
     // Reads the running loss (one wait for the device) and zeroes it in place.
     private double TakeRunningLoss()
     {
+        if (_onHost)
+        {
+            double host = _hostRunningLoss;
+            _hostRunningLoss = 0;
+            return host;
+        }
         using var scope = torch.NewDisposeScope();
         double loss = Tensors.ReadFloat(_runningLoss);
         _runningLoss.zero_();

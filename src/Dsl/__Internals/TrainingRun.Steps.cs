@@ -7,18 +7,27 @@ public abstract partial class TrainingRun
 {
     /// <summary>
     /// Backpropagates <paramref name="loss"/> divided by the length of its accumulation window (HF
-    /// divides by the real window, so a short last window weighs the same), and adds it to the
-    /// running loss on the device, without waiting for the device.
+    /// divides by the real window, so a short last window weighs the same), and adds it to the running
+    /// loss: on an accelerator the sum stays on the device and is read at log steps only; on the CPU,
+    /// where reading a value costs no wait, it is a float32 sum on the host (the same arithmetic, fewer
+    /// kernel calls).
     /// </summary>
     public void Backward(Tensor loss)
     {
         ArgumentNullException.ThrowIfNull(loss);
         var scaled = _windowSize == 1 ? loss : loss.div(WindowScalar(_windowSize));
         scaled.backward();
+        if (_onHost)
+        {
+            float value = scaled.dtype == ScalarType.Float32 ? scaled.item<float>() : (float)Tensors.ReadFloat(scaled);
+            // HF: a NaN or infinite loss counts as the mean of the steps since the last log.
+            if (Args.LoggingNanInfFilter && !float.IsFinite(value)) value = _hostRunningLoss / (1 + State.GlobalStep - _lastLoggedStep);
+            _hostRunningLoss += value;
+            return;
+        }
         var stepLoss = scaled.detach();
         if (Args.LoggingNanInfFilter)
         {
-            // HF: a NaN or infinite loss counts as the mean of the steps since the last log.
             using var stepsSinceLog = (1 + State.GlobalStep - _lastLoggedStep).ToScalar();
             var mean = _runningLoss.div(stepsSinceLog);
             stepLoss = torch.where(stepLoss.isfinite(), stepLoss, mean);
@@ -28,14 +37,24 @@ public abstract partial class TrainingRun
 
     private Scalar WindowScalar(int size) => _windowScalars[size] ??= size.ToScalar();
 
-    /// <summary>Clips the gradients to <see cref="TrainingArguments.MaxGradNorm"/>, keeping the norm on the device for the next log.</summary>
+    /// <summary>
+    /// Clips the gradients to <see cref="TrainingArguments.MaxGradNorm"/>. On an accelerator the norm
+    /// stays a tensor until the next log; on the CPU libtorch's own clip_grad_norm_ does it in one call.
+    /// </summary>
     public void ClipGradients()
     {
         if (Args.MaxGradNorm <= 0) return;
+        if (_onHost)
+        {
+            _hostGradNorm = torch.nn.utils.clip_grad_norm_(_parameters, Args.MaxGradNorm);
+            _hasGradNorm = true;
+            return;
+        }
         var norm = _clipper.Clip(Args.MaxGradNorm);
         if (norm is null) return;
         _gradNorm?.Dispose();
         _gradNorm = norm.detach().DetachFromDisposeScope();
+        _hasGradNorm = true;
     }
 
     /// <summary>

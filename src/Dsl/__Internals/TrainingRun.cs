@@ -26,9 +26,14 @@ public abstract partial class TrainingRun : IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly int _datasetSize;
 
-    // The running loss since the last log, and the last step's gradient norm: on the device.
+    // The running loss since the last log and the last step's gradient norm: on the device for
+    // accelerators; on the host for the CPU, where reading a value costs no wait.
+    private readonly bool _onHost;
     private readonly Tensor _runningLoss;
     private Tensor? _gradNorm;
+    private float _hostRunningLoss;
+    private double _hostGradNorm;
+    private bool _hasGradNorm;
     private double _totalLoss;
     private int _lastLoggedStep;
     private double _learningRate;
@@ -91,9 +96,13 @@ public abstract partial class TrainingRun : IDisposable
         _precision = MixedPrecision.Enter(model, args);
         _parameters = model.parameters().Where(p => p.requires_grad).ToArray();
         _clipper = new GradientClipper(_parameters);
+        _onHost = Device.type == DeviceType.CPU && !AccumulateOnDevice;
         _runningLoss = torch.zeros([], dtype: ScalarType.Float32, device: Device);
         _windowScalars = new Scalar?[args.GradientAccumulationSteps + 1];
     }
+
+    /// <summary>Keep the running loss and clipping on the device even on the CPU (tests compare both paths).</summary>
+    internal static bool AccumulateOnDevice { get; set; }
 
     /// <summary>The trainer state of this run.</summary>
     public TrainerState State { get; private set; }

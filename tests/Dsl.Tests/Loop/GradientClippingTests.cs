@@ -7,17 +7,23 @@ namespace Dsl.Tests.Loop;
 
 public sealed class GradientClippingTests
 {
-    [Theory]
-    [InlineData(0.05)]
-    [InlineData(1.0)]
-    [InlineData(1000.0)]
-    public void Clipping_on_the_device_matches_TorchSharps_clip_grad_norm(double maxNorm)
+    public static TheoryData<double, int> Cases()
     {
-        var a = TinyNet.Create(seed: 5);
-        var b = TinyNet.Create(seed: 5);
+        var data = new TheoryData<double, int>();
+        foreach (double maxNorm in new[] { 0.05, 0.3, 1.0, 1000.0 })
+            for (int seed = 0; seed < 8; seed++) data.Add(maxNorm, seed);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Clipping_on_the_device_matches_TorchSharps_clip_grad_norm(double maxNorm, int seed)
+    {
+        var a = TinyNet.Create(seed: seed);
+        var b = TinyNet.Create(seed: seed);
         foreach (var net in new[] { a, b })
         {
-            torch.manual_seed(9);
+            torch.manual_seed(seed);
             using var x = torch.randn(32, 4);
             using var y = torch.randint(0, 2, [32]);
             net.eval();

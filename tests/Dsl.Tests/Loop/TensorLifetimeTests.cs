@@ -6,6 +6,14 @@ namespace Dsl.Tests.Loop;
 /// <summary>No tensor outlives its step: the live-tensor count stays flat over hundreds of steps and batches.</summary>
 public sealed class TensorLifetimeTests
 {
+    /// <summary>Tensors other tests left to the finalizer would otherwise vanish mid-count.</summary>
+    public TensorLifetimeTests()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+    }
+
     [Fact]
     public void Live_tensors_do_not_grow_between_step_10_and_step_200()
     {
@@ -31,7 +39,7 @@ public sealed class TensorLifetimeTests
         long before = torch.Tensor.TotalCount;
         trainer.Train(SampleData.Make(64));
         var counts = trainer.LiveTensorsAtStepEnd.Skip(9).ToList();
-        Assert.InRange(counts.Max() - counts.Min(), 0, 3 * 2);   // 2 batches buffered + 1 being collated, of 2 tensors each
+        Assert.True(counts.Max() - counts.Min() <= 3 * 2, string.Join(",", counts));   // 2 batches buffered + 1 being collated, of 2 tensors each
         Assert.Equal(before, torch.Tensor.TotalCount);           // and nothing left once Train returns
     }
 
