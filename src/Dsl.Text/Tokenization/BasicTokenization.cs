@@ -22,13 +22,16 @@ internal sealed class HfBertNormalizer(bool lowerCase, bool stripAccents, bool t
     public override string Normalize(ReadOnlySpan<char> original)
     {
         var text = new StringBuilder(original.Length + 8);
-        foreach (var rune in original.EnumerateRunes())
+        for (int i = 0; i < original.Length;)
         {
+            // A lone surrogate decodes as U+FFFD and is dropped with it.
+            System.Text.Rune.DecodeFromUtf16(original[i..], out var rune, out int width);
             int cp = rune.Value;
-            if (cp == 0 || cp == 0xFFFD || BertCharacters.IsControl(rune)) continue;
-            if (BertCharacters.IsWhitespace(rune)) text.Append(' ');
-            else if (tokenizeChineseChars && BertCharacters.IsCjk(cp)) text.Append(' ').Append(rune.ToString()).Append(' ');
-            else text.Append(rune.ToString());
+            if (cp == 0 || cp == 0xFFFD || BertCharacters.IsControl(rune)) { }
+            else if (BertCharacters.IsWhitespace(rune)) text.Append(' ');
+            else if (tokenizeChineseChars && BertCharacters.IsCjk(cp)) text.Append(' ').Append(original.Slice(i, width)).Append(' ');
+            else text.Append(original.Slice(i, width));
+            i += width;
         }
         string result = text.ToString();
         if (lowerCase) result = result.ToLowerInvariant();

@@ -169,6 +169,32 @@ public class BertModelTests
     }
 
     [Fact]
+    public void A_float64_model_masks_with_float64s_minimum_and_keeps_int64_positions()
+    {
+        torch.manual_seed(6);
+        using var model = new BertForSequenceClassification(OneLayer with { InitializerRange = 0.5 });
+        model.eval();
+        model.to(ScalarType.Float64);
+        using var scope = torch.NewDisposeScope();
+        var ids = torch.tensor(new long[,] { { 2, 7, 9, 3, 0 } });
+        var logits = model.forward(ids, torch.tensor(new long[,] { { 1, 1, 1, 1, 0 } })).Logits;
+        Assert.Equal(ScalarType.Float64, logits.dtype);
+        Assert.Equal(ScalarType.Int64, model.Bert.Embeddings.PositionIds.dtype);
+        var alone = model.forward(ids.narrow(1, 0, 4)).Logits;
+        Assert.True(alone.allclose(logits, rtol: 0, atol: 1e-12));
+    }
+
+    [Fact]
+    public void The_checkpoint_config_names_the_architecture_and_reads_back()
+    {
+        using var model = new BertForSequenceClassification(OneLayer);
+        var json = ((Dsl.Checkpoints.IModelConfig)model).ToConfigJson();
+        Assert.Equal("BertForSequenceClassification", (string)json["architectures"]![0]!);
+        var back = BertConfig.FromJson(json);
+        Assert.Equal((OneLayer.HiddenSize, OneLayer.NumLabels, OneLayer.VocabSize), (back.HiddenSize, back.NumLabels, back.VocabSize));
+    }
+
+    [Fact]
     public void Sequences_longer_than_the_position_table_are_refused()
     {
         using var model = new BertModel(OneLayer);
