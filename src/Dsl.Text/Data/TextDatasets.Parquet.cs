@@ -1,0 +1,115 @@
+using Parquet;
+using Parquet.Schema;
+
+namespace Dsl.Text.Data;
+
+public static partial class TextDatasets
+{
+    /// <summary>
+    /// Reads a Parquet file as HF exports datasets (<c>text</c>: string, <c>label</c>: integer), every row group in order.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="DatasetFormatException">The file is not Parquet, a column is missing or of the wrong type, a value is null, a label is out of range, or there are no rows.</exception>
+    public static TextDataset<TextExample> LoadParquet(string path, TextColumns? columns = null)
+    {
+        RequireFile(path);
+        columns ??= TextColumns.Default;
+        return LoadParquetAsync(path, columns).GetAwaiter().GetResult();
+    }
+
+    private static async Task<TextDataset<TextExample>> LoadParquetAsync(string path, TextColumns columns)
+    {
+        ParquetReader reader;
+        try
+        {
+            reader = await ParquetReader.CreateAsync(path).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or ArgumentException or InvalidOperationException)
+        {
+            throw new DatasetFormatException(path, null, null, $"not a Parquet file ({e.Message}).", e);
+        }
+        await using (reader.ConfigureAwait(false))
+        {
+            var fields = reader.Schema.DataFields;
+            DataField Field(string name, Func<Type, bool> fits, string expected)
+            {
+                var field = fields.FirstOrDefault(f => f.Name == name)
+                    ?? throw new DatasetFormatException(path, null, name,
+                        $"no such column; the file has {string.Join(", ", fields.Select(f => $"'{f.Name}'"))}.");
+                if (field.IsArray || !fits(field.ClrType))
+                    throw new DatasetFormatException(path, null, name, $"the column holds {field.ClrType.Name}{(field.IsArray ? "[]" : "")}, expected {expected}.");
+                return field;
+            }
+            var text = Field(columns.Text, IsText, "strings");
+            var pair = columns.TextPair is null ? null : Field(columns.TextPair, IsText, "strings");
+            var label = columns.Label is null ? null : Field(columns.Label, IsInteger, "integers");
+
+            var examples = new List<TextExample>();
+            long rowBase = 0;
+            for (int g = 0; g < reader.RowGroupCount; g++)
+            {
+                using var group = reader.OpenRowGroupReader(g);
+                int rows = checked((int)group.RowCount);
+                var texts = await Strings(group, text, rows).ConfigureAwait(false);
+                var pairs = pair is null ? null : await Strings(group, pair, rows).ConfigureAwait(false);
+                var labels = label is null ? null : await Integers(group, label, rows).ConfigureAwait(false);
+                for (int i = 0; i < rows; i++)
+                {
+                    long row = rowBase + i + 1;
+                    string body = texts[i] ?? throw new DatasetFormatException(path, row, text.Name, "null text.");
+                    string? second = pairs is null ? null : pairs[i] ?? throw new DatasetFormatException(path, row, pair!.Name, "null text.");
+                    int? id = labels is null ? null
+                        : labels[i] is long l ? columns.CheckLabel(l, path, row)
+                        : throw new DatasetFormatException(path, row, label!.Name, "null label.");
+                    examples.Add(new TextExample(body, id, second));
+                }
+                rowBase += rows;
+            }
+            return NonEmpty(examples, path);
+        }
+    }
+
+    // Parquet.Net 6 describes UTF-8 columns as ReadOnlyMemory<char>; they read as strings.
+    private static bool IsText(Type t) => t == typeof(string) || t == typeof(ReadOnlyMemory<char>);
+
+    private static bool IsInteger(Type t) =>
+        t == typeof(long) || t == typeof(int) || t == typeof(short) || t == typeof(sbyte)
+        || t == typeof(ulong) || t == typeof(uint) || t == typeof(ushort) || t == typeof(byte);
+
+    private static async Task<string?[]> Strings(ParquetRowGroupReader group, DataField field, int rows)
+    {
+        var values = new string?[rows];
+        await group.ReadAsync(field, values.AsMemory()!).ConfigureAwait(false);
+        return values;
+    }
+
+    private static async Task<long?[]> Integers(ParquetRowGroupReader group, DataField field, int rows)
+    {
+        var result = new long?[rows];
+        if (field.ClrType == typeof(long)) await Read<long>(l => l).ConfigureAwait(false);
+        else if (field.ClrType == typeof(int)) await Read<int>(v => v).ConfigureAwait(false);
+        else if (field.ClrType == typeof(short)) await Read<short>(v => v).ConfigureAwait(false);
+        else if (field.ClrType == typeof(sbyte)) await Read<sbyte>(v => v).ConfigureAwait(false);
+        else if (field.ClrType == typeof(byte)) await Read<byte>(v => v).ConfigureAwait(false);
+        else if (field.ClrType == typeof(ushort)) await Read<ushort>(v => v).ConfigureAwait(false);
+        else if (field.ClrType == typeof(uint)) await Read<uint>(v => v).ConfigureAwait(false);
+        else await Read<ulong>(v => v > long.MaxValue ? long.MaxValue : (long)v).ConfigureAwait(false);
+        return result;
+
+        async Task Read<T>(Func<T, long> widen) where T : struct
+        {
+            if (field.IsNullable)
+            {
+                var values = new T?[rows];
+                await group.ReadAsync(field, values.AsMemory()).ConfigureAwait(false);
+                for (int i = 0; i < rows; i++) result[i] = values[i] is T v ? widen(v) : null;
+            }
+            else
+            {
+                var values = new T[rows];
+                await group.ReadAsync(field, values.AsMemory()).ConfigureAwait(false);
+                for (int i = 0; i < rows; i++) result[i] = widen(values[i]);
+            }
+        }
+    }
+}

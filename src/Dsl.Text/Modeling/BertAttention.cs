@@ -1,0 +1,99 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Dsl.Text.Modeling;
+
+/// <summary>
+/// HF's <c>BertSelfAttention</c> (eager): <c>query</c>, <c>key</c>, <c>value</c> projections,
+/// softmax(QKᵀ/√d + mask)·V per head, dropout on the attention weights.
+/// </summary>
+public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
+{
+    private readonly Linear query;
+    private readonly Linear key;
+    private readonly Linear value;
+    private readonly Dropout dropout;
+    private readonly int _heads;
+    private readonly int _headSize;
+
+    /// <summary>Builds the attention of <paramref name="config"/>.</summary>
+    public BertSelfAttention(BertConfig config) : base(nameof(BertSelfAttention))
+    {
+        query = nn.Linear(config.HiddenSize, config.HiddenSize);
+        key = nn.Linear(config.HiddenSize, config.HiddenSize);
+        value = nn.Linear(config.HiddenSize, config.HiddenSize);
+        dropout = nn.Dropout(config.AttentionProbsDropoutProb);
+        _heads = config.NumAttentionHeads;
+        _headSize = config.HeadSize;
+        RegisterComponents();
+    }
+
+    /// <summary>
+    /// Attends over <paramref name="hidden"/> [batch, seq, hidden]; <paramref name="additiveMask"/>
+    /// [batch, 1, 1, seq] holds 0 for tokens to attend to and the dtype's minimum for padding.
+    /// </summary>
+    public override Tensor forward(Tensor hidden, Tensor? additiveMask)
+    {
+        using var scope = NewDisposeScope();
+        long batch = hidden.shape[0], length = hidden.shape[1];
+        var q = Heads(query.forward(hidden), batch, length);
+        var k = Heads(key.forward(hidden), batch, length);
+        var v = Heads(value.forward(hidden), batch, length);
+        var scores = q.matmul(k.transpose(-1, -2)) / Math.Sqrt(_headSize);
+        if (additiveMask is not null) scores = scores + additiveMask;
+        var probabilities = dropout.forward(scores.softmax(-1));
+        var context = probabilities.matmul(v).permute(0, 2, 1, 3).contiguous();
+        return context.view(batch, length, _heads * _headSize).MoveToOuterDisposeScope();
+    }
+
+    // [batch, seq, hidden] → [batch, heads, seq, head_size]
+    private Tensor Heads(Tensor x, long batch, long length) => x.view(batch, length, _heads, _headSize).permute(0, 2, 1, 3);
+}
+
+/// <summary>HF's <c>BertSelfOutput</c>: <c>dense</c>, dropout, then <c>LayerNorm</c> of the residual sum.</summary>
+public sealed class BertSelfOutput : nn.Module<Tensor, Tensor, Tensor>
+{
+    private readonly Linear dense;
+    private readonly LayerNorm LayerNorm;
+    private readonly Dropout dropout;
+
+    /// <summary>Builds the output projection of <paramref name="config"/>.</summary>
+    public BertSelfOutput(BertConfig config) : base(nameof(BertSelfOutput))
+    {
+        dense = nn.Linear(config.HiddenSize, config.HiddenSize);
+        LayerNorm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
+        dropout = nn.Dropout(config.HiddenDropoutProb);
+        RegisterComponents();
+    }
+
+    /// <summary>LayerNorm(dropout(dense(<paramref name="hidden"/>)) + <paramref name="input"/>).</summary>
+    public override Tensor forward(Tensor hidden, Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        return LayerNorm.forward(dropout.forward(dense.forward(hidden)) + input).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>HF's <c>BertAttention</c>: <c>self</c> (the attention) and <c>output</c> (projection and residual).</summary>
+public sealed class BertAttention : nn.Module<Tensor, Tensor?, Tensor>
+{
+    // HF's names: attention.self.* and attention.output.*
+    private readonly BertSelfAttention @self;
+    private readonly BertSelfOutput output;
+
+    /// <summary>Builds the attention block of <paramref name="config"/>.</summary>
+    public BertAttention(BertConfig config) : base(nameof(BertAttention))
+    {
+        @self = new BertSelfAttention(config);
+        output = new BertSelfOutput(config);
+        RegisterComponents();
+    }
+
+    /// <summary>Self-attention over <paramref name="hidden"/> with the residual connection.</summary>
+    public override Tensor forward(Tensor hidden, Tensor? additiveMask)
+    {
+        using var scope = NewDisposeScope();
+        return output.forward(@self.forward(hidden, additiveMask), hidden).MoveToOuterDisposeScope();
+    }
+}

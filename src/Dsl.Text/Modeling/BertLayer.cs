@@ -1,0 +1,119 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Dsl.Text.Modeling;
+
+/// <summary>HF's <c>BertIntermediate</c>: <c>dense</c> to the feed-forward width, then <c>hidden_act</c>.</summary>
+public sealed class BertIntermediate : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear dense;
+    private readonly Func<Tensor, Tensor> _activation;
+
+    /// <summary>Builds the feed-forward expansion of <paramref name="config"/>.</summary>
+    public BertIntermediate(BertConfig config) : base(nameof(BertIntermediate))
+    {
+        dense = nn.Linear(config.HiddenSize, config.IntermediateSize);
+        _activation = Activations.Of(config.HiddenAct);
+        RegisterComponents();
+    }
+
+    /// <summary>act(dense(<paramref name="hidden"/>)).</summary>
+    public override Tensor forward(Tensor hidden)
+    {
+        using var scope = NewDisposeScope();
+        return _activation(dense.forward(hidden)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>HF's <c>BertOutput</c>: <c>dense</c> back to the hidden width, dropout, <c>LayerNorm</c> of the residual sum.</summary>
+public sealed class BertOutput : nn.Module<Tensor, Tensor, Tensor>
+{
+    private readonly Linear dense;
+    private readonly LayerNorm LayerNorm;
+    private readonly Dropout dropout;
+
+    /// <summary>Builds the feed-forward contraction of <paramref name="config"/>.</summary>
+    public BertOutput(BertConfig config) : base(nameof(BertOutput))
+    {
+        dense = nn.Linear(config.IntermediateSize, config.HiddenSize);
+        LayerNorm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
+        dropout = nn.Dropout(config.HiddenDropoutProb);
+        RegisterComponents();
+    }
+
+    /// <summary>LayerNorm(dropout(dense(<paramref name="intermediate"/>)) + <paramref name="input"/>).</summary>
+    public override Tensor forward(Tensor intermediate, Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        return LayerNorm.forward(dropout.forward(dense.forward(intermediate)) + input).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>HF's <c>BertLayer</c>: <c>attention</c>, then the feed-forward <c>intermediate</c> and <c>output</c>.</summary>
+public sealed class BertLayer : nn.Module<Tensor, Tensor?, Tensor>
+{
+    private readonly BertAttention attention;
+    private readonly BertIntermediate intermediate;
+    private readonly BertOutput output;
+
+    /// <summary>Builds one transformer layer of <paramref name="config"/>.</summary>
+    public BertLayer(BertConfig config) : base(nameof(BertLayer))
+    {
+        attention = new BertAttention(config);
+        intermediate = new BertIntermediate(config);
+        output = new BertOutput(config);
+        RegisterComponents();
+    }
+
+    /// <summary>One layer over <paramref name="hidden"/> [batch, seq, hidden].</summary>
+    public override Tensor forward(Tensor hidden, Tensor? additiveMask)
+    {
+        using var scope = NewDisposeScope();
+        var attended = attention.forward(hidden, additiveMask);
+        return output.forward(intermediate.forward(attended), attended).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>HF's <c>BertEncoder</c>: the layers, named <c>layer.0</c>, <c>layer.1</c>, ...</summary>
+public sealed class BertEncoder : nn.Module<Tensor, Tensor?, Tensor>
+{
+    private readonly ModuleList<BertLayer> layer;
+
+    /// <summary>Builds the <c>num_hidden_layers</c> layers of <paramref name="config"/>.</summary>
+    public BertEncoder(BertConfig config) : base(nameof(BertEncoder))
+    {
+        layer = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new BertLayer(config)).ToArray());
+        RegisterComponents();
+    }
+
+    /// <summary>Runs every layer in order.</summary>
+    public override Tensor forward(Tensor hidden, Tensor? additiveMask)
+    {
+        using var scope = NewDisposeScope();
+        var x = hidden;
+        foreach (var block in layer) x = block.forward(x, additiveMask);
+        // With no layers, return a new handle: the caller may dispose its input.
+        return (ReferenceEquals(x, hidden) ? x.alias() : x).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>HF's <c>BertPooler</c>: tanh(<c>dense</c>(hidden state of the first token, [CLS])).</summary>
+public sealed class BertPooler : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear dense;
+
+    /// <summary>Builds the pooler of <paramref name="config"/>.</summary>
+    public BertPooler(BertConfig config) : base(nameof(BertPooler))
+    {
+        dense = nn.Linear(config.HiddenSize, config.HiddenSize);
+        RegisterComponents();
+    }
+
+    /// <summary>Pools [batch, seq, hidden] into [batch, hidden].</summary>
+    public override Tensor forward(Tensor hidden)
+    {
+        using var scope = NewDisposeScope();
+        return dense.forward(hidden.select(1, 0)).tanh().MoveToOuterDisposeScope();
+    }
+}
