@@ -1,3 +1,4 @@
+using Dsl.Data;
 using Dsl.Text.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -90,10 +91,11 @@ public sealed class TextBatch : IBatch<TextBatch, EncodedText>
         Tensor? idsT = null, maskT = null, typesT = null, labelsT = null;
         try
         {
-            idsT = ToDevice(torch.tensor(ids, shape), device);
-            maskT = ToDevice(torch.tensor(mask, shape), device);
-            typesT = ToDevice(torch.tensor(types, shape), device);
-            labelsT = labels is null ? null : ToDevice(torch.tensor(labels), device);
+            // Collation copies into libtorch's aligned memory and moves to the device.
+            idsT = Collation.Int64(ids, shape, device);
+            maskT = Collation.Int64(mask, shape, device);
+            typesT = Collation.Int64(types, shape, device);
+            labelsT = labels is null ? null : Collation.Int64(labels, [n], device);
             return new TextBatch(idsT, maskT, typesT, labelsT);
         }
         catch
@@ -104,14 +106,6 @@ public sealed class TextBatch : IBatch<TextBatch, EncodedText>
             labelsT?.Dispose();
             throw;
         }
-    }
-
-    // Collate runs outside any dispose scope: the CPU copy must be disposed by hand once moved.
-    private static Tensor ToDevice(Tensor cpu, Device device)
-    {
-        if (device.type == DeviceType.CPU) return cpu;
-        try { return cpu.to(device); }
-        finally { cpu.Dispose(); }
     }
 
     /// <summary>Disposes the batch's tensors.</summary>

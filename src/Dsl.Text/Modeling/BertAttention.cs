@@ -10,6 +10,7 @@ namespace Dsl.Text.Modeling;
 /// </summary>
 public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
 {
+    private readonly ComputePrecision _precision;
     private readonly Linear query;
     private readonly Linear key;
     private readonly Linear value;
@@ -18,8 +19,9 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
     private readonly int _headSize;
 
     /// <summary>Builds the attention of <paramref name="config"/>.</summary>
-    public BertSelfAttention(BertConfig config) : base(nameof(BertSelfAttention))
+    public BertSelfAttention(BertConfig config, ComputePrecision? precision = null) : base(nameof(BertSelfAttention))
     {
+        _precision = precision ?? new ComputePrecision();
         query = nn.Linear(config.HiddenSize, config.HiddenSize);
         key = nn.Linear(config.HiddenSize, config.HiddenSize);
         value = nn.Linear(config.HiddenSize, config.HiddenSize);
@@ -37,13 +39,13 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
     {
         using var scope = NewDisposeScope();
         long batch = hidden.shape[0], length = hidden.shape[1];
-        var q = Heads(query.forward(hidden), batch, length);
-        var k = Heads(key.forward(hidden), batch, length);
-        var v = Heads(value.forward(hidden), batch, length);
-        var scores = q.matmul(k.transpose(-1, -2)) / Math.Sqrt(_headSize);
+        var q = Heads(_precision.Linear(query, hidden), batch, length);
+        var k = Heads(_precision.Linear(key, hidden), batch, length);
+        var v = Heads(_precision.Linear(value, hidden), batch, length);
+        var scores = _precision.MatMul(q, k.transpose(-1, -2)) / Math.Sqrt(_headSize);
         if (additiveMask is not null) scores = scores + additiveMask;
         var probabilities = dropout.forward(scores.softmax(-1));
-        var context = probabilities.matmul(v).permute(0, 2, 1, 3).contiguous();
+        var context = _precision.MatMul(probabilities, v).permute(0, 2, 1, 3).contiguous();
         return context.view(batch, length, _heads * _headSize).MoveToOuterDisposeScope();
     }
 
@@ -54,13 +56,15 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
 /// <summary>HF's <c>BertSelfOutput</c>: <c>dense</c>, dropout, then <c>LayerNorm</c> of the residual sum.</summary>
 public sealed class BertSelfOutput : nn.Module<Tensor, Tensor, Tensor>
 {
+    private readonly ComputePrecision _precision;
     private readonly Linear dense;
     private readonly LayerNorm LayerNorm;
     private readonly Dropout dropout;
 
     /// <summary>Builds the output projection of <paramref name="config"/>.</summary>
-    public BertSelfOutput(BertConfig config) : base(nameof(BertSelfOutput))
+    public BertSelfOutput(BertConfig config, ComputePrecision? precision = null) : base(nameof(BertSelfOutput))
     {
+        _precision = precision ?? new ComputePrecision();
         dense = nn.Linear(config.HiddenSize, config.HiddenSize);
         LayerNorm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
         dropout = nn.Dropout(config.HiddenDropoutProb);
@@ -71,22 +75,24 @@ public sealed class BertSelfOutput : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor hidden, Tensor input)
     {
         using var scope = NewDisposeScope();
-        return LayerNorm.forward(dropout.forward(dense.forward(hidden)) + input).MoveToOuterDisposeScope();
+        return LayerNorm.forward(dropout.forward(_precision.Linear(dense, hidden)) + input).MoveToOuterDisposeScope();
     }
 }
 
 /// <summary>HF's <c>BertAttention</c>: <c>self</c> (the attention) and <c>output</c> (projection and residual).</summary>
 public sealed class BertAttention : nn.Module<Tensor, Tensor?, Tensor>
 {
+    private readonly ComputePrecision _precision;
     // HF's names: attention.self.* and attention.output.*
     private readonly BertSelfAttention @self;
     private readonly BertSelfOutput output;
 
     /// <summary>Builds the attention block of <paramref name="config"/>.</summary>
-    public BertAttention(BertConfig config) : base(nameof(BertAttention))
+    public BertAttention(BertConfig config, ComputePrecision? precision = null) : base(nameof(BertAttention))
     {
-        @self = new BertSelfAttention(config);
-        output = new BertSelfOutput(config);
+        _precision = precision ?? new ComputePrecision();
+        @self = new BertSelfAttention(config, _precision);
+        output = new BertSelfOutput(config, _precision);
         RegisterComponents();
     }
 

@@ -13,7 +13,7 @@ namespace Dsl.Text.Modeling;
 /// <c>model.safetensors</c> files move between the two. The loss follows HF: cross-entropy for
 /// classification, MSE when <c>num_labels</c> is 1, binary cross-entropy for multi-label problems.
 /// </summary>
-public sealed partial class BertForSequenceClassification : nn.Module<TextBatch, SequenceClassifierOutput>, IModelConfig
+public sealed partial class BertForSequenceClassification : nn.Module<TextBatch, SequenceClassifierOutput>, IModelConfig, IMixedPrecisionModel
 {
     private readonly BertModel bert;
     private readonly Dropout dropout;
@@ -38,6 +38,16 @@ public sealed partial class BertForSequenceClassification : nn.Module<TextBatch,
     /// <summary>The encoder, HF's <c>bert</c>.</summary>
     public BertModel Bert => bert;
 
+    /// <summary>
+    /// The dtype linear layers and attention products compute in (null: float32). The trainer sets
+    /// bfloat16 for <see cref="TrainingArguments.Bf16"/>; weights, LayerNorm, softmax and the loss stay float32.
+    /// </summary>
+    public ScalarType? ComputeDType
+    {
+        get => bert.ComputeDType;
+        set => bert.ComputeDType = value;
+    }
+
     /// <summary>The forward pass on a collated batch; the loss is computed when the batch has labels.</summary>
     public override SequenceClassifierOutput forward(TextBatch batch)
     {
@@ -54,7 +64,7 @@ public sealed partial class BertForSequenceClassification : nn.Module<TextBatch,
     {
         using var scope = NewDisposeScope();
         var pooled = bert.forward(inputIds, attentionMask, tokenTypeIds).PoolerOutput!;
-        var logits = classifier.forward(dropout.forward(pooled));
+        var logits = bert.Precision.Linear(classifier, dropout.forward(pooled));
         var loss = labels is null ? null : Loss(logits, labels);
         return new SequenceClassifierOutput(loss?.MoveToOuterDisposeScope(), logits.MoveToOuterDisposeScope(), labels);
     }

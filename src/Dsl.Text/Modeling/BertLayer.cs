@@ -7,12 +7,14 @@ namespace Dsl.Text.Modeling;
 /// <summary>HF's <c>BertIntermediate</c>: <c>dense</c> to the feed-forward width, then <c>hidden_act</c>.</summary>
 public sealed class BertIntermediate : nn.Module<Tensor, Tensor>
 {
+    private readonly ComputePrecision _precision;
     private readonly Linear dense;
     private readonly Func<Tensor, Tensor> _activation;
 
     /// <summary>Builds the feed-forward expansion of <paramref name="config"/>.</summary>
-    public BertIntermediate(BertConfig config) : base(nameof(BertIntermediate))
+    public BertIntermediate(BertConfig config, ComputePrecision? precision = null) : base(nameof(BertIntermediate))
     {
+        _precision = precision ?? new ComputePrecision();
         dense = nn.Linear(config.HiddenSize, config.IntermediateSize);
         _activation = Activations.Of(config.HiddenAct);
         RegisterComponents();
@@ -22,20 +24,22 @@ public sealed class BertIntermediate : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor hidden)
     {
         using var scope = NewDisposeScope();
-        return _activation(dense.forward(hidden)).MoveToOuterDisposeScope();
+        return _activation(_precision.Linear(dense, hidden)).MoveToOuterDisposeScope();
     }
 }
 
 /// <summary>HF's <c>BertOutput</c>: <c>dense</c> back to the hidden width, dropout, <c>LayerNorm</c> of the residual sum.</summary>
 public sealed class BertOutput : nn.Module<Tensor, Tensor, Tensor>
 {
+    private readonly ComputePrecision _precision;
     private readonly Linear dense;
     private readonly LayerNorm LayerNorm;
     private readonly Dropout dropout;
 
     /// <summary>Builds the feed-forward contraction of <paramref name="config"/>.</summary>
-    public BertOutput(BertConfig config) : base(nameof(BertOutput))
+    public BertOutput(BertConfig config, ComputePrecision? precision = null) : base(nameof(BertOutput))
     {
+        _precision = precision ?? new ComputePrecision();
         dense = nn.Linear(config.IntermediateSize, config.HiddenSize);
         LayerNorm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
         dropout = nn.Dropout(config.HiddenDropoutProb);
@@ -46,23 +50,25 @@ public sealed class BertOutput : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor intermediate, Tensor input)
     {
         using var scope = NewDisposeScope();
-        return LayerNorm.forward(dropout.forward(dense.forward(intermediate)) + input).MoveToOuterDisposeScope();
+        return LayerNorm.forward(dropout.forward(_precision.Linear(dense, intermediate)) + input).MoveToOuterDisposeScope();
     }
 }
 
 /// <summary>HF's <c>BertLayer</c>: <c>attention</c>, then the feed-forward <c>intermediate</c> and <c>output</c>.</summary>
 public sealed class BertLayer : nn.Module<Tensor, Tensor?, Tensor>
 {
+    private readonly ComputePrecision _precision;
     private readonly BertAttention attention;
     private readonly BertIntermediate intermediate;
     private readonly BertOutput output;
 
     /// <summary>Builds one transformer layer of <paramref name="config"/>.</summary>
-    public BertLayer(BertConfig config) : base(nameof(BertLayer))
+    public BertLayer(BertConfig config, ComputePrecision? precision = null) : base(nameof(BertLayer))
     {
-        attention = new BertAttention(config);
-        intermediate = new BertIntermediate(config);
-        output = new BertOutput(config);
+        _precision = precision ?? new ComputePrecision();
+        attention = new BertAttention(config, _precision);
+        intermediate = new BertIntermediate(config, _precision);
+        output = new BertOutput(config, _precision);
         RegisterComponents();
     }
 
@@ -78,12 +84,14 @@ public sealed class BertLayer : nn.Module<Tensor, Tensor?, Tensor>
 /// <summary>HF's <c>BertEncoder</c>: the layers, named <c>layer.0</c>, <c>layer.1</c>, ...</summary>
 public sealed class BertEncoder : nn.Module<Tensor, Tensor?, Tensor>
 {
+    private readonly ComputePrecision _precision;
     private readonly ModuleList<BertLayer> layer;
 
     /// <summary>Builds the <c>num_hidden_layers</c> layers of <paramref name="config"/>.</summary>
-    public BertEncoder(BertConfig config) : base(nameof(BertEncoder))
+    public BertEncoder(BertConfig config, ComputePrecision? precision = null) : base(nameof(BertEncoder))
     {
-        layer = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new BertLayer(config)).ToArray());
+        _precision = precision ?? new ComputePrecision();
+        layer = nn.ModuleList(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new BertLayer(config, _precision)).ToArray());
         RegisterComponents();
     }
 
@@ -101,11 +109,13 @@ public sealed class BertEncoder : nn.Module<Tensor, Tensor?, Tensor>
 /// <summary>HF's <c>BertPooler</c>: tanh(<c>dense</c>(hidden state of the first token, [CLS])).</summary>
 public sealed class BertPooler : nn.Module<Tensor, Tensor>
 {
+    private readonly ComputePrecision _precision;
     private readonly Linear dense;
 
     /// <summary>Builds the pooler of <paramref name="config"/>.</summary>
-    public BertPooler(BertConfig config) : base(nameof(BertPooler))
+    public BertPooler(BertConfig config, ComputePrecision? precision = null) : base(nameof(BertPooler))
     {
+        _precision = precision ?? new ComputePrecision();
         dense = nn.Linear(config.HiddenSize, config.HiddenSize);
         RegisterComponents();
     }
@@ -114,6 +124,6 @@ public sealed class BertPooler : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor hidden)
     {
         using var scope = NewDisposeScope();
-        return dense.forward(hidden.select(1, 0)).tanh().MoveToOuterDisposeScope();
+        return _precision.Linear(dense, hidden.select(1, 0)).tanh().MoveToOuterDisposeScope();
     }
 }

@@ -14,8 +14,9 @@ public readonly record struct BertModelOutput(Tensor LastHiddenState, Tensor? Po
 /// HF's <c>BertModel</c> with HF's parameter names (<c>embeddings.*</c>, <c>encoder.layer.N.*</c>,
 /// <c>pooler.dense.*</c>) and HF's initialisation, so HF checkpoints load by name.
 /// </summary>
-public sealed partial class BertModel : nn.Module<Tensor, Tensor?, Tensor?, BertModelOutput>, IModelConfig
+public sealed partial class BertModel : nn.Module<Tensor, Tensor?, Tensor?, BertModelOutput>, IModelConfig, IMixedPrecisionModel
 {
+    private readonly ComputePrecision _precision = new();
     private readonly BertEmbeddings embeddings;
     private readonly BertEncoder encoder;
     private readonly BertPooler? pooler;
@@ -29,14 +30,24 @@ public sealed partial class BertModel : nn.Module<Tensor, Tensor?, Tensor?, Bert
         config.Validate();
         Config = config;
         embeddings = new BertEmbeddings(config);
-        encoder = new BertEncoder(config);
-        pooler = addPoolingLayer ? new BertPooler(config) : null;
+        encoder = new BertEncoder(config, _precision);
+        pooler = addPoolingLayer ? new BertPooler(config, _precision) : null;
         RegisterComponents();
         BertInitialization.Apply(this, config);
     }
 
     /// <summary>The configuration the model was built from.</summary>
     public BertConfig Config { get; }
+
+    /// <summary>The compute dtype all layers share; the trainer sets it for <see cref="TrainingArguments.Bf16"/>.</summary>
+    public ComputePrecision Precision => _precision;
+
+    /// <inheritdoc/>
+    public ScalarType? ComputeDType
+    {
+        get => _precision.DType;
+        set => _precision.DType = value;
+    }
 
     /// <summary>The embeddings module.</summary>
     public BertEmbeddings Embeddings => embeddings;

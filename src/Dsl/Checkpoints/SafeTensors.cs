@@ -109,7 +109,8 @@ public static class SafeTensors
 
     /// <summary>
     /// Copies the tensors of <paramref name="path"/> into <paramref name="module"/>'s parameters and
-    /// buffers by name. Returns the names the module has but the file lacks, and the reverse.
+    /// buffers by name. Returns the names the module has but the file lacks, and the reverse. Every
+    /// shape and dtype is checked before anything is copied, so a mismatch leaves the module as it was.
     /// </summary>
     /// <exception cref="InvalidDataException">A tensor's shape or dtype differs from the module's; the message names it.</exception>
     public static (IReadOnlyList<string> Missing, IReadOnlyList<string> Unexpected) LoadInto(nn.Module module, string path,
@@ -120,7 +121,7 @@ public static class SafeTensors
         var targets = module.state_dict();
         var missing = new HashSet<string>(targets.Keys, StringComparer.Ordinal);
         var unexpected = new List<string>();
-        using var noGrad = torch.no_grad();
+        var matched = new List<(SafeTensorInfo Info, Tensor Target)>();
         foreach (var info in infos)
         {
             string name = rename?.Invoke(info.Name) ?? info.Name;
@@ -133,9 +134,15 @@ public static class SafeTensors
             // Floating-point weights convert to the model's precision, as HF's from_pretrained does.
             if (dtype != target.dtype && !(torch.is_floating_point(dtype) && torch.is_floating_point(target.dtype)))
                 throw new InvalidDataException($"{path}: '{info.Name}' is {info.DType} but the model's '{name}' is {target.dtype}.");
+            matched.Add((info, target));
+            missing.Remove(name);
+        }
+
+        using var noGrad = torch.no_grad();
+        foreach (var (info, target) in matched)
+        {
             using var loaded = ReadTensor(stream, path, dataStart, info, null);
             target.copy_(loaded);
-            missing.Remove(name);
         }
         return (missing.Order(StringComparer.Ordinal).ToList(), unexpected);
     }

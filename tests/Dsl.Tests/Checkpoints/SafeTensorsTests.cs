@@ -55,6 +55,19 @@ public sealed class SafeTensorsTests
     }
 
     [Fact]
+    public void A_mismatch_anywhere_leaves_the_module_untouched()
+    {
+        using var temp = new TempDirectory();
+        var source = TinyNet.Create(seed: 1).state_dict().ToDictionary(kv => kv.Key, kv => kv.Value);
+        source["fc2.weight"] = torch.zeros(5, 5);   // sorts after fc1.*: the fc1 tensors would be copied first
+        SafeTensors.Save(source, temp["partly.safetensors"]);
+        var target = TinyNet.Create(seed: 2);
+        var before = target.Snapshot();
+        Assert.Throws<InvalidDataException>(() => SafeTensors.LoadInto(target, temp["partly.safetensors"]));
+        foreach (var (name, values) in target.Snapshot()) Assert.Equal(before[name], values);
+    }
+
+    [Fact]
     public void A_file_that_is_not_safetensors_is_rejected_clearly()
     {
         using var temp = new TempDirectory();
