@@ -98,6 +98,12 @@ public sealed partial record TrainingArguments
     /// <summary>Optimizer steps between evaluations with <see cref="IntervalStrategy.Steps"/>; null uses <see cref="LoggingSteps"/>.</summary>
     public double? EvalSteps { get; init; }
 
+    /// <summary>
+    /// Group each epoch's shuffled training order into batches of similar length (HF's <c>group_by_length</c>),
+    /// so they need less padding. The examples must implement <see cref="Data.IHasLength"/>. Default false.
+    /// </summary>
+    public bool GroupByLength { get; init; }
+
     /// <summary>Drop the last incomplete batch of the training and evaluation data. Default false.</summary>
     public bool DataloaderDropLast { get; init; }
 

@@ -1,3 +1,4 @@
+using Dsl.Data;
 using Dsl.Text.Tokenization;
 
 namespace Dsl.Text.Data;
@@ -18,35 +19,14 @@ public static class LengthGrouping
     public static int[] Order(IReadOnlyList<int> lengths, int batchSize, int seed = 42, int? megabatchMultiplier = null)
     {
         ArgumentNullException.ThrowIfNull(lengths);
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(seed);
-        int n = lengths.Count;
-        if (n == 0) return [];
-        int multiplier = megabatchMultiplier ?? Math.Max(1, Math.Min(n / (batchSize * 4), 50));
-        ArgumentOutOfRangeException.ThrowIfLessThan(multiplier, 1, nameof(megabatchMultiplier));
-        int size = multiplier * batchSize;
-
-        int[] permutation = NumpyPermutation.Of(n, (ulong)seed);
-        var megabatches = new List<int[]>();
-        for (int start = 0; start < n; start += size)
-            // HF sorts each megabatch with Python's stable sort, longest first.
-            megabatches.Add(permutation[start..Math.Min(n, start + size)].OrderByDescending(i => lengths[i]).ToArray());
-
-        int longest = 0;
-        for (int m = 1; m < megabatches.Count; m++)
-            if (lengths[megabatches[m][0]] > lengths[megabatches[longest][0]]) longest = m;
-        (megabatches[0][0], megabatches[longest][0]) = (megabatches[longest][0], megabatches[0][0]);
-
-        var order = new int[n];
-        int k = 0;
-        foreach (var megabatch in megabatches)
-            foreach (int i in megabatch) order[k++] = i;
-        return order;
+        return LengthGroupedOrder.Group(NumpyPermutation.Of(lengths.Count, (ulong)seed), lengths, batchSize, megabatchMultiplier);
     }
 
     /// <summary>
     /// The dataset in length-grouped order for <paramref name="batchSize"/>. Use it where batches are
-    /// taken in order (evaluation, prediction); the trainer's training loader reshuffles every epoch.
+    /// taken in order (evaluation, prediction); for training set <see cref="TrainingArguments.GroupByLength"/>,
+    /// which groups each epoch's own shuffled order.
     /// </summary>
     public static TextDataset<EncodedText> GroupByLength(this TextDataset<EncodedText> dataset, int batchSize, int seed = 42,
         int? megabatchMultiplier = null)

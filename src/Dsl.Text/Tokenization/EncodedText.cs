@@ -8,7 +8,7 @@ namespace Dsl.Text.Tokenization;
 /// <param name="TokenTypeIds">0 for the first text (and its [CLS]/[SEP]), 1 for the second; same length as <paramref name="InputIds"/>.</param>
 /// <param name="AttentionMask">1 for real tokens, 0 for padding; same length as <paramref name="InputIds"/>.</param>
 /// <param name="Label">The class id, or null for unlabelled text.</param>
-public sealed record EncodedText(int[] InputIds, int[] TokenTypeIds, int[] AttentionMask, int? Label = null)
+public sealed record EncodedText(int[] InputIds, int[] TokenTypeIds, int[] AttentionMask, int? Label = null) : Dsl.Data.IHasLength
 {
     /// <summary>Tokens including padding.</summary>
     public int Count => InputIds.Length;

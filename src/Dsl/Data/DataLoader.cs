@@ -27,8 +27,10 @@ public sealed class DataLoader<TBatch, TExample>
     /// <param name="device">Where batches are collated; default CPU.</param>
     /// <param name="seed">The shuffle seed.</param>
     /// <param name="prefetch">Batches collated ahead on a background thread; 0 collates in <c>MoveNext</c>.</param>
+    /// <param name="groupByLength">With <paramref name="shuffle"/>, group each epoch's order by example length
+    /// (HF's <c>group_by_length</c>); the examples must implement <see cref="IHasLength"/>.</param>
     public DataLoader(IReadOnlyList<TExample> dataset, int batchSize, bool shuffle = false, bool dropLast = false,
-        torch.Device? device = null, long seed = 42, int prefetch = 2)
+        torch.Device? device = null, long seed = 42, int prefetch = 2, bool groupByLength = false)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be at least 1.");
@@ -41,6 +43,19 @@ public sealed class DataLoader<TBatch, TExample>
         Seed = seed;
         Prefetch = prefetch;
         Count = dropLast ? dataset.Count / batchSize : (dataset.Count + batchSize - 1) / batchSize;
+        if (groupByLength) _lengths = Lengths(dataset);
+    }
+
+    private readonly int[]? _lengths;
+
+    private static int[] Lengths(IReadOnlyList<TExample> dataset)
+    {
+        var lengths = new int[dataset.Count];
+        for (int i = 0; i < lengths.Length; i++)
+            lengths[i] = dataset[i] is IHasLength sized ? sized.Length : throw new ArgumentException(
+                $"Grouping by length needs examples that implement Dsl.Data.IHasLength, and {typeof(TExample).Name} does not.",
+                "groupByLength");
+        return lengths;
     }
 
     /// <summary>Batches per epoch.</summary>
@@ -64,6 +79,9 @@ public sealed class DataLoader<TBatch, TExample>
     /// <summary>The shuffle seed.</summary>
     public long Seed { get; }
 
+    /// <summary>Whether each epoch's order is grouped by example length.</summary>
+    public bool GroupsByLength => _lengths is not null;
+
     /// <summary>Batches collated ahead.</summary>
     public int Prefetch { get; }
 
@@ -84,7 +102,8 @@ public sealed class DataLoader<TBatch, TExample>
         using var permutation = torch.randperm(n, dtype: torch.int64, generator: generator);
         var values = permutation.data<long>();
         for (int i = 0; i < n; i++) order[i] = (int)values[i];
-        return order;
+        // HF's LengthGroupedSampler groups the epoch's own random permutation.
+        return _lengths is null ? order : LengthGroupedOrder.Group(order, _lengths, BatchSize);
     }
 
     /// <summary>Iterates epoch <paramref name="epoch"/>, starting after <paramref name="skip"/> batches (for resuming).</summary>

@@ -30,7 +30,7 @@ public sealed class TrainingRun<TBatch, TExample> : TrainingRun
         Seeding.SetSeed(args.Seed);
         var loader = new DataLoader<TBatch, TExample>(trainDataset, args.PerDeviceTrainBatchSize, shuffle: true,
             dropLast: args.DataloaderDropLast, device: args.ResolveDevice(), seed: args.ResolvedDataSeed,
-            prefetch: args.DataloaderPrefetchFactor);
+            prefetch: args.DataloaderPrefetchFactor, groupByLength: args.GroupByLength);
         return new TrainingRun<TBatch, TExample>(args, model, loader, hasEvalDataset);
     }
 

@@ -118,6 +118,56 @@ public sealed class DataLoaderTests
         public void Dispose() { }
     }
 
+    private sealed record Sized(int Length) : IHasLength;
+
+    private sealed class SizedBatch : Dsl.IBatch<SizedBatch, Sized>
+    {
+        public required int[] Lengths { get; init; }
+        public static SizedBatch Collate(ReadOnlySpan<Sized> examples, Device device) =>
+            new() { Lengths = examples.ToArray().Select(e => e.Length).ToArray() };
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public void Grouping_by_length_follows_HFs_megabatch_rule()
+    {
+        // 8 examples, batch 2, multiplier 2: megabatches [3,0,6,1] and [7,2,5,4] sort longest first to [1,3,0,6] and
+        // [7,5,2,4]; then the longest head of all (7, length 10) swaps places with the first head (1).
+        int[] permutation = [3, 0, 6, 1, 7, 2, 5, 4];
+        int[] lengths = [5, 9, 2, 7, 1, 8, 3, 10];
+        Assert.Equal([7, 3, 0, 6, 1, 5, 2, 4], LengthGroupedOrder.Group(permutation, lengths, batchSize: 2, megabatchMultiplier: 2));
+    }
+
+    [Fact]
+    public void A_length_grouped_loader_groups_each_epochs_own_shuffle()
+    {
+        var lengths = Enumerable.Range(0, 64).Select(i => (i * 37) % 50 + 1).ToArray();
+        var data = lengths.Select(l => new Sized(l)).ToList();
+        var loader = new DataLoader<SizedBatch, Sized>(data, 4, shuffle: true, seed: 9, groupByLength: true);
+        var plain = new DataLoader<SizedBatch, Sized>(data, 4, shuffle: true, seed: 9);
+        Assert.True(loader.GroupsByLength);
+        var expected = LengthGroupedOrder.Group(plain.Order(1), lengths, 4);
+        Assert.Equal(expected, loader.Order(1));
+        Assert.Equal(lengths.Max(), lengths[loader.Order(1)[0]]);
+
+        // Padding waste: the grouped batches' length spread is far below the shuffled batches'.
+        static int Spread(DataLoader<SizedBatch, Sized> l)
+        {
+            int total = 0;
+            using var batches = l.Epoch(1);
+            while (batches.MoveNext()) total += batches.Current.Lengths.Max() - batches.Current.Lengths.Min();
+            return total;
+        }
+        Assert.True(Spread(loader) * 3 < Spread(plain), $"{Spread(loader)} vs {Spread(plain)}");
+    }
+
+    [Fact]
+    public void Grouping_by_length_needs_examples_that_know_their_length()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new DataLoader<SampleBatch, Sample>(Numbered(4), 2, shuffle: true, groupByLength: true));
+        Assert.StartsWith("Grouping by length needs examples that implement Dsl.Data.IHasLength, and Sample does not.", e.Message);
+    }
+
     [Fact]
     public void Collation_copies_values_into_the_requested_shape()
     {
