@@ -147,7 +147,7 @@ public sealed partial record TrainingArguments
     /// </summary>
     public IReadOnlyList<string> ReportTo { get; init; } = ["all"];
 
-    /// <summary>Hide the progress bars (HF's <c>disable_tqdm</c>); log lines are still printed. Default false.</summary>
+    /// <summary>Hide the progress bars (HF's <c>disable_tqdm</c>); log lines still go where <see cref="ReportTo"/> says. Default false.</summary>
     public bool DisableTqdm { get; init; }
 
     /// <summary>A name for the run, shown in logs. Default: the output folder's name.</summary>

@@ -59,7 +59,7 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
         _precision = MixedPrecision.Enter(model, args);
 
         // Nested under the training bar, or a bar of its own on an interactive terminal.
-        bool show = !args.DisableTqdm && args.Reports("console");
+        bool show = !args.DisableTqdm;
         _training = show ? ProgressDisplay.Current : null;
         if (_training is not null) _training.StartEvaluation(_loader.Count);
         else _ownProgress = ProgressDisplay.Start("Evaluating", _loader.Count, 0, show, interactiveOnly: true);

@@ -154,7 +154,7 @@ public abstract partial class TrainingRun : IDisposable
         _optimizer = optimizer;
         _scheduler = scheduler;
         if (resumeFromCheckpoint is not null) Resume(resumeFromCheckpoint);
-        _progress = ProgressDisplay.Start("Training", MaxSteps, State.GlobalStep, !Args.DisableTqdm && Args.Reports("console"));
+        _progress = ProgressDisplay.Start("Training", MaxSteps, State.GlobalStep, !Args.DisableTqdm);
         _clock.Restart();
     }
 

@@ -31,7 +31,7 @@ public sealed class ProgressDisplayTests
         Assert.Null(ProgressDisplay.Start("Training", 10, 0, enabled: false));
 
     [Fact]
-    public void A_run_without_console_reporting_draws_no_progress()
+    public void A_run_with_DisableTqdm_and_no_console_log_prints_nothing()
     {
         using var temp = new Support.TempDirectory();
         var original = Console.Out;

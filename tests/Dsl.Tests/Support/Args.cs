@@ -1,12 +1,13 @@
 namespace Dsl.Tests.Support;
 
-/// <summary>Quiet arguments for tests: no console or file logs, no checkpoints unless asked.</summary>
+/// <summary>Quiet arguments for tests: no progress bars, console or file logs, no checkpoints unless asked.</summary>
 public static class Args
 {
     public static TrainingArguments Quiet(string outputDir) => new()
     {
         OutputDir = outputDir,
         ReportTo = ["none"],
+        DisableTqdm = true,
         SaveStrategy = SaveStrategy.No,
         LearningRate = 1e-2,
         PerDeviceTrainBatchSize = 8,

@@ -86,6 +86,7 @@ public class FineTuneTests(Xunit.Abstractions.ITestOutputHelper log)
             LoggingSteps = 6,
             SaveStrategy = SaveStrategy.No,
             ReportTo = ["none"],
+            DisableTqdm = true,
             Seed = 42,
         };
         var trainer = new TinyBertTrainer(model, args);

@@ -59,7 +59,7 @@ public class MixedPrecisionTests
         var trainer = new TinyBertTrainer(model, new TrainingArguments
         {
             OutputDir = temp.Path, NumTrainEpochs = 12, PerDeviceTrainBatchSize = 8, LearningRate = 3e-3, LoggingSteps = 8,
-            SaveStrategy = SaveStrategy.No, ReportTo = ["none"], Bf16 = true,
+            SaveStrategy = SaveStrategy.No, ReportTo = ["none"], DisableTqdm = true, Bf16 = true,
         });
         trainer.Train(train);
         Assert.Null(model.ComputeDType);
