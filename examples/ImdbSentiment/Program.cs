@@ -1,1 +1,167 @@
-Console.WriteLine("x");
+using System.CommandLine;
+using Dsl;
+using Dsl.Text.Data;
+using Dsl.Text.Modeling;
+using Dsl.Text.Pretrained;
+using Dsl.Text.Tokenization;
+using ImdbSentiment;
+using TorchSharp;
+
+// The tutorial's job in C#: fine-tune BERT for sentiment with a custom optimizer, schedule and loop
+// (the [Trainer] in SentimentTrainer.cs), then evaluate. Run with --help for the options.
+
+var data = new Option<string?>("--data") { Description = "IMDb data: an aclImdb folder, or a folder with train/test .jsonl(.gz)/.csv/.tsv/.parquet files. Default: a built-in corpus." };
+var evalData = new Option<string?>("--eval-data") { Description = "Evaluate on this file instead of the data's test split." };
+var extraEval = new Option<string[]>("--extra-eval") { Description = "Also evaluate the final model on this labelled file (e.g. SST-2's dev.jsonl); repeatable.", AllowMultipleArgumentsPerToken = true };
+var model = new Option<string?>("--model") { Description = "A Hugging Face BERT folder (config.json, model.safetensors, vocab.txt) to fine-tune, e.g. bert-base-uncased." };
+var vocab = new Option<string?>("--vocab") { Description = "A WordPiece vocab.txt (e.g. bert-base-uncased's) for a randomly initialised model." };
+var size = new Option<string>("--size") { Description = "Size of a randomly initialised BERT when no --model is given.", DefaultValueFactory = _ => "tiny" };
+size.AcceptOnlyFromAmong("tiny", "mini", "small", "base");
+var trainSize = new Option<int?>("--train-size") { Description = "Training examples, taken after a seeded shuffle (default: 100 with --data, as the tutorial; 2000 for the built-in corpus)." };
+var evalSize = new Option<int?>("--eval-size") { Description = "Evaluation examples (default: 50 with --data; 500 built-in)." };
+var epochs = new Option<double?>("--epochs") { Description = "Epochs (default: 1 with --data; 3 built-in)." };
+var batchSize = new Option<int>("--batch-size") { Description = "Examples per batch, for training and evaluation.", DefaultValueFactory = _ => 32 };
+var maxLength = new Option<int?>("--max-length") { Description = "Tokens per text after truncation (default: 512 with --model, else 128)." };
+var learningRate = new Option<double?>("--learning-rate", "--lr") { Description = "Initial learning rate (default: 5e-5 with --model, else 1e-3)." };
+var optimizer = new Option<string>("--optimizer") { Description = "The optimizer.", DefaultValueFactory = _ => "adamw" };
+optimizer.AcceptOnlyFromAmong("adamw", "sgd");
+var scheduler = new Option<string>("--scheduler") { Description = "The learning-rate schedule (cosine_annealing is PyTorch's CosineAnnealingLR).", DefaultValueFactory = _ => "linear" };
+scheduler.AcceptOnlyFromAmong("linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup", "cosine_annealing");
+var warmup = new Option<int>("--warmup-steps") { Description = "Steps of linear warmup.", DefaultValueFactory = _ => 0 };
+var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay.", DefaultValueFactory = _ => 0.0 };
+var gradAccum = new Option<int>("--grad-accum") { Description = "Batches accumulated per optimizer step.", DefaultValueFactory = _ => 1 };
+var bf16 = new Option<bool>("--bf16") { Description = "Mixed precision: bfloat16 compute, float32 weights (slower than float32 on CPUs without AVX512-BF16)." };
+var device = new Option<string?>("--device") { Description = "cpu, cuda or cuda:N (default: CUDA when available)." };
+var output = new Option<string>("--output") { Description = "Where checkpoints, the final model and loss.png go.", DefaultValueFactory = _ => "results" };
+var loggingDir = new Option<string>("--logging-dir") { Description = "Where TensorBoard event files and log_history.jsonl go.", DefaultValueFactory = _ => "logs" };
+var loggingSteps = new Option<int>("--logging-steps") { Description = "Optimizer steps between logs.", DefaultValueFactory = _ => 10 };
+var seed = new Option<int>("--seed") { Description = "Seed of the model's initialisation and of training (the data subset is always shuffle(seed=42), as in the tutorial).", DefaultValueFactory = _ => 42 };
+var resume = new Option<string?>("--resume") { Description = "Continue from a checkpoint folder, or 'last' for the newest in --output." };
+var noProgress = new Option<bool>("--no-progress") { Description = "No progress bars." };
+
+var root = new RootCommand("Fine-tune BERT for movie-review sentiment with a compile-time [Trainer] (the Hugging Face custom-loop tutorial, in C#).")
+{
+    data, evalData, extraEval, model, vocab, size, trainSize, evalSize, epochs, batchSize, maxLength, learningRate,
+    optimizer, scheduler, warmup, weightDecay, gradAccum, bf16, device, output, loggingDir, loggingSteps, seed, resume, noProgress,
+};
+
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    foreach (var error in parsed.Errors) Console.Error.WriteLine("error: " + error.Message);
+    Console.Error.WriteLine("Run with --help for the options.");
+    return 2;
+}
+if (parsed.Action is not null && parsed.CommandResult.Command == root && args.Any(a => a is "--help" or "-h" or "-?" or "--version"))
+    return parsed.Invoke();
+
+bool withModel = parsed.GetValue(model) is not null;
+bool builtIn = parsed.GetValue(data) is null;
+var settings = new Settings
+{
+    Data = parsed.GetValue(data),
+    EvalData = parsed.GetValue(evalData),
+    ExtraEval = parsed.GetValue(extraEval) ?? [],
+    Model = parsed.GetValue(model),
+    Vocab = parsed.GetValue(vocab),
+    Size = parsed.GetValue(size)!,
+    TrainSize = parsed.GetValue(trainSize) ?? (builtIn ? 2000 : 100),
+    EvalSize = parsed.GetValue(evalSize) ?? (builtIn ? 500 : 50),
+    Epochs = parsed.GetValue(epochs) ?? (builtIn ? 3 : 1),
+    BatchSize = parsed.GetValue(batchSize),
+    MaxLength = parsed.GetValue(maxLength) ?? (withModel ? 512 : 128),
+    LearningRate = parsed.GetValue(learningRate) ?? (withModel ? 5e-5 : 1e-3),
+    Optimizer = parsed.GetValue(optimizer)!,
+    Scheduler = parsed.GetValue(scheduler)!,
+    WarmupSteps = parsed.GetValue(warmup),
+    WeightDecay = parsed.GetValue(weightDecay),
+    GradAccum = parsed.GetValue(gradAccum),
+    Bf16 = parsed.GetValue(bf16),
+    Device = parsed.GetValue(device),
+    Output = parsed.GetValue(output)!,
+    LoggingDir = parsed.GetValue(loggingDir)!,
+    LoggingSteps = parsed.GetValue(loggingSteps),
+    Seed = parsed.GetValue(seed),
+    Resume = parsed.GetValue(resume),
+    NoProgress = parsed.GetValue(noProgress),
+};
+
+try
+{
+    settings.Validate();
+    settings.ToTrainingArguments().Validate();
+    return Run(settings);
+}
+catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException or DatasetFormatException)
+{
+    Console.Error.WriteLine("error: " + e.Message);
+    return 2;
+}
+
+static int Run(Settings settings)
+{
+    // 1. The tokenizer and the data: HF datasets' shuffle(seed=42).select(range(n)), then tokenised.
+    BertTokenizer tokenizer;
+    TextDataset<TextExample> train, test;
+    var tokenizerOptions = new BertTokenizerOptions { MaxLength = settings.MaxLength };
+    if (settings.BuiltIn)
+    {
+        Console.WriteLine("Using the built-in corpus of short review-like sentences (no download needed); " +
+                          "train on real IMDb with --data ../shared/data/imdb --vocab ../shared/data/bert-base-uncased/vocab.txt");
+        string vocabulary = BuiltInCorpus.WriteVocabulary(Path.Combine(settings.Output, "built-in-vocab", "vocab.txt"));
+        tokenizer = BertTokenizer.FromVocabulary(vocabulary, tokenizerOptions);
+        train = new TextDataset<TextExample>(BuiltInCorpus.Generate(settings.TrainSize, seed: 1), "built-in train");
+        test = new TextDataset<TextExample>(BuiltInCorpus.Generate(settings.EvalSize, seed: 2), "built-in test");
+    }
+    else
+    {
+        tokenizer = settings.Vocab is not null
+            ? BertTokenizer.FromVocabulary(settings.Vocab, tokenizerOptions)
+            : BertTokenizer.FromPretrained(settings.Model!, tokenizerOptions);
+        train = DataSources.Load(settings.Data!, "train");
+        test = settings.EvalData is not null ? DataSources.Load(settings.EvalData, "test") : DataSources.Load(settings.Data!, "test");
+    }
+    var trainSet = train.Shuffle(42).Take(settings.TrainSize).Map(tokenizer.Encode);
+    var evalSet = test.Shuffle(42).Take(settings.EvalSize).Map(tokenizer.Encode);
+    Console.WriteLine($"Data: {trainSet.Count} training and {evalSet.Count} evaluation examples from {train.Source} and {test.Source}.");
+
+    // 2. The model: a Hugging Face folder, or a randomly initialised BERT of --size.
+    torch.manual_seed(settings.Seed);
+    BertForSequenceClassification model;
+    if (settings.Model is not null)
+    {
+        model = BertForSequenceClassification.FromPretrained(settings.Model, out var report, new PretrainedOptions { NumLabels = 2, Log = Console.Out });
+        _ = report;
+    }
+    else
+    {
+        var preset = settings.Size switch { "mini" => BertConfig.Mini, "small" => BertConfig.Small, "base" => BertConfig.Base, _ => BertConfig.Tiny };
+        model = new BertForSequenceClassification(preset with { VocabSize = tokenizer.VocabularySize, NumLabels = 2 });
+        Console.WriteLine($"Model: a randomly initialised BERT-{settings.Size} ({model.parameters().Sum(p => p.numel()):N0} parameters).");
+    }
+
+    // 3. Train with the tutorial's TrainingArguments, then evaluate.
+    var args = settings.ToTrainingArguments();
+    var trainer = new SentimentTrainer(model, args, settings);
+    var result = trainer.Train(trainSet, evalSet, resumeFromCheckpoint: settings.Resume);
+    Console.WriteLine("Training is Done");
+    Console.WriteLine(result);
+
+    var metrics = trainer.Evaluate(evalSet);
+    Console.WriteLine(metrics);
+    foreach (string extra in settings.ExtraEval)
+    {
+        var extraSet = TextDatasets.Load(extra).Map(tokenizer.Encode);
+        string prefix = Path.GetFileNameWithoutExtension(extra).Replace('-', '_');
+        Console.WriteLine(trainer.Evaluate(extraSet, metricKeyPrefix: prefix));
+    }
+
+    // 4. Keep the model and the plot: model/ loads back with FromPretrained; loss.png shows both losses.
+    string final = Path.Combine(settings.Output, "model");
+    model.SavePretrained(final);
+    tokenizer.SavePretrained(final);
+    LossPlot.Save(trainer.State, Path.Combine(settings.Output, "loss.png"));
+    Console.WriteLine($"Saved the model and tokenizer to {final}, the loss curves to {Path.Combine(settings.Output, "loss.png")}, " +
+                      $"TensorBoard logs to {settings.LoggingDir}.");
+    return 0;
+}

@@ -132,7 +132,8 @@ public sealed class ProgressDisplay : IDisposable
             $"{_description}: {_value}/{_total} ({100.0 * _value / _total:F0}%), {rate:F2} steps/s, ETA {eta}");
     }
 
-    private int NextMilestone(int value) => (value * 10 / _total + 1) * _total / 10;
+    // The first step count past the next tenth of the way: ceil(d × total / 10) for the next decile d.
+    private int NextMilestone(int value) => ((value * 10 / _total + 1) * _total + 9) / 10;
 
     private static IAnsiConsole? InteractiveConsole()
     {

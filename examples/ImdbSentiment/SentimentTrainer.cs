@@ -1,0 +1,52 @@
+using Dsl;
+using Dsl.Text.Data;
+using Dsl.Text.Modeling;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.optim;
+using static TorchSharp.torch.optim.lr_scheduler;
+
+namespace ImdbSentiment;
+
+/// <summary>
+/// The tutorial's CustomTrainer in C#: AdamW (or SGD), a linear schedule with no warmup (or another),
+/// the loss of each batch, accuracy, and "Step N: Loss = x" at every log. The generator writes Train,
+/// Evaluate and Predict from these members; open obj/Generated/... to read the loop.
+/// </summary>
+[Trainer]
+public partial class SentimentTrainer(BertForSequenceClassification model, TrainingArguments args, Settings settings)
+{
+    [Optimizer]
+    Optimizer CreateOptimizer() => settings.Optimizer == "sgd"
+        ? SGD(model.parameters(), learningRate: args.LearningRate, momentum: 0.9, weight_decay: args.WeightDecay)
+        : AdamW(model.parameters(), lr: args.LearningRate, weight_decay: args.WeightDecay);
+
+    [Scheduler]
+    LRScheduler CreateScheduler(Optimizer optimizer, int trainingSteps) => settings.Scheduler switch
+    {
+        // PyTorch's own cosine annealing, to show a [Scheduler] may return any LRScheduler.
+        "cosine_annealing" => CosineAnnealingLR(optimizer, T_max: trainingSteps),
+        var name => Schedules.Create(Enum.Parse<SchedulerType>(name.Replace("_", ""), ignoreCase: true),
+            optimizer, args.WarmupSteps, trainingSteps),
+    };
+
+    [TrainStep]
+    Tensor Step(TextBatch batch) => model.forward(batch).Loss!;
+
+    [EvalStep]
+    StepOutput Validate(TextBatch batch) => model.forward(batch);
+
+    [Metric]
+    double Accuracy(Tensor predictions, Tensor labels) =>
+        predictions.argmax(-1).eq(labels).to(ScalarType.Float32).mean().item<float>();
+
+    [OnLog]
+    void PrintLoss(LogEvent e)
+    {
+        if (e.Loss is { } loss) Console.WriteLine($"Step {e.Step}: Loss = {loss}");
+    }
+
+    [OnEvaluate]
+    void PrintEvaluation(EvaluateEvent e) =>
+        Console.WriteLine($"Epoch {e.State.Epoch:0.##}: eval_loss = {e.Metrics.Loss:0.####}, eval_accuracy = {e.Metrics.Metric("accuracy"):0.####}");
+}

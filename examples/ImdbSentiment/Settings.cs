@@ -1,0 +1,93 @@
+using Dsl;
+
+namespace ImdbSentiment;
+
+/// <summary>Everything the command line chose, with the tutorial's defaults filled in.</summary>
+public sealed record Settings
+{
+    public string? Data { get; init; }
+    public string? EvalData { get; init; }
+    public IReadOnlyList<string> ExtraEval { get; init; } = [];
+    public string? Model { get; init; }
+    public string? Vocab { get; init; }
+    public string Size { get; init; } = "tiny";
+    public int TrainSize { get; init; }
+    public int EvalSize { get; init; }
+    public double Epochs { get; init; }
+    public int BatchSize { get; init; } = 32;
+    public int MaxLength { get; init; }
+    public double LearningRate { get; init; }
+    public string Optimizer { get; init; } = "adamw";
+    public string Scheduler { get; init; } = "linear";
+    public int WarmupSteps { get; init; }
+    public double WeightDecay { get; init; }
+    public int GradAccum { get; init; } = 1;
+    public bool Bf16 { get; init; }
+    public string? Device { get; init; }
+    public string Output { get; init; } = "results";
+    public string LoggingDir { get; init; } = "logs";
+    public int LoggingSteps { get; init; } = 10;
+    public int Seed { get; init; } = 42;
+    public string? Resume { get; init; }
+    public bool NoProgress { get; init; }
+
+    /// <summary>Using the built-in corpus (no --data).</summary>
+    public bool BuiltIn => Data is null;
+
+    /// <summary>
+    /// The tutorial's TrainingArguments: output ./results, evaluation every epoch, logging dir ./logs,
+    /// batch 32/32, logging every 10 steps, at most 2 checkpoints, one each epoch.
+    /// </summary>
+    public TrainingArguments ToTrainingArguments() => new()
+    {
+        OutputDir = Output,
+        EvalStrategy = IntervalStrategy.Epoch,
+        SaveStrategy = SaveStrategy.Epoch,
+        LoggingDir = LoggingDir,
+        PerDeviceTrainBatchSize = BatchSize,
+        PerDeviceEvalBatchSize = BatchSize,
+        NumTrainEpochs = Epochs,
+        LoggingSteps = LoggingSteps,
+        SaveTotalLimit = 2,
+        LearningRate = LearningRate,
+        WeightDecay = WeightDecay,
+        WarmupSteps = WarmupSteps,
+        GradientAccumulationSteps = GradAccum,
+        Bf16 = Bf16,
+        Device = Device,
+        Seed = Seed,
+        DisableTqdm = NoProgress,
+        // The [OnLog] hook prints the tutorial's "Step N: Loss = x"; the full entries go to files.
+        ReportTo = ["jsonl", "tensorboard"],
+    };
+
+    /// <summary>Throws <see cref="ArgumentException"/> for a setting that cannot work, naming the option.</summary>
+    public void Validate()
+    {
+        static void Require(bool ok, string message)
+        {
+            if (!ok) throw new ArgumentException(message);
+        }
+
+        Require(TrainSize >= 1, $"--train-size must be at least 1 (got {TrainSize}).");
+        Require(EvalSize >= 1, $"--eval-size must be at least 1 (got {EvalSize}).");
+        Require(Epochs > 0, $"--epochs must be above 0 (got {Epochs}).");
+        Require(BatchSize >= 1, $"--batch-size must be at least 1 (got {BatchSize}).");
+        Require(MaxLength is >= 8 and <= 512, $"--max-length must be between 8 and 512 (got {MaxLength}).");
+        Require(LearningRate > 0, $"--learning-rate must be above 0 (got {LearningRate}).");
+        Require(GradAccum >= 1, $"--grad-accum must be at least 1 (got {GradAccum}).");
+        Require(WarmupSteps >= 0, $"--warmup-steps must be 0 or more (got {WarmupSteps}).");
+        Require(LoggingSteps >= 1, $"--logging-steps must be at least 1 (got {LoggingSteps}).");
+        Require(Data is null || Directory.Exists(Data) || File.Exists(Data), $"--data {Data}: no such folder or file.");
+        Require(EvalData is null || File.Exists(EvalData) || Directory.Exists(EvalData), $"--eval-data {EvalData}: no such file.");
+        foreach (string extra in ExtraEval) Require(File.Exists(extra), $"--extra-eval {extra}: no such file.");
+        Require(Model is null || Directory.Exists(Model), $"--model {Model}: no such folder (expected config.json, model.safetensors and vocab.txt).");
+        Require(Vocab is null || File.Exists(Vocab), $"--vocab {Vocab}: no such file.");
+        Require(!(Data is not null && Model is null && Vocab is null),
+            "--data without --model needs --vocab: a WordPiece vocab.txt for the tokenizer (e.g. bert-base-uncased's).");
+        Require(Resume is null || Resume == "last" || Directory.Exists(Resume), $"--resume {Resume}: no such checkpoint folder (or use --resume last).");
+        if (Device is not null && Device.StartsWith("cuda", StringComparison.Ordinal))
+            Require(TorchSharp.torch.cuda.is_available(),
+                $"--device {Device}: CUDA is not available. This build uses libtorch-cpu; build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU.");
+    }
+}
