@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Dsl.Generators.Parsing;
 using Microsoft.CodeAnalysis;
 
@@ -39,9 +40,21 @@ internal sealed class AnalyzerSymbols
         (KnownNames.OnTrainEndAttribute, "OnTrainEnd"),
     ];
 
-    /// <summary>The symbols, or null when the compilation does not reference the DSL (then no analyzer runs).</summary>
+    /// <summary>
+    /// The symbols, or null when the compilation does not reference the DSL (then no analyzer runs).
+    /// Resolved once per compilation and shared by all the analyzers.
+    /// </summary>
     public static AnalyzerSymbols? Create(Compilation compilation) =>
-        compilation.GetTypeByMetadataName(KnownNames.TrainerAttribute) is { } trainer ? new AnalyzerSymbols(compilation, trainer) : null;
+        PerCompilation.GetValue(compilation, static c => new Resolved(
+            c.GetTypeByMetadataName(KnownNames.TrainerAttribute) is { } trainer ? new AnalyzerSymbols(c, trainer) : null)).Symbols;
+
+    private static readonly ConditionalWeakTable<Compilation, Resolved> PerCompilation = new();
+
+    /// <summary>A box, because the table cannot hold null (a compilation without the DSL).</summary>
+    private sealed class Resolved(AnalyzerSymbols? symbols)
+    {
+        public AnalyzerSymbols? Symbols { get; } = symbols;
+    }
 
     public KnownTypes Known { get; }
     public INamedTypeSymbol TrainerAttribute { get; }
