@@ -32,7 +32,7 @@ namespace Dsl.CodeFixes;
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(HostSyncCodeFix)), Shared]
 public sealed class HostSyncCodeFix : CodeFixProvider
 {
-    private static readonly string[] LoggingTypes = ["System.Console", "System.Diagnostics.Debug", "System.Diagnostics.Trace"];
+    private static readonly string[] LoggingTypes = [KnownNames.Console, KnownNames.Debug, KnownNames.Trace];
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticDescriptors.HostSyncInStep.Id);
 

@@ -46,6 +46,8 @@ internal static class KnownNames
 
     // BCL types (metadata names)
     public const string Console = "System.Console";
+    public const string Debug = "System.Diagnostics.Debug";
+    public const string Trace = "System.Diagnostics.Trace";
 
     // Emitted names
     public const string GlobalTrainingRun = "global::Dsl.__Internals.TrainingRun";
