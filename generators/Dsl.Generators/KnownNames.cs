@@ -32,12 +32,22 @@ internal static class KnownNames
     public const string EvaluateEvent = "Dsl.EvaluateEvent";
     public const string SaveEvent = "Dsl.SaveEvent";
     public const string TrainEndEvent = "Dsl.TrainEndEvent";
+    public const string IntervalStrategy = "Dsl.IntervalStrategy";
+    public const string SaveStrategy = "Dsl.SaveStrategy";
+    public const string DataLoader = "Dsl.Data.DataLoader`2";
 
     // TorchSharp types (metadata names)
     public const string Module = "TorchSharp.torch+nn+Module";
     public const string Tensor = "TorchSharp.torch+Tensor";
     public const string Optimizer = "TorchSharp.torch+optim+Optimizer";
     public const string LRScheduler = "TorchSharp.torch+optim+lr_scheduler+LRScheduler";
+    public const string Autograd = "TorchSharp.torch+autograd";
+    public const string TensorExtensionMethods = "TorchSharp.TensorExtensionMethods";
+
+    // BCL types (metadata names)
+    public const string Console = "System.Console";
+    public const string Debug = "System.Diagnostics.Debug";
+    public const string Trace = "System.Diagnostics.Trace";
 
     // Emitted names
     public const string GlobalTrainingRun = "global::Dsl.__Internals.TrainingRun";

@@ -6,7 +6,21 @@ using TorchSharp;
 // Benchmarks of the generated loop (see docs/benchmarks.md). Run in Release:
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- speed [steps] [rounds] [prefetch]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- memory [steps]
+//   dotnet run -c Release --project tests/Dsl.Benchmarks -- bert [size] [steps] [rounds] [max-length] [batch]
 string mode = args.Length > 0 ? args[0] : "speed";
+if (mode == "ops") { OpProfile.Run(); return; }
+if (mode == "layers") { LayerProfile.Run(); return; }
+if (mode == "profile")
+{
+    StepProfile.Run(args.Length > 1 ? args[1] : "tiny", args.Length > 2 ? int.Parse(args[2]) : 128, args.Length > 3 ? int.Parse(args[3]) : 32);
+    return;
+}
+if (mode == "bert")
+{
+    BertBenchmark.Run(args.Length > 1 ? args[1] : "tiny", args.Length > 2 ? int.Parse(args[2]) : 20, args.Length > 3 ? int.Parse(args[3]) : 3,
+        args.Length > 4 ? int.Parse(args[4]) : 128, args.Length > 5 ? int.Parse(args[5]) : 32);
+    return;
+}
 int steps = args.Length > 1 ? int.Parse(args[1]) : 300;
 int rounds = args.Length > 2 ? int.Parse(args[2]) : 5;
 int prefetch = args.Length > 3 ? int.Parse(args[3]) : 2;

@@ -3,16 +3,26 @@ using Microsoft.CodeAnalysis;
 namespace Dsl.Generators.Diagnostics;
 
 /// <summary>
-/// Every diagnostic of the DSL. DSL0xx: the DSL's contract (errors unless noted); DSL1xx:
-/// performance (warnings). Each has a section in docs/diagnostics.md.
+/// Every diagnostic of the DSL. DSL0xx: the DSL's contract (errors), DSL02x among them the
+/// constant <c>TrainingArguments</c> values that can never work; DSL1xx: performance (warnings).
+/// Each has a section in docs/diagnostics.md. Who reports which: the generator reports what stops
+/// it from generating; the analyzers in <c>Analyzers/</c> report the rest, and every rule with a
+/// code fix (see each analyzer's <c>SupportedDiagnostics</c>). No ID is reported by both.
 /// </summary>
 internal static class DiagnosticDescriptors
 {
     private const string Contract = "Dsl.Contract";
+    private const string Settings = "Dsl.Settings";
+    private const string Performance = "Dsl.Performance";
     private const string HelpBase = "https://github.com/dsl-dotnet/dsl/blob/main/docs/diagnostics.md#";
 
-    private static DiagnosticDescriptor Error(string id, string title, string message) =>
-        new(id, title, message, Contract, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
+    private static DiagnosticDescriptor Error(string id, string title, string message, string category = Contract) =>
+        new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
+
+    private static DiagnosticDescriptor Warning(string id, string title, string message) =>
+        new(id, title, message, Performance, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
+
+    // DSL001–DSL019: the shape of a [Trainer] class.
 
     public static readonly DiagnosticDescriptor TrainerNotPartial = Error("DSL001",
         "A [Trainer] class must be partial",
@@ -56,7 +66,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor InvalidHookSignature = Error("DSL011",
         "A hook method has the wrong signature",
-        "[{0}] method '{1}' must be an instance, non-generic method taking nothing or a {2} and returning void or TrainerControl");
+        "[{0}] method '{1}' must be an instance, non-generic method taking nothing or a {2}");
 
     public static readonly DiagnosticDescriptor AsyncHook = Error("DSL012",
         "Hooks and steps cannot be async",
@@ -89,4 +99,78 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ReservedMemberName = Error("DSL019",
         "A member's name clashes with a generated member",
         "The [Trainer] class '{0}' declares '{1}', which the generator writes; rename it");
+
+    // DSL020–DSL029: constant TrainingArguments values that can never work (TrainingArguments.Validate throws on them).
+
+    public static readonly DiagnosticDescriptor GradientAccumulationNotPositive = Error("DSL020",
+        "GradientAccumulationSteps must be at least 1",
+        "TrainingArguments.GradientAccumulationSteps is {0}; it must be at least 1 (the batches whose gradients add up to one optimizer step)", Settings);
+
+    public static readonly DiagnosticDescriptor StepsIntervalInvalid = Error("DSL021",
+        "A steps interval must be above 0 with a Steps strategy",
+        "TrainingArguments.{0} is {1} with {2}; it must be above 0, and a whole number when 1 or more (below 1 it is a fraction of the run)", Settings);
+
+    public static readonly DiagnosticDescriptor SaveTotalLimitNegative = Error("DSL022",
+        "SaveTotalLimit cannot be negative",
+        "TrainingArguments.SaveTotalLimit is {0}; it must be null (keep all) or 0 or more", Settings);
+
+    public static readonly DiagnosticDescriptor LearningRateNotPositive = Error("DSL023",
+        "LearningRate must be above 0",
+        "TrainingArguments.LearningRate is {0}; it must be a finite number above 0", Settings);
+
+    public static readonly DiagnosticDescriptor WarmupRatioOutOfRange = Error("DSL024",
+        "WarmupRatio must be in [0, 1)",
+        "TrainingArguments.WarmupRatio is {0}; it must be in [0, 1) (the fraction of the training steps spent warming up)", Settings);
+
+    public static readonly DiagnosticDescriptor Bf16AndFp16 = Error("DSL025",
+        "Bf16 and Fp16 cannot both be set",
+        "TrainingArguments sets both Bf16 and Fp16; choose one mixed-precision type", Settings);
+
+    public static readonly DiagnosticDescriptor Fp16Unsupported = Error("DSL032",
+        "Fp16 is not supported",
+        "TrainingArguments.Fp16 is not supported: TorchSharp has no GradScaler for float16 loss scaling; use Bf16 (bfloat16 needs no loss scaling)", Settings);
+
+    public static readonly DiagnosticDescriptor SaveBestWithoutMetric = Error("DSL033",
+        "SaveStrategy.Best needs a metric",
+        "SaveStrategy is Best, which saves on a new best MetricForBestModel, but no metric is set; set MetricForBestModel (or LoadBestModelAtEnd, which defaults it to loss)", Settings);
+
+    public static readonly DiagnosticDescriptor LoadBestWithoutEvaluation = Error("DSL026",
+        "LoadBestModelAtEnd needs evaluations",
+        "LoadBestModelAtEnd needs evaluations to pick the best model, but EvalStrategy is No{0}; set EvalStrategy to Steps or Epoch", Settings);
+
+    public static readonly DiagnosticDescriptor LoadBestStrategiesDiffer = Error("DSL027",
+        "LoadBestModelAtEnd needs matching save and eval strategies",
+        "LoadBestModelAtEnd needs a checkpoint at every evaluation, but SaveStrategy is {0} and EvalStrategy is {1}; make them match", Settings);
+
+    public static readonly DiagnosticDescriptor LoadBestStepsNotMultiple = Error("DSL028",
+        "LoadBestModelAtEnd needs SaveSteps to be a multiple of EvalSteps",
+        "LoadBestModelAtEnd needs a checkpoint at every evaluation, but SaveSteps ({0}) is not a multiple of EvalSteps ({1}{2})", Settings);
+
+    public static readonly DiagnosticDescriptor UnknownMetricForBestModel = Error("DSL029",
+        "MetricForBestModel names no metric of the trainer",
+        "MetricForBestModel is '{0}', but '{1}' reports {2}; use one of those or add a [Metric(\"{3}\")] method", Settings);
+
+    // DSL030–: more of the contract, found by the analyzers.
+
+    public static readonly DiagnosticDescriptor HookReturnType = Error("DSL030",
+        "A hook returns void or TrainerControl",
+        "[{0}] method '{1}' returns '{2}'; a hook returns void or TrainerControl");
+
+    public static readonly DiagnosticDescriptor StepDoesLoopWork = Error("DSL031",
+        "A [TrainStep] must not do the loop's work",
+        "{0} calls '{1}', which the generated loop already does once per optimizer step; remove the call");
+
+    // DSL1xx: performance.
+
+    public static readonly DiagnosticDescriptor HostSyncInStep = Warning("DSL101",
+        "A train step reads a tensor on the host",
+        "'{1}' in {0} waits for the device and copies to the host on every step; keep the tensor (the loop reads the loss only at logging steps)");
+
+    public static readonly DiagnosticDescriptor TensorEscapesStep = Warning("DSL102",
+        "A tensor created in a train step escapes its dispose scope",
+        "{0} stores {1} in '{2}', but the step's dispose scope frees it when the step ends; store a number, or call DetachFromDisposeScope() and dispose it yourself");
+
+    public static readonly DiagnosticDescriptor AllocationInStep = Warning("DSL103",
+        "A train step creates an optimizer, schedule, module or data loader",
+        "{0} creates a new {1} '{2}' on every step; create it once (in the constructor, [Optimizer] or [Scheduler]) and reuse it");
 }

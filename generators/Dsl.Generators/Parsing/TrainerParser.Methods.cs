@@ -15,7 +15,6 @@ internal static partial class TrainerParser
     {
         public StepModel? TrainStep;
         public IMethodSymbol? TrainStepSymbol;
-        public bool TrainStepInvalid;
         public StepModel? EvalStep;
         public IMethodSymbol? EvalStepSymbol;
         public MethodModel? Optimizer;
@@ -25,6 +24,8 @@ internal static partial class TrainerParser
         public readonly List<MetricModel> Metrics = new();
         public readonly List<IMethodSymbol> MetricSymbols = new();
         public readonly List<HookModel> Hooks = new();
+        /// <summary>A hook returns neither void nor TrainerControl: DSL030, reported by an analyzer.</summary>
+        public bool HookReturnsOtherType;
     }
 
     private static readonly (string Attribute, HookKind Kind, string EventType, string Short)[] HookAttributes =
@@ -50,11 +51,10 @@ internal static partial class TrainerParser
                 switch (name)
                 {
                     case KnownNames.TrainStepAttribute:
-                        ReadStep(method, "TrainStep", known, diagnostics, ref methods.TrainStep, ref methods.TrainStepSymbol, ref methods.TrainStepInvalid);
+                        ReadStep(method, "TrainStep", known, diagnostics, ref methods.TrainStep, ref methods.TrainStepSymbol);
                         break;
                     case KnownNames.EvalStepAttribute:
-                        bool evalInvalid = false;
-                        ReadStep(method, "EvalStep", known, diagnostics, ref methods.EvalStep, ref methods.EvalStepSymbol, ref evalInvalid);
+                        ReadStep(method, "EvalStep", known, diagnostics, ref methods.EvalStep, ref methods.EvalStepSymbol);
                         break;
                     case KnownNames.OptimizerAttribute:
                         if (Duplicate(methods.OptimizerSymbol, method, "Optimizer", diagnostics)) break;
@@ -89,14 +89,13 @@ internal static partial class TrainerParser
     }
 
     private static void ReadStep(IMethodSymbol method, string attribute, KnownTypes known, List<DiagnosticInfo> diagnostics,
-        ref StepModel? step, ref IMethodSymbol? symbol, ref bool invalid)
+        ref StepModel? step, ref IMethodSymbol? symbol)
     {
         if (Duplicate(symbol, method, attribute, diagnostics)) return;
         symbol = method;
         if (method.IsAsync || known.IsTaskLike(method.ReturnType))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AsyncHook, method, attribute, method.Name));
-            invalid = true;
             return;
         }
         bool returnsTensor = KnownTypes.Is(method.ReturnType, known.Tensor);
@@ -105,7 +104,6 @@ internal static partial class TrainerParser
             || !(returnsTensor || returnsOutput))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidStepSignature, method, attribute, method.Name));
-            invalid = true;
             return;
         }
         var batch = method.Parameters[0].Type;
@@ -114,7 +112,6 @@ internal static partial class TrainerParser
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotABatchType, method.Parameters[0].Locations.FirstOrDefault(),
                 Display(batch), attribute, method.Name));
-            invalid = true;
             return;
         }
         step = new StepModel(method.Name, FullyQualified(batch), FullyQualified(example), returnsOutput);
@@ -157,11 +154,12 @@ internal static partial class TrainerParser
         bool returnsControl = KnownTypes.Is(method.ReturnType, known.TrainerControl);
         bool takesEvent = method.Parameters.Length == 1 && method.Parameters[0].RefKind is RefKind.None or RefKind.In
             && method.Parameters[0].Type.ToDisplayString() == hook.EventType;
-        if (!IsPlainInstance(method) || !(returnsVoid || returnsControl) || !(method.Parameters.Length == 0 || takesEvent))
-        {
+        bool badShape = !IsPlainInstance(method) || !(method.Parameters.Length == 0 || takesEvent);
+        if (badShape)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidHookSignature, method, hook.Short, method.Name, eventName));
-            return;
-        }
+        bool badReturn = !(returnsVoid || returnsControl);
+        if (badReturn) methods.HookReturnsOtherType = true;
+        if (badShape || badReturn) return;
         methods.Hooks.Add(new HookModel(hook.Kind, method.Name, takesEvent, returnsControl));
     }
 

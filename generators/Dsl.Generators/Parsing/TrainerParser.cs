@@ -27,7 +27,11 @@ internal static partial class TrainerParser
         var known = new KnownTypes(context.SemanticModel.Compilation);
         var diagnostics = new List<DiagnosticInfo>();
 
-        CheckDeclaration(type, diagnostics);
+        // Not partial (DSL001, DSL002) and no [TrainStep] (DSL004) have code fixes, so the analyzers
+        // report them; the generator only declines to generate.
+        bool blocked = !IsPartial(type) || HasNonPartialContainingType(type);
+        if (type.IsGenericType)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TrainerIsGeneric, type, type.Name));
         foreach (var member in type.GetMembers())
         {
             if (System.Array.IndexOf(GeneratedMembers, member.Name) >= 0 && !member.IsImplicitlyDeclared && member.Locations.Any(l => l.IsInSource)
@@ -39,8 +43,7 @@ internal static partial class TrainerParser
         var arguments = FindArguments(type, known, diagnostics, ct);
         var methods = ReadMethods(type, known, diagnostics, ct);
 
-        if (methods.TrainStep is null && !methods.TrainStepInvalid)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingTrainStep, type, type.Name));
+        blocked |= methods.TrainStepSymbol is null || methods.HookReturnsOtherType;
 
         if (methods.TrainStep is { } train && methods.EvalStep is { } eval && eval.BatchType != train.BatchType)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EvalBatchMismatch, methods.EvalStepSymbol!,
@@ -57,7 +60,7 @@ internal static partial class TrainerParser
         CheckSchedulerTakesOptimizer(methods, known, diagnostics);
 
         bool hasErrors = diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
-        if (hasErrors || model is null || arguments is null || methods.TrainStep is null)
+        if (hasErrors || blocked || model is null || arguments is null || methods.TrainStep is null)
             return new ParseResult(null, diagnostics.ToEquatableArray());
 
         var trainer = new TrainerModel(
@@ -75,18 +78,14 @@ internal static partial class TrainerParser
         return new ParseResult(trainer, diagnostics.ToEquatableArray());
     }
 
-    private static void CheckDeclaration(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)
+    private static bool HasNonPartialContainingType(INamedTypeSymbol type)
     {
-        if (!IsPartial(type))
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TrainerNotPartial, type, type.Name));
-        if (type.IsGenericType)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TrainerIsGeneric, type, type.Name));
         for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
-            if (!IsPartial(outer))
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ContainingTypeNotPartial, outer, outer.Name, type.Name));
+            if (!IsPartial(outer)) return true;
+        return false;
     }
 
-    private static bool IsPartial(INamedTypeSymbol type) =>
+    internal static bool IsPartial(INamedTypeSymbol type) =>
         type.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
 
     private static bool IsGenerated(ISymbol symbol) =>

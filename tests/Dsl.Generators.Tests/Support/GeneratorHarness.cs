@@ -10,7 +10,7 @@ internal static class GeneratorHarness
 {
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
 
-    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
+    internal static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
     {
         _ = typeof(Dsl.TrainerAttribute);   // make sure the runtime is loaded and listed
         string tpa = (string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!;
@@ -20,11 +20,16 @@ internal static class GeneratorHarness
             .ToImmutableArray();
     });
 
-    public static CSharpCompilation Compile(params string[] sources) =>
+    public static readonly CSharpCompilationOptions CompilationOptions =
+        new(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable);
+
+    public static CSharpCompilation Compile(params string[] sources) => Compile(References.Value, sources);
+
+    public static CSharpCompilation Compile(IEnumerable<MetadataReference> references, params string[] sources) =>
         CSharpCompilation.Create("Tests",
             sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Source{i}.cs")),
-            References.Value,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            references,
+            CompilationOptions);
 
     public static GeneratorDriver Driver() =>
         CSharpGeneratorDriver.Create(

@@ -43,20 +43,25 @@ internal static partial class Markup
         return (sb.ToString(), expected);
     }
 
-    /// <summary>Asserts the generator reports exactly the marked diagnostics.</summary>
-    public static void Verify(string markup, params string[] otherSources)
+    /// <summary>Asserts the generator and the analyzers together report exactly the marked diagnostics.</summary>
+    public static void Verify(string markup, params string[] otherSources) =>
+        Verify(markup, GeneratorHarness.Compile([Parse(markup).Source, .. otherSources]));
+
+    /// <summary>As <see cref="Verify(string, string[])"/>, over a compilation of the marked source (Source0.cs) and others.</summary>
+    public static void Verify(string markup, Compilation compilation)
     {
         var (source, expected) = Parse(markup);
-        var (result, _, _) = GeneratorHarness.Run([source, .. otherSources]);
-        var actual = result.Diagnostics
+        var (generator, analyzers, _) = AnalyzerHarness.Run(compilation);
+        var all = generator.AddRange(analyzers);
+        var actual = all
             .Where(d => d.Location.GetLineSpan().Path == "Source0.cs")
             .Select(d => (d.Id, d.Location.SourceSpan))
             .OrderBy(d => d.SourceSpan.Start).ThenBy(d => d.Id).ToList();
         var sorted = expected.OrderBy(d => d.Span.Start).ThenBy(d => d.Id).ToList();
         Assert.True(sorted.SequenceEqual(actual),
             $"Expected {Describe(source, sorted)} but got {Describe(source, actual)}:\n" +
-            string.Join("\n", result.Diagnostics.Select(d => d.ToString())));
-        foreach (var d in result.Diagnostics) Assert.NotEqual(DiagnosticSeverity.Hidden, d.Severity);
+            string.Join("\n", all.Select(d => d.ToString())));
+        foreach (var d in all) Assert.NotEqual(DiagnosticSeverity.Hidden, d.Severity);
     }
 
     private static string Describe(string source, List<(string Id, TextSpan Span)> items) =>

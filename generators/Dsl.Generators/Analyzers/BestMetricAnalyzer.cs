@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Dsl.Generators.Diagnostics;
+using Dsl.Generators.Parsing;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Dsl.Generators.Analyzers;
+
+/// <summary>
+/// DSL029: <c>MetricForBestModel</c> naming no metric of the trainer the arguments are passed to,
+/// where both are visible in one method: <c>new MyTrainer(model, new TrainingArguments { ... })</c>,
+/// a <c>with</c>, or a local declared with one and not assigned again. Metric names are
+/// <c>[Metric("name")]</c> or the method's name in snake_case, with or without <c>eval_</c>;
+/// <c>loss</c> is always there.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class BestMetricAnalyzer : DiagnosticAnalyzer
+{
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(DiagnosticDescriptors.UnknownMetricForBestModel);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            if (AnalyzerSymbols.Create(start.Compilation) is not { Known.TrainingArguments: { } arguments } symbols) return;
+            var metricsOf = new ConcurrentDictionary<INamedTypeSymbol, ImmutableArray<string>>(SymbolEqualityComparer.Default);
+            start.RegisterOperationAction(c =>
+            {
+                var creation = (IObjectCreationOperation)c.Operation;
+                if (creation.Type is not INamedTypeSymbol trainer || !symbols.IsTrainer(trainer)) return;
+                foreach (var argument in creation.Arguments)
+                {
+                    if (!KnownTypes.Is(argument.Parameter?.Type, arguments)) continue;
+                    var value = StepScopeAnalyzer.Unwrap(argument.Value);
+                    var values = value is ILocalReferenceOperation local && c.Operation.SemanticModel is { } model
+                        ? ArgumentValues.ResolveLocal(local.Local, model, arguments, c.CancellationToken)
+                        : ArgumentValues.Resolve(value, arguments);
+                    if (values?.AssignmentOf("MetricForBestModel") is not { } assignment
+                        || !values.TryGet("MetricForBestModel", out object? metric) || metric is not string name)
+                        continue;
+                    var known = metricsOf.GetOrAdd(trainer, t => MetricNames(t, symbols));
+                    string key = WithoutEvalPrefix(name);
+                    if (key == "loss" || known.Contains(key)) continue;
+                    var reported = new List<string> { "eval_loss" };
+                    foreach (string k in known) reported.Add("eval_" + k);
+                    c.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnknownMetricForBestModel, assignment.Syntax.GetLocation(),
+                        name, trainer.Name, known.IsEmpty ? "only eval_loss" : string.Join(", ", reported), key));
+                }
+            }, OperationKind.ObjectCreation);
+        });
+    }
+
+    /// <summary>The trainer's metric keys without <c>eval_</c>, as the generator names them.</summary>
+    private static ImmutableArray<string> MetricNames(INamedTypeSymbol trainer, AnalyzerSymbols symbols)
+    {
+        var names = ImmutableArray.CreateBuilder<string>();
+        foreach (var method in AnalyzerSymbols.MethodsWith(trainer, symbols.MetricAttribute))
+            foreach (var attribute in method.GetAttributes())
+                if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, symbols.MetricAttribute))
+                    names.Add(WithoutEvalPrefix(attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string given
+                        ? given
+                        : TrainerParser.SnakeCase(method.Name)));
+        return names.ToImmutable();
+    }
+
+    private static string WithoutEvalPrefix(string name) =>
+        name.StartsWith("eval_", System.StringComparison.Ordinal) ? name.Substring(5) : name;
+}

@@ -1,0 +1,43 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace Dsl.Generators.Tests.Support;
+
+/// <summary>Runs the generator and every analyzer of Dsl.Generators, as a build does.</summary>
+internal static class AnalyzerHarness
+{
+    /// <summary>Every analyzer the generator assembly ships.</summary>
+    public static readonly ImmutableArray<DiagnosticAnalyzer> All = typeof(TrainerGenerator).Assembly.GetTypes()
+        .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t)
+                    && t.GetCustomAttributes(typeof(DiagnosticAnalyzerAttribute), false).Length > 0)
+        .OrderBy(t => t.Name)
+        .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
+        .ToImmutableArray();
+
+    /// <summary>The analyzers' diagnostics; an analyzer that throws fails the test.</summary>
+    public static ImmutableArray<Diagnostic> Analyze(Compilation compilation, ImmutableArray<DiagnosticAnalyzer>? analyzers = null)
+    {
+        var failures = new ConcurrentBag<Exception>();
+        var options = new CompilationWithAnalyzersOptions(
+            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
+            onAnalyzerException: (e, _, _) => failures.Add(e),
+            concurrentAnalysis: true, logAnalyzerExecutionTime: false);
+        var diagnostics = compilation.WithAnalyzers(analyzers ?? All, options).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
+        if (!failures.IsEmpty) throw new AggregateException("An analyzer threw", failures);
+        Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");
+        return diagnostics;
+    }
+
+    /// <summary>The generator's and the analyzers' diagnostics over <paramref name="compilation"/>, and the compilation with the generated code.</summary>
+    public static (ImmutableArray<Diagnostic> Generator, ImmutableArray<Diagnostic> Analyzers, Compilation Output) Run(Compilation compilation)
+    {
+        var driver = GeneratorHarness.Driver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+        var generator = driver.GetRunResult().Results.Single().Diagnostics;
+        return (generator, Analyze(output), output);
+    }
+
+    public static (ImmutableArray<Diagnostic> Generator, ImmutableArray<Diagnostic> Analyzers, Compilation Output) Run(params string[] sources) =>
+        Run(GeneratorHarness.Compile(sources));
+}
