@@ -38,11 +38,14 @@ var loggingSteps = new Option<int>("--logging-steps") { Description = "Optimizer
 var seed = new Option<int>("--seed") { Description = "Seed of the model's initialisation and of training (the data subset is always shuffle(seed=42), as in the tutorial).", DefaultValueFactory = _ => 42 };
 var resume = new Option<string?>("--resume") { Description = "Continue from a checkpoint folder, or 'last' for the newest in --output." };
 var noProgress = new Option<bool>("--no-progress") { Description = "No progress bars." };
+var validationSize = new Option<int>("--validation-size") { Description = "Hold out this many training examples to evaluate on during training (and to pick --load-best-model by), so the test split is only used at the end.", DefaultValueFactory = _ => 0 };
+var loadBest = new Option<bool>("--load-best-model") { Description = "Keep the epoch with the best evaluation accuracy (HF's load_best_model_at_end with metric_for_best_model=accuracy)." };
 
 var root = new RootCommand("Fine-tune BERT for movie-review sentiment with a compile-time [Trainer] (the Hugging Face custom-loop tutorial, in C#).")
 {
     data, evalData, extraEval, model, vocab, size, trainSize, evalSize, epochs, batchSize, maxLength, learningRate,
     optimizer, scheduler, warmup, weightDecay, gradAccum, bf16, device, output, loggingDir, loggingSteps, seed, resume, noProgress,
+    loadBest, validationSize,
 };
 
 var parsed = root.Parse(args);
@@ -84,6 +87,8 @@ var settings = new Settings
     Seed = parsed.GetValue(seed),
     Resume = parsed.GetValue(resume),
     NoProgress = parsed.GetValue(noProgress),
+    LoadBestModel = parsed.GetValue(loadBest),
+    ValidationSize = parsed.GetValue(validationSize),
 };
 
 try
@@ -123,7 +128,16 @@ static int Run(Settings settings)
     }
     var trainSet = train.Shuffle(42).Take(settings.TrainSize).Map(tokenizer.Encode);
     var evalSet = test.Shuffle(42).Take(settings.EvalSize).Map(tokenizer.Encode);
-    Console.WriteLine($"Data: {trainSet.Count} training and {evalSet.Count} evaluation examples from {train.Source} and {test.Source}.");
+    // With --validation-size, the last examples of the shuffled training set are held out: evaluations
+    // during training (and the choice of the best epoch) use them, and the test split is used once, at the end.
+    var duringTraining = evalSet;
+    if (settings.ValidationSize > 0)
+    {
+        duringTraining = trainSet.Select((trainSet.Count - settings.ValidationSize)..);
+        trainSet = trainSet.Select(..(trainSet.Count - settings.ValidationSize));
+    }
+    Console.WriteLine($"Data: {trainSet.Count} training{(settings.ValidationSize > 0 ? $", {duringTraining.Count} validation" : "")} and " +
+                      $"{evalSet.Count} evaluation examples from {train.Source} and {test.Source}.");
 
     // 2. The model: a Hugging Face folder, or a randomly initialised BERT of --size.
     torch.manual_seed(settings.Seed);
@@ -143,7 +157,7 @@ static int Run(Settings settings)
     // 3. Train with the tutorial's TrainingArguments, then evaluate.
     var args = settings.ToTrainingArguments();
     var trainer = new SentimentTrainer(model, args, settings);
-    var result = trainer.Train(trainSet, evalSet, resumeFromCheckpoint: settings.Resume);
+    var result = trainer.Train(trainSet, duringTraining, resumeFromCheckpoint: settings.Resume);
     Console.WriteLine("Training is Done");
     Console.WriteLine(result);
 
@@ -152,7 +166,10 @@ static int Run(Settings settings)
     foreach (string extra in settings.ExtraEval)
     {
         var extraSet = TextDatasets.Load(extra).Map(tokenizer.Encode);
-        string prefix = Path.GetFileNameWithoutExtension(extra).Replace('-', '_');
+        // e.g. ../shared/data/sst2/dev.jsonl → sst2_dev_loss, sst2_dev_accuracy, ...
+        string folder = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(extra))) ?? "";
+        string stem = Path.GetFileName(extra).Split('.')[0];
+        string prefix = new string((folder.Length > 0 ? folder + "_" + stem : stem).Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '_').ToArray());
         Console.WriteLine(trainer.Evaluate(extraSet, metricKeyPrefix: prefix));
     }
 

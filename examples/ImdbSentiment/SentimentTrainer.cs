@@ -48,5 +48,6 @@ public partial class SentimentTrainer(BertForSequenceClassification model, Train
 
     [OnEvaluate]
     void PrintEvaluation(EvaluateEvent e) =>
-        Console.WriteLine($"Epoch {e.State.Epoch:0.##}: eval_loss = {e.Metrics.Loss:0.####}, eval_accuracy = {e.Metrics.Metric("accuracy"):0.####}");
+        Console.WriteLine($"Epoch {e.State.Epoch:0.##}: {e.Metrics.Prefix}_loss = {e.Metrics.Loss:0.####}, " +
+                          $"{e.Metrics.Prefix}_accuracy = {e.Metrics.Metric("accuracy"):0.####}");
 }

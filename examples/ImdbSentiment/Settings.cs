@@ -30,6 +30,8 @@ public sealed record Settings
     public int Seed { get; init; } = 42;
     public string? Resume { get; init; }
     public bool NoProgress { get; init; }
+    public bool LoadBestModel { get; init; }
+    public int ValidationSize { get; init; }
 
     /// <summary>Using the built-in corpus (no --data).</summary>
     public bool BuiltIn => Data is null;
@@ -57,6 +59,8 @@ public sealed record Settings
         Device = Device,
         Seed = Seed,
         DisableTqdm = NoProgress,
+        LoadBestModelAtEnd = LoadBestModel,
+        MetricForBestModel = LoadBestModel ? "accuracy" : null,
         // The [OnLog] hook prints the tutorial's "Step N: Loss = x"; the full entries go to files.
         ReportTo = ["jsonl", "tensorboard"],
     };
@@ -78,6 +82,8 @@ public sealed record Settings
         Require(GradAccum >= 1, $"--grad-accum must be at least 1 (got {GradAccum}).");
         Require(WarmupSteps >= 0, $"--warmup-steps must be 0 or more (got {WarmupSteps}).");
         Require(LoggingSteps >= 1, $"--logging-steps must be at least 1 (got {LoggingSteps}).");
+        Require(ValidationSize >= 0 && ValidationSize < TrainSize,
+            $"--validation-size must be 0 or more and below --train-size ({TrainSize}) (got {ValidationSize}).");
         Require(Data is null || Directory.Exists(Data) || File.Exists(Data), $"--data {Data}: no such folder or file.");
         Require(EvalData is null || File.Exists(EvalData) || Directory.Exists(EvalData), $"--eval-data {EvalData}: no such file.");
         foreach (string extra in ExtraEval) Require(File.Exists(extra), $"--extra-eval {extra}: no such file.");

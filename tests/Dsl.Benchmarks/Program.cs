@@ -31,7 +31,7 @@ var output = Path.Combine(Path.GetTempPath(), "dsl-bench");
 TrainingArguments Arguments(int maxSteps) => new()
 {
     OutputDir = output, MaxSteps = maxSteps, PerDeviceTrainBatchSize = batchSize, LearningRate = 1e-3,
-    LoggingSteps = 50, SaveStrategy = SaveStrategy.No, ReportTo = ["none"], DataloaderDropLast = true,
+    LoggingSteps = 50, SaveStrategy = SaveStrategy.No, ReportTo = ["none"], DataloaderDropLast = true, DisableTqdm = true,
     DataloaderPrefetchFactor = prefetch,
 };
 
