@@ -82,4 +82,13 @@ public partial class MlpTrainer(Mlp model, TrainingArguments args)
 
     [TrainStep]
     Tensor Step(RowBatch batch) => nn.functional.cross_entropy(model.forward(batch.X), batch.Y);
+
+    /// <summary>Resident memory (MB) every 500 steps, for the memory benchmark.</summary>
+    public List<(int Step, long Megabytes)> Memory { get; } = [];
+
+    [OnStepEnd]
+    void SampleMemory(StepEndEvent e)
+    {
+        if (e.GlobalStep % 500 == 0) Memory.Add((e.GlobalStep, Environment.WorkingSet / 1048576));
+    }
 }
