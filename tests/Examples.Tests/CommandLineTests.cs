@@ -1,0 +1,43 @@
+using System.Diagnostics;
+
+namespace Examples.Tests;
+
+/// <summary>The example as a user runs it: --help, and invalid values refused with exit code 2.</summary>
+public sealed class CommandLineTests
+{
+    private static (int ExitCode, string Output) Run(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ImdbSentiment.dll"));
+        foreach (string arg in args) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(120_000), "the example did not exit");
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    [Fact]
+    public void Help_lists_every_option()
+    {
+        var (code, output) = Run("--help");
+        Assert.Equal(0, code);
+        foreach (string option in new[] { "--data", "--model", "--vocab", "--size", "--train-size", "--eval-size", "--epochs", "--batch-size",
+                     "--max-length", "--optimizer", "--scheduler", "--grad-accum", "--bf16", "--device", "--output", "--resume" })
+            Assert.Contains(option, output);
+    }
+
+    [Theory]
+    [InlineData("--batch-size 0", "--batch-size must be at least 1 (got 0).")]
+    [InlineData("--optimizer adam", "Argument 'adam' not recognized. Must be one of:")]
+    [InlineData("--epochs many", "Cannot parse argument 'many' for option '--epochs'")]
+    [InlineData("--size huge", "Argument 'huge' not recognized.")]
+    [InlineData("--data /no/such/data", "--data /no/such/data: no such folder or file.")]
+    [InlineData("--no-such-option", "Unrecognized command or argument '--no-such-option'")]
+    public void Invalid_values_exit_with_2_and_say_why(string args, string message)
+    {
+        var (code, output) = Run(args.Split(' '));
+        Assert.Equal(2, code);
+        Assert.Contains(message, output);
+    }
+}
