@@ -102,7 +102,7 @@ internal static partial class LoopEmitter
         w.Line(GeneratedCode);
         w.Open($"private void __LogEvaluateSave({KnownNames.GlobalTrainingRun} run, {list}? evalDataset)");
         w.Line("if (run.ShouldLog && run.LogTrainingLoss() is { } logs) this.__Log(logs);");
-        w.Line("if (run.ShouldEvaluate) run.ObserveEvaluation(this.Evaluate(evalDataset!));");
+        w.Line("if (run.ShouldEvaluate) run.ObserveEvaluation(this.Evaluate(run.EvaluationSet(evalDataset)));");
         w.Open("if (run.ShouldSave)");
         bool hasSaveHook = false;
         foreach (var hook in model.Hooks)

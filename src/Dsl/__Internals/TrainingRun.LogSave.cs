@@ -29,6 +29,10 @@ public abstract partial class TrainingRun
         return entry;
     }
 
+    /// <summary>The evaluation dataset passed to Train; an evaluation asked for without one is a clear error.</summary>
+    public IReadOnlyList<T> EvaluationSet<T>(IReadOnlyList<T>? dataset) => dataset ?? throw new InvalidOperationException(
+        "An evaluation was asked for (by EvalStrategy or a hook returning TrainerControl.Evaluate) but Train got no evalDataset.");
+
     /// <summary>
     /// Takes an evaluation's metrics: tracks the best <c>MetricForBestModel</c> (HF's
     /// <c>_determine_best_metric</c>) and, with <see cref="SaveStrategy.Best"/>, saves on a new best.

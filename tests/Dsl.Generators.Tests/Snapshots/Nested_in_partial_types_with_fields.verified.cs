@@ -110,7 +110,7 @@ namespace Demo
                 private void __LogEvaluateSave(global::Dsl.__Internals.TrainingRun run, global::System.Collections.Generic.IReadOnlyList<global::Demo.Example>? evalDataset)
                 {
                     if (run.ShouldLog && run.LogTrainingLoss() is { } logs) this.__Log(logs);
-                    if (run.ShouldEvaluate) run.ObserveEvaluation(this.Evaluate(evalDataset!));
+                    if (run.ShouldEvaluate) run.ObserveEvaluation(this.Evaluate(run.EvaluationSet(evalDataset)));
                     if (run.ShouldSave)
                     {
                         run.SaveCheckpoint();

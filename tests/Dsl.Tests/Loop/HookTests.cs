@@ -40,6 +40,29 @@ public sealed class HookTests
     }
 
     [Fact]
+    public void A_hook_can_force_a_log_an_evaluation_and_a_save()
+    {
+        using var temp = new TempDirectory();
+        var trainer = new HookTrainer(TinyNet.Create(), Args.Quiet(temp.Path) with { MaxSteps = 3 });
+        trainer.RequestAtStep = 2;
+        trainer.Request = TrainerControl.Log | TrainerControl.Evaluate | TrainerControl.Save;
+        trainer.Train(SampleData.Make(64), SampleData.Make(8));
+        Assert.Equal(["StepEnd:1", "StepEnd:2", "Log:2:loss", "Log:2:eval_loss", "Evaluate:2", "Save:2:checkpoint-2", "StepEnd:3", "EpochEnd:0",
+            "Log:3:train_runtime", "TrainEnd"], trainer.Events);
+    }
+
+    [Fact]
+    public void A_forced_evaluation_without_an_eval_dataset_says_so()
+    {
+        using var temp = new TempDirectory();
+        var trainer = new HookTrainer(TinyNet.Create(), Args.Quiet(temp.Path) with { MaxSteps = 3 });
+        trainer.RequestAtStep = 1;
+        trainer.Request = TrainerControl.Evaluate;
+        var e = Assert.Throws<InvalidOperationException>(() => trainer.Train(SampleData.Make(64)));
+        Assert.Contains("but Train got no evalDataset", e.Message);
+    }
+
+    [Fact]
     public void Epoch_strategies_log_evaluate_and_save_at_each_epoch_end()
     {
         using var temp = new TempDirectory();

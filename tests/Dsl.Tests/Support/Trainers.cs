@@ -82,6 +82,8 @@ public partial class HookTrainer(TinyNet model, TrainingArguments args)
 {
     public List<string> Events { get; } = [];
     public int StopAtStep { get; set; } = -1;
+    public int RequestAtStep { get; set; } = -1;
+    public TrainerControl Request { get; set; }
     public List<long> LiveTensorsAtStepEnd { get; } = [];
 
     [TrainStep]
@@ -92,6 +94,7 @@ public partial class HookTrainer(TinyNet model, TrainingArguments args)
     {
         Events.Add($"StepEnd:{e.GlobalStep}");
         LiveTensorsAtStepEnd.Add(torch.Tensor.TotalCount);
+        if (e.GlobalStep == RequestAtStep) return Request;
         return e.GlobalStep == StopAtStep ? TrainerControl.StopTraining : TrainerControl.None;
     }
 
