@@ -73,10 +73,13 @@ internal static partial class LoopEmitter
             w.Line("//   hooks        " + string.Join(", ", model.Hooks.Select(h => $"[On{h.Kind}] {h.MethodName}")));
         w.Line("//");
         w.Line("// It reads these TrainingArguments: NumTrainEpochs, MaxSteps, PerDeviceTrainBatchSize,");
-        w.Line("// PerDeviceEvalBatchSize, GradientAccumulationSteps, MaxGradNorm, Seed, DataSeed, Device,");
-        w.Line("// Logging/Eval/SaveStrategy and their Steps, SaveTotalLimit, LoadBestModelAtEnd, MetricForBestModel");
+        w.Line("// PerDeviceEvalBatchSize, GradientAccumulationSteps, MaxGradNorm, Seed, DataSeed, Device, UseCpu, Bf16,");
+        w.Line("// Logging/Eval/SaveStrategy and their Steps, LoggingFirstStep, LoggingNanInfFilter, EvalDelay,");
+        w.Line("// OutputDir, SaveTotalLimit, SaveOnlyModel, LoadBestModelAtEnd, MetricForBestModel, GreaterIsBetter,");
+        w.Line("// LoggingDir, ReportTo, DisableTqdm, GroupByLength, DataloaderDropLast, DataloaderPrefetchFactor");
         if (model.Optimizer is null) w.Line("// and, for the default optimizer, LearningRate, WeightDecay, AdamBeta1/2, AdamEpsilon");
         if (model.Scheduler is null) w.Line("// and, for the default schedule, LrSchedulerType, LrSchedulerKwargs, WarmupSteps, WarmupRatio");
+        if (model.Metrics.Count > 0) w.Line("// and, for the metrics, PredictionLossOnly");
         w.Line("#nullable enable");
         w.Line();
     }

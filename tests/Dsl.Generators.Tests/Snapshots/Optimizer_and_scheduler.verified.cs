@@ -10,8 +10,10 @@
 //   scheduler    CreateScheduler(optimizer, trainingSteps)
 //
 // It reads these TrainingArguments: NumTrainEpochs, MaxSteps, PerDeviceTrainBatchSize,
-// PerDeviceEvalBatchSize, GradientAccumulationSteps, MaxGradNorm, Seed, DataSeed, Device,
-// Logging/Eval/SaveStrategy and their Steps, SaveTotalLimit, LoadBestModelAtEnd, MetricForBestModel
+// PerDeviceEvalBatchSize, GradientAccumulationSteps, MaxGradNorm, Seed, DataSeed, Device, UseCpu, Bf16,
+// Logging/Eval/SaveStrategy and their Steps, LoggingFirstStep, LoggingNanInfFilter, EvalDelay,
+// OutputDir, SaveTotalLimit, SaveOnlyModel, LoadBestModelAtEnd, MetricForBestModel, GreaterIsBetter,
+// LoggingDir, ReportTo, DisableTqdm, GroupByLength, DataloaderDropLast, DataloaderPrefetchFactor
 #nullable enable
 
 namespace Demo

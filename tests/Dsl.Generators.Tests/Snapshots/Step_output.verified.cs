@@ -10,8 +10,10 @@
 //   scheduler    TrainingArguments.LrSchedulerType with WarmupSteps / WarmupRatio
 //
 // It reads these TrainingArguments: NumTrainEpochs, MaxSteps, PerDeviceTrainBatchSize,
-// PerDeviceEvalBatchSize, GradientAccumulationSteps, MaxGradNorm, Seed, DataSeed, Device,
-// Logging/Eval/SaveStrategy and their Steps, SaveTotalLimit, LoadBestModelAtEnd, MetricForBestModel
+// PerDeviceEvalBatchSize, GradientAccumulationSteps, MaxGradNorm, Seed, DataSeed, Device, UseCpu, Bf16,
+// Logging/Eval/SaveStrategy and their Steps, LoggingFirstStep, LoggingNanInfFilter, EvalDelay,
+// OutputDir, SaveTotalLimit, SaveOnlyModel, LoadBestModelAtEnd, MetricForBestModel, GreaterIsBetter,
+// LoggingDir, ReportTo, DisableTqdm, GroupByLength, DataloaderDropLast, DataloaderPrefetchFactor
 // and, for the default optimizer, LearningRate, WeightDecay, AdamBeta1/2, AdamEpsilon
 // and, for the default schedule, LrSchedulerType, LrSchedulerKwargs, WarmupSteps, WarmupRatio
 #nullable enable
