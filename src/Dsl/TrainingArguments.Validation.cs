@@ -52,7 +52,7 @@ public sealed partial record TrainingArguments
                     $"TrainingArguments.LoadBestModelAtEnd requires the save and eval strategies to match, but SaveStrategy is {SaveStrategy} " +
                     $"and EvalStrategy is {EvalStrategy}.", nameof(LoadBestModelAtEnd));
             if (EvalStrategy == IntervalStrategy.Steps && SaveStrategy == SaveStrategy.Steps
-                && ResolvedStepsIsWhole(SaveSteps) && ResolvedStepsIsWhole(ResolvedEvalSteps)
+                && SaveSteps >= 1 && ResolvedEvalSteps >= 1
                 && SaveSteps % ResolvedEvalSteps != 0)
                 throw new ArgumentException(
                     $"TrainingArguments.LoadBestModelAtEnd requires SaveSteps to be a multiple of EvalSteps, but SaveSteps is " +
@@ -139,8 +139,6 @@ public sealed partial record TrainingArguments
         Device is not null ? new torch.Device(Device)
         : !UseCpu && torch.cuda.is_available() ? torch.CUDA
         : torch.CPU;
-
-    private static bool ResolvedStepsIsWhole(double steps) => steps >= 1;
 
     private static void RequireSteps(string name, double value)
     {

@@ -7,9 +7,8 @@ using TorchSharp;
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- speed [steps] [rounds] [prefetch]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- memory [steps]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- bert [size] [steps] [rounds] [max-length] [batch]
+//   dotnet run -c Release --project tests/Dsl.Benchmarks -- profile [size] [max-length] [batch]
 string mode = args.Length > 0 ? args[0] : "speed";
-if (mode == "ops") { OpProfile.Run(); return; }
-if (mode == "layers") { LayerProfile.Run(); return; }
 if (mode == "profile")
 {
     StepProfile.Run(args.Length > 1 ? args[1] : "tiny", args.Length > 2 ? int.Parse(args[2]) : 128, args.Length > 3 ? int.Parse(args[3]) : 32);

@@ -19,7 +19,7 @@ internal sealed class AnalyzerSymbols
         EvalStepAttribute = compilation.GetTypeByMetadataName(KnownNames.EvalStepAttribute);
         MetricAttribute = compilation.GetTypeByMetadataName(KnownNames.MetricAttribute);
         var hooks = ImmutableDictionary.CreateBuilder<INamedTypeSymbol, string>(SymbolEqualityComparer.Default);
-        foreach (var (name, shortName) in HookNames)
+        foreach (var (name, _, _, shortName) in TrainerParser.HookAttributes)
             if (compilation.GetTypeByMetadataName(name) is { } hook) hooks[hook] = shortName;
         HookAttributes = hooks.ToImmutable();
         IntervalStrategy = compilation.GetTypeByMetadataName(KnownNames.IntervalStrategy);
@@ -29,16 +29,6 @@ internal sealed class AnalyzerSymbols
         TensorExtensionMethods = compilation.GetTypeByMetadataName(KnownNames.TensorExtensionMethods);
         Console = compilation.GetTypeByMetadataName(KnownNames.Console);
     }
-
-    private static readonly (string Name, string Short)[] HookNames =
-    [
-        (KnownNames.OnLogAttribute, "OnLog"),
-        (KnownNames.OnStepEndAttribute, "OnStepEnd"),
-        (KnownNames.OnEpochEndAttribute, "OnEpochEnd"),
-        (KnownNames.OnEvaluateAttribute, "OnEvaluate"),
-        (KnownNames.OnSaveAttribute, "OnSave"),
-        (KnownNames.OnTrainEndAttribute, "OnTrainEnd"),
-    ];
 
     /// <summary>
     /// The symbols, or null when the compilation does not reference the DSL (then no analyzer runs).

@@ -28,7 +28,8 @@ internal static partial class TrainerParser
         public bool HookReturnsOtherType;
     }
 
-    private static readonly (string Attribute, HookKind Kind, string EventType, string Short)[] HookAttributes =
+    /// <summary>The hook attributes, their events and short names; the analyzers read the same table.</summary>
+    internal static readonly (string Attribute, HookKind Kind, string EventType, string Short)[] HookAttributes =
     [
         (KnownNames.OnStepEndAttribute, HookKind.StepEnd, KnownNames.StepEndEvent, "OnStepEnd"),
         (KnownNames.OnLogAttribute, HookKind.Log, KnownNames.LogEvent, "OnLog"),

@@ -46,8 +46,7 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
         _state = state;
         _metrics = new EvalResult(prefix);
         var device = args.ResolveDevice();
-        var first = model.parameters().FirstOrDefault();
-        if (first is not null && (first.device.type != device.type || first.device.index != device.index)) model.to(device);
+        TrainingRun.MoveToDevice(model, device);
         _loader = new DataLoader<TBatch, TExample>(dataset, args.PerDeviceEvalBatchSize, shuffle: false,
             dropLast: args.DataloaderDropLast, device: device, prefetch: args.DataloaderPrefetchFactor);
         if (_loader.Count == 0)

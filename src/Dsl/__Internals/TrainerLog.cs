@@ -18,11 +18,6 @@ public sealed class TrainerLog
         if (args.Reports("tensorboard")) _sinks.Add(new TensorBoardLogSink(directory));
     }
 
-    /// <summary>The sinks entries go to.</summary>
-    public IReadOnlyList<ILogSink> Sinks => _sinks;
-
-    /// <summary>Adds a sink, e.g. TensorBoard.</summary>
-    public void Add(ILogSink sink) => _sinks.Add(sink);
 
     /// <summary>Appends <paramref name="entry"/> to the state's history and writes it to every sink.</summary>
     public void Write(LogEntry entry, TrainerState state)

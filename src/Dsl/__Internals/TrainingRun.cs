@@ -237,7 +237,8 @@ public abstract partial class TrainingRun : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    private static void MoveToDevice(nn.Module model, Device device)
+    /// <summary>Moves <paramref name="model"/> to <paramref name="device"/> unless it is there (a move would replace its parameters).</summary>
+    internal static void MoveToDevice(nn.Module model, Device device)
     {
         var first = model.parameters().FirstOrDefault();
         if (first is not null && first.device.type == device.type && first.device.index == device.index) return;
