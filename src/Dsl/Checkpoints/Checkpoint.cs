@@ -153,11 +153,26 @@ public static partial class Checkpoint
         if (!File.Exists(path)) throw new FileNotFoundException($"No optimizer state at {path}; was the checkpoint saved with SaveOnlyModel?", path);
         if (optimizer is not OptimizerHelper helper)
             throw new NotSupportedException($"The optimizer {optimizer.GetType().Name} cannot load a saved state.");
+        // TorchSharp allocates each state tensor with the shape written in the file, so a damaged
+        // file could ask libtorch for any size. The state of one optimizer over one model always has
+        // the same length: compare with the live state's length before reading anything.
+        long length = new FileInfo(path).Length, expected = SerializedLength(helper);
+        if (length != expected)
+            throw new InvalidDataException(
+                $"{path} has {length} bytes but this optimizer's state takes {expected}: the file is damaged or was written " +
+                "for another optimizer or model; resume from another checkpoint.");
         try { helper.load_state_dict(path); }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or EndOfStreamException)
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or EndOfStreamException or IOException or FormatException or OverflowException or ExternalException)
         {
             throw new InvalidDataException($"{path}: the optimizer state does not fit this optimizer ({e.Message}).", e);
         }
+    }
+
+    private static long SerializedLength(OptimizerHelper optimizer)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) optimizer.save_state_dict(writer);
+        return buffer.Length;
     }
 
     /// <summary>
@@ -213,11 +228,18 @@ public static partial class Checkpoint
         File.WriteAllBytes(path, state.bytes.ToArray());
     }
 
-    /// <summary>Restores torch's CPU generator state written by <see cref="SaveRng"/>.</summary>
+    /// <summary>
+    /// Restores torch's CPU generator state written by <see cref="SaveRng"/>. The bytes are checked
+    /// first: libtorch rejects a bad state with a C++ error that does not cross into .NET (the process
+    /// aborts), so a state it would reject never reaches it.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a torch CPU generator state; the message names it.</exception>
     public static void LoadRng(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"No RNG state at {path}.", path);
         byte[] bytes = File.ReadAllBytes(path);
+        if (RngStateProblem(bytes) is { } problem)
+            throw new InvalidDataException($"{path}: not a torch CPU generator state ({problem}); the checkpoint is damaged, resume from another one.");
         using var state = torch.tensor(bytes, torch.uint8);
         try { torch.set_rng_state(state); }
         catch (Exception e) when (e is ExternalException or ArgumentException)
@@ -225,6 +247,34 @@ public static partial class Checkpoint
             throw new InvalidDataException($"{path}: not a torch generator state ({bytes.Length} bytes).", e);
         }
     }
+
+    /// <summary>
+    /// What libtorch's <c>CPUGeneratorImpl::set_state</c> would reject in <paramref name="bytes"/>, or
+    /// null: the size must be this libtorch's state size, and the mt19937 state inside it valid
+    /// (seeded, <c>left</c> in 1..624, <c>next</c> at most 624), the checks of <c>mt19937::is_valid</c>.
+    /// </summary>
+    internal static string? RngStateProblem(ReadOnlySpan<byte> bytes)
+    {
+        int expected = RngStateSize.Value;
+        if (bytes.Length != expected) return $"{bytes.Length} bytes, expected {expected}";
+        // CPUGeneratorImplStateLegacy: uint64 the_initial_seed; int left; int seeded; uint64 next; ...
+        int left = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes[8..]);
+        int seeded = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes[12..]);
+        uint next = (uint)System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes[16..]);
+        if (seeded == 0) return "the generator is marked unseeded";
+        if (left is < 1 or > MersenneStateSize) return $"'left' is {left}, expected 1 to {MersenneStateSize}";
+        if (next > MersenneStateSize) return $"'next' is {next}, expected at most {MersenneStateSize}";
+        return null;
+    }
+
+    private const int MersenneStateSize = 624;
+
+    // The state size of the libtorch in use, read once from a live generator state.
+    private static readonly Lazy<int> RngStateSize = new(() =>
+    {
+        using var state = torch.get_rng_state();
+        return (int)state.NumberOfElements;
+    });
 
     private static JsonObject ConfigOf(nn.Module model) => model is IModelConfig configured
         ? configured.ToConfigJson()

@@ -193,6 +193,13 @@ public abstract partial class TrainingRun : IDisposable
         FirstEpoch = saved.GlobalStep / UpdatesPerEpoch;
         _skipBatches = saved.GlobalStep % UpdatesPerEpoch * Args.GradientAccumulationSteps;
         _lastCheckpoint = dir;
+        if (saved.GlobalStep >= MaxSteps)
+        {
+            // HF: a run resumed at max_steps trains nothing; no epoch starts, so no step past the end is taken.
+            FirstEpoch = NumTrainEpochs;
+            Warn($"{dir} is at step {saved.GlobalStep}, the end of this run ({MaxSteps} steps): training is already finished, " +
+                 "nothing was trained. Raise NumTrainEpochs or MaxSteps to train further.");
+        }
     }
 
     /// <summary>Warnings of this run (also printed when the console is a log target).</summary>
