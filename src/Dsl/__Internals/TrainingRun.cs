@@ -99,7 +99,11 @@ public abstract partial class TrainingRun : IDisposable
         _onHost = Device.type == DeviceType.CPU && !AccumulateOnDevice;
         _runningLoss = torch.zeros([], dtype: ScalarType.Float32, device: Device);
         _windowScalars = new Scalar?[args.GradientAccumulationSteps + 1];
+        // Last, so a failure above leaves no lock behind: a second run into this folder is refused now.
+        if (args.SaveStrategy != SaveStrategy.No) _outputLock = OutputFolderLock.Acquire(args.OutputDir);
     }
+
+    private readonly OutputFolderLock? _outputLock;
 
     /// <summary>Keep the running loss and clipping on the device even on the CPU (tests compare both paths).</summary>
     internal static bool AccumulateOnDevice { get; set; }
@@ -138,7 +142,7 @@ public abstract partial class TrainingRun : IDisposable
     public bool ShouldEvaluate => (_control & TrainerControl.Evaluate) != 0;
 
     /// <summary>This step saves a checkpoint.</summary>
-    public bool ShouldSave => (_control & TrainerControl.Save) != 0;
+    public bool ShouldSave => (_control & TrainerControl.Save) != 0 && _stopped is null;
 
     /// <summary>Applies what a hook returned.</summary>
     public void Request(TrainerControl control) => _control |= control;
@@ -236,6 +240,7 @@ public abstract partial class TrainingRun : IDisposable
     public void Dispose()
     {
         _progress?.Dispose();
+        _outputLock?.Dispose();
         _precision.Dispose();
         _runningLoss.Dispose();
         _gradNorm?.Dispose();
