@@ -70,9 +70,11 @@ public static partial class Checkpoint
         if (optimizer is not null) SaveRng(Path.Combine(temp, RngFile));
         File.WriteAllText(Path.Combine(temp, ArgumentsFile), PythonJson.Serialize(JsonSerializer.SerializeToNode(args, ArgumentsJson)) + "\n");
         File.WriteAllText(Path.Combine(temp, StateFile), state.ToJsonString());
+        DurableFiles.FlushFolderAndFiles(temp);
 
-        if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
+        if (Directory.Exists(final)) DeleteByRenaming(final);
         Directory.Move(temp, final);
+        DurableFiles.FlushFolder(outputDir);
         return final;
     }
 
@@ -80,8 +82,13 @@ public static partial class Checkpoint
     public static void UpdateState(string checkpointDir, TrainerState state)
     {
         string temp = Path.Combine(checkpointDir, StateFile + ".tmp");
-        File.WriteAllText(temp, state.ToJsonString());
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
+        {
+            stream.Write(System.Text.Encoding.UTF8.GetBytes(state.ToJsonString()));
+            stream.Flush(flushToDisk: true);
+        }
         File.Move(temp, Path.Combine(checkpointDir, StateFile), overwrite: true);
+        DurableFiles.FlushFolder(checkpointDir);
     }
 
     /// <summary>The checkpoint folders of <paramref name="outputDir"/> by step, oldest first, with the best one moved next to last so rotation keeps it (HF's <c>_sorted_checkpoints</c>).</summary>
@@ -118,8 +125,24 @@ public static partial class Checkpoint
         // HF: with a limit of 1 and a best checkpoint that is not the newest, keep both.
         int keep = bestCheckpoint is not null && limit == 1 && !SamePath(sorted[^1], bestCheckpoint) ? 2 : limit.Value;
         var deleted = sorted.Take(Math.Max(0, sorted.Count - keep)).ToList();
-        foreach (string dir in deleted) Directory.Delete(dir, recursive: true);
+        foreach (string dir in deleted) DeleteByRenaming(dir);
+        foreach (string stale in Directory.EnumerateDirectories(outputDir, DeletingPrefix + "*")) Directory.Delete(stale, recursive: true);
         return deleted;
+    }
+
+    private const string DeletingPrefix = "deleting-";
+
+    // A kill in the middle of a recursive delete would leave a checkpoint-N folder with some files
+    // gone. Renamed first (atomic), it stops being a checkpoint at once; what is left of it is removed
+    // now or by the next rotation.
+    private static void DeleteByRenaming(string dir)
+    {
+        string parent = Path.GetDirectoryName(Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar))!;
+        string doomed = Path.Combine(parent, DeletingPrefix + Path.GetFileName(dir.TrimEnd(Path.DirectorySeparatorChar)));
+        if (Directory.Exists(doomed)) Directory.Delete(doomed, recursive: true);
+        Directory.Move(dir, doomed);
+        DurableFiles.FlushFolder(parent);
+        Directory.Delete(doomed, recursive: true);
     }
 
     /// <summary>The newest complete checkpoint in <paramref name="outputDir"/>, or null (HF's <c>get_last_checkpoint</c>).</summary>

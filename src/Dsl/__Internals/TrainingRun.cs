@@ -188,6 +188,7 @@ public abstract partial class TrainingRun : IDisposable
         saved.EvalSteps = State.EvalSteps;
         saved.SaveSteps = State.SaveSteps;
         saved.TrainBatchSize = State.TrainBatchSize;
+        saved.ResumedAtStep = saved.GlobalStep;
         State = saved;
 
         // HF: epochs_trained = global_step // updates per epoch; the batches of the current epoch
