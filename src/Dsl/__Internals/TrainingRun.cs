@@ -207,13 +207,13 @@ public abstract partial class TrainingRun : IDisposable
         }
     }
 
-    /// <summary>Warnings of this run (also printed when the console is a log target).</summary>
+    /// <summary>Warnings of this run (also printed on stderr unless ReportTo is <c>none</c>, as HF's logger prints them).</summary>
     public List<string> Warnings { get; } = [];
 
     private void Warn(string message)
     {
         Warnings.Add(message);
-        if (Args.Reports("console")) Console.Error.WriteLine("Warning: " + message);
+        if (!Args.ReportTo.Contains("none")) Console.Error.WriteLine("Warning: " + message);
     }
 
     /// <summary>Batches to skip at the start of <paramref name="epoch"/> (non-zero only in a resumed epoch).</summary>

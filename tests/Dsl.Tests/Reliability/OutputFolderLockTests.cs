@@ -49,8 +49,8 @@ public sealed class OutputFolderLockTests
     {
         using var temp = new TempDirectory();
         File.WriteAllText(temp["results"], "not a folder");
-        var error = Assert.Throws<IOException>(() => new ParityTrainer(TinyNet.Create(), Saving(temp["results"])).Train(SampleData.Make(64)));
-        Assert.Contains($"OutputDir {temp["results"]} is a file", error.Message);
+        var error = Assert.Throws<ArgumentException>(() => new ParityTrainer(TinyNet.Create(), Saving(temp["results"])).Train(SampleData.Make(64)));
+        Assert.Contains($"TrainingArguments.OutputDir is '{temp["results"]}'; it must be a folder, not an existing file.", error.Message);
         Assert.Equal("not a folder", File.ReadAllText(temp["results"]));
     }
 }
