@@ -67,42 +67,50 @@ public sealed class KillTests(ITestOutputHelper log) : IDisposable
         }
         string expected = Hash(whole);
 
-        string killed = Path.Combine(_temp, "killed");
-        Directory.CreateDirectory(killed);
+        // Rounds: each trains into a fresh folder until it finishes, killed along the way, until
+        // all the kills are spent; every round must end with the uninterrupted run's weights.
         var random = new Random(Seed);
         var history = new List<string>();
         int kills = 0;
-        for (int attempt = 0; ; attempt++)
+        for (int round = 0; kills < Kills || round == 0; round++)
         {
-            Assert.True(attempt <= Kills + 10, "the run never finished: " + string.Join("; ", history));
-            bool resume = Directory.GetDirectories(killed, "checkpoint-*").Length > 0;
-            using var child = new Child(Arguments(killed, resume));
-            if (kills < Kills)
+            string killed = Path.Combine(_temp, $"killed-{round}");
+            Directory.CreateDirectory(killed);
+            int killsBefore = kills;
+            for (int attempt = 0; ; attempt++)
             {
-                // Mode 0: a random moment; 1: as a checkpoint is written; 2: as rotation deletes one.
-                int mode = kills % 3 == 0 ? 0 : random.Next(3);
-                string? moment = mode switch
+                Assert.True(attempt <= 30, "the run never finished: " + string.Join("; ", history));
+                bool resume = Directory.GetDirectories(killed, "checkpoint-*").Length > 0;
+                using var child = new Child(Arguments(killed, resume));
+                if (kills < Kills)
                 {
-                    1 => KillOn(child.Process, killed, "tmp-checkpoint-", random),
-                    2 => KillOn(child.Process, killed, "deleting-checkpoint-", random),
-                    _ => KillAfter(child.Process, random.Next(500, 6000)),
-                };
-                if (moment is not null)
-                {
-                    kills++;
-                    history.Add(moment);
-                    continue;
+                    // Mode 0: a random moment; 1: as a checkpoint is written; 2: as rotation deletes one.
+                    int mode = kills % 3 == 0 ? 0 : random.Next(3);
+                    string? moment = mode switch
+                    {
+                        1 => KillOn(child.Process, killed, "tmp-checkpoint-", random),
+                        2 => KillOn(child.Process, killed, "deleting-checkpoint-", random),
+                        _ => KillAfter(child.Process, random.Next(500, 8000)),
+                    };
+                    if (moment is not null)
+                    {
+                        kills++;
+                        history.Add($"round {round}: {moment}");
+                        continue;
+                    }
                 }
+                Assert.True(child.Process.WaitForExit(300_000), "a resumed run did not finish");
+                Assert.True(child.Process.ExitCode == 0, $"after {string.Join("; ", history)} the run failed:\n{child.Output}");
+                break;
             }
-            Assert.True(child.Process.WaitForExit(300_000), "a resumed run did not finish");
-            Assert.True(child.Process.ExitCode == 0, $"after {string.Join("; ", history)} the run failed:\n{child.Output}");
-            break;
+            Assert.True(expected == Hash(killed), $"round {round}: the final weights differ after: " + string.Join("; ", history));
+            Assert.Empty(Directory.GetDirectories(killed, "deleting-*"));
+            log.WriteLine($"round {round}: {kills - killsBefore} kills, final weights identical");
+            Directory.Delete(killed, recursive: true);
         }
 
         log.WriteLine($"{kills} kills (seed {Seed}): {string.Join("; ", history)}");
         Assert.Equal(Kills, kills);
-        Assert.True(expected == Hash(killed), "the final weights differ after: " + string.Join("; ", history));
-        Assert.Empty(Directory.GetDirectories(killed, "deleting-*"));
     }
 
     // Kills after `delay` ms unless the process ends first; returns what was done, or null.

@@ -126,8 +126,19 @@ public static partial class Checkpoint
         int keep = bestCheckpoint is not null && limit == 1 && !SamePath(sorted[^1], bestCheckpoint) ? 2 : limit.Value;
         var deleted = sorted.Take(Math.Max(0, sorted.Count - keep)).ToList();
         foreach (string dir in deleted) DeleteByRenaming(dir);
-        foreach (string stale in Directory.EnumerateDirectories(outputDir, DeletingPrefix + "*")) Directory.Delete(stale, recursive: true);
         return deleted;
+    }
+
+    /// <summary>
+    /// Removes what an interrupted run left in <paramref name="outputDir"/>: half-written
+    /// <c>tmp-checkpoint-N</c> and half-deleted <c>deleting-checkpoint-N</c> folders, never a
+    /// <c>checkpoint-N</c>. Call it only while holding the folder's <see cref="OutputFolderLock"/>.
+    /// </summary>
+    public static void RemoveLeftovers(string outputDir)
+    {
+        if (!Directory.Exists(outputDir)) return;
+        foreach (string pattern in new[] { DeletingPrefix + Prefix + "-*", "tmp-" + Prefix + "-*" })
+            foreach (string stale in Directory.EnumerateDirectories(outputDir, pattern)) Directory.Delete(stale, recursive: true);
     }
 
     private const string DeletingPrefix = "deleting-";

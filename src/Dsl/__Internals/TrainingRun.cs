@@ -100,7 +100,11 @@ public abstract partial class TrainingRun : IDisposable
         _runningLoss = torch.zeros([], dtype: ScalarType.Float32, device: Device);
         _windowScalars = new Scalar?[args.GradientAccumulationSteps + 1];
         // Last, so a failure above leaves no lock behind: a second run into this folder is refused now.
-        if (args.SaveStrategy != SaveStrategy.No) _outputLock = OutputFolderLock.Acquire(args.OutputDir);
+        if (args.SaveStrategy != SaveStrategy.No)
+        {
+            _outputLock = OutputFolderLock.Acquire(args.OutputDir);
+            Checkpoint.RemoveLeftovers(args.OutputDir);
+        }
     }
 
     private readonly OutputFolderLock? _outputLock;

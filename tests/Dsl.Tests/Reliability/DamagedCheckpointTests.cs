@@ -90,6 +90,24 @@ public sealed class DamagedCheckpointTests
         AssertResumeFails(args, checkpoint, Checkpoint.OptimizerFile);
     }
 
+    [Theory]
+    [InlineData(Checkpoint.StateFile, "half")]
+    [InlineData(Checkpoint.StateFile, "garbage")]
+    [InlineData(Checkpoint.SchedulerFile, "half")]
+    [InlineData(Checkpoint.SchedulerFile, "garbage")]
+    [InlineData(Checkpoint.ModelFile, "half")]
+    [InlineData(Checkpoint.ModelFile, "garbage")]
+    [InlineData(Checkpoint.OptimizerFile, "garbage")]
+    public void A_damaged_checkpoint_file_is_an_error_naming_it(string file, string damage)
+    {
+        var (temp, args, checkpoint) = TrainedCheckpoint();
+        using var _ = temp;
+        string path = Path.Combine(checkpoint, file);
+        byte[] bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, damage == "half" ? bytes[..(bytes.Length / 2)] : RandomBytes(bytes.Length));
+        AssertResumeFails(args, checkpoint, file);
+    }
+
     private static byte[] Patch(byte[] bytes, int offset, int value)
     {
         var copy = (byte[])bytes.Clone();

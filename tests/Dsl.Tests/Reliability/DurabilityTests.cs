@@ -23,8 +23,14 @@ public sealed class DurabilityTests
         File.WriteAllText(Path.Combine(doomed, Checkpoint.StateFile), "{\"global_step\": 2}");
         Assert.Equal(Checkpoint.PathFor(temp.Path, 4), Checkpoint.Last(temp.Path));
 
-        new ParityTrainer(TinyNet.Create(), args with { MaxSteps = 6 }).Train(SampleData.Make(64), resumeFromCheckpoint: "last");
+        string halfWritten = temp["tmp-checkpoint-5"];
+        Directory.CreateDirectory(halfWritten);
+        // Resuming a finished run saves and rotates nothing, and still clears what the kill left.
+        new ParityTrainer(TinyNet.Create(), args).Train(SampleData.Make(64), resumeFromCheckpoint: "last");
         Assert.False(Directory.Exists(doomed));
+        Assert.False(Directory.Exists(halfWritten));
+
+        new ParityTrainer(TinyNet.Create(), args with { MaxSteps = 6 }).Train(SampleData.Make(64), resumeFromCheckpoint: "last");
         Assert.Equal([Checkpoint.PathFor(temp.Path, 6)], Checkpoint.Sorted(temp.Path));
     }
 
