@@ -74,7 +74,7 @@ internal static partial class LoopEmitter
         w.Line("//");
         w.Line("// It reads these TrainingArguments: NumTrainEpochs, MaxSteps, PerDeviceTrainBatchSize,");
         w.Line("// PerDeviceEvalBatchSize, GradientAccumulationSteps, MaxGradNorm, Seed, DataSeed, Device, UseCpu, Bf16,");
-        w.Line("// Logging/Eval/SaveStrategy and their Steps, LoggingFirstStep, LoggingNanInfFilter, EvalDelay,");
+        w.Line("// Logging/Eval/SaveStrategy and their Steps, LoggingFirstStep, LoggingNanInfFilter, NonFiniteLoss, EvalDelay,");
         w.Line("// OutputDir, SaveTotalLimit, SaveOnlyModel, LoadBestModelAtEnd, MetricForBestModel, GreaterIsBetter,");
         w.Line("// LoggingDir, ReportTo, DisableTqdm, GroupByLength, DataloaderDropLast, DataloaderPrefetchFactor");
         if (model.Optimizer is null) w.Line("// and, for the default optimizer, LearningRate, WeightDecay, AdamBeta1/2, AdamEpsilon");

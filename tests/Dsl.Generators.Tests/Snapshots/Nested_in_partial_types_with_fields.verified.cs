@@ -11,7 +11,7 @@
 //
 // It reads these TrainingArguments: NumTrainEpochs, MaxSteps, PerDeviceTrainBatchSize,
 // PerDeviceEvalBatchSize, GradientAccumulationSteps, MaxGradNorm, Seed, DataSeed, Device, UseCpu, Bf16,
-// Logging/Eval/SaveStrategy and their Steps, LoggingFirstStep, LoggingNanInfFilter, EvalDelay,
+// Logging/Eval/SaveStrategy and their Steps, LoggingFirstStep, LoggingNanInfFilter, NonFiniteLoss, EvalDelay,
 // OutputDir, SaveTotalLimit, SaveOnlyModel, LoadBestModelAtEnd, MetricForBestModel, GreaterIsBetter,
 // LoggingDir, ReportTo, DisableTqdm, GroupByLength, DataloaderDropLast, DataloaderPrefetchFactor
 // and, for the default optimizer, LearningRate, WeightDecay, AdamBeta1/2, AdamEpsilon

@@ -11,7 +11,7 @@ namespace Dsl.Tests.Reliability;
 /// never a crash, another exception or a silent load of an invalid file (issue 12, section 2).
 /// CI runs 300 mutations; <c>DSL_FUZZ_MUTATIONS=10000</c> runs the documented long run.
 /// </summary>
-public sealed class SafeTensorsFuzzTests
+public sealed class SafeTensorsFuzzTests(Xunit.Abstractions.ITestOutputHelper log)
 {
     private static readonly int Mutations =
         int.TryParse(Environment.GetEnvironmentVariable("DSL_FUZZ_MUTATIONS"), out int n) && n > 0 ? n : 300;
@@ -48,6 +48,7 @@ public sealed class SafeTensorsFuzzTests
             }
             File.Delete(path);
         }
+        log.WriteLine($"{Mutations} mutations: {loaded} loaded exactly as their header says, {refused} refused with the file named.");
         Assert.Equal(Mutations, loaded + refused);
         Assert.True(refused > Mutations / 2, $"only {refused} of {Mutations} mutations were refused: the mutations are too weak");
     }
