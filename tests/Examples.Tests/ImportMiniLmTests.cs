@@ -70,6 +70,30 @@ public sealed class ImportMiniLmTests(MiniLmFixture miniLm) : IClassFixture<Mini
     }
 
     [MiniLmFact]
+    public void The_example_fine_tunes_the_imported_encoder_with_a_new_head()
+    {
+        string data = Directory.CreateDirectory(Path.Combine(_temp, "reviews")).FullName;
+        string[] good = ["a wonderful, moving film", "great acting and a clever plot", "i loved every minute of it", "a delight from start to end"];
+        string[] bad = ["a dull, tedious mess", "terrible acting and a silly plot", "i hated every minute of it", "a waste of two hours"];
+        foreach (string split in new[] { "train", "test" })
+            File.WriteAllLines(Path.Combine(data, split + ".jsonl"),
+                good.Select(t => $"{{\"text\": \"{t}\", \"label\": 1}}").Concat(bad.Select(t => $"{{\"text\": \"{t}\", \"label\": 0}}")));
+        string output = Path.Combine(_temp, "results");
+
+        var (code, log) = RunExample("--data", data, "--model", miniLm.Folder, "--train-size", "8", "--eval-size", "8", "--batch-size", "4",
+            "--max-length", "16", "--output", output, "--logging-dir", Path.Combine(_temp, "logs"), "--no-progress", "--logging-steps", "1");
+        Assert.True(code == 0, log);
+        Assert.Contains("newly initialized: ['classifier.bias', 'classifier.weight']", log);
+        Assert.Contains("Step 2: Loss = ", log);
+        Assert.Contains("Training is Done", log);
+        using var tuned = BertForSequenceClassification.FromPretrained(Path.Combine(output, "model"), out var report);
+        Assert.True(report.IsExact, report.ToString());
+        using var pretrained = BertForSequenceClassification.FromPretrained(miniLm.Folder);
+        // Fine-tuning moved the encoder too, not only the new head.
+        Assert.False(tuned.state_dict()["bert.encoder.layer.5.output.dense.weight"].equal(pretrained.state_dict()["bert.encoder.layer.5.output.dense.weight"]).all().item<bool>());
+    }
+
+    [MiniLmFact]
     public void A_folder_holding_other_files_is_refused_and_left_as_it_was()
     {
         string folder = Directory.CreateDirectory(Path.Combine(_temp, "mine")).FullName;
@@ -156,15 +180,19 @@ public sealed class ImportMiniLmTests(MiniLmFixture miniLm) : IClassFixture<Mini
         return node;
     }
 
-    private static (int ExitCode, string Output) Run(params string[] args)
+    private static (int ExitCode, string Output) Run(params string[] args) => Dotnet("ImportMiniLm.dll", args);
+
+    private static (int ExitCode, string Output) RunExample(params string[] args) => Dotnet("ImdbSentiment.dll", args);
+
+    private static (int ExitCode, string Output) Dotnet(string program, string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ImportMiniLm.dll"));
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, program));
         foreach (string arg in args) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(300_000), "the importer did not exit");
+        Assert.True(process.WaitForExit(300_000), $"{program} did not exit");
         return (process.ExitCode, stdout.Result + stderr.Result);
     }
 }
