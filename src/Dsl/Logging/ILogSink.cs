@@ -26,6 +26,8 @@ public sealed class JsonlLogSink : ILogSink
     /// <summary>The file written.</summary>
     public string Path { get; }
 
+    private bool _started;
+
     /// <inheritdoc/>
     public void Write(LogEntry entry, TrainerState state)
     {
@@ -34,8 +36,6 @@ public sealed class JsonlLogSink : ILogSink
         _started = true;
         File.AppendAllText(Path, PythonJson.Serialize(entry.ToJson(), indent: null, sortKeys: false) + "\n");
     }
-
-    private bool _started;
 
     // A resumed run logs again the steps between its checkpoint and the interruption: drop what the
     // interrupted run logged after the checkpoint (and a line cut short by a kill), as HF's

@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace Dsl.__Internals;
 
 public abstract partial class TrainingRun
