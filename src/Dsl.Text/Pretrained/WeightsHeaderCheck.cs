@@ -13,8 +13,23 @@ internal static class WeightsHeaderCheck
     /// <exception cref="InvalidDataException">A size in <paramref name="config"/> differs from the weights'.</exception>
     public static void Check(BertConfig config, string directory)
     {
-        string file = Path.Combine(directory, PretrainedWeights.SafeTensorsFile);
-        if (!File.Exists(file)) return;
+        foreach (string file in WeightFiles(directory))
+            CheckFile(config, file);
+    }
+
+    // model.safetensors, or the shards its index lists (a broken index is left to the loader's message).
+    private static IEnumerable<string> WeightFiles(string directory)
+    {
+        string single = Path.Combine(directory, PretrainedWeights.SafeTensorsFile);
+        if (File.Exists(single)) return [single];
+        string index = Path.Combine(directory, PretrainedWeights.SafeTensorsIndex);
+        if (!File.Exists(index)) return [];
+        return PretrainedWeights.WeightMap(index).Values.Distinct().Order(StringComparer.Ordinal)
+            .Select(f => Path.Combine(directory, f)).Where(File.Exists);
+    }
+
+    private static void CheckFile(BertConfig config, string file)
+    {
         var (tensors, _, _) = SafeTensors.ReadHeader(file);
         foreach (var tensor in tensors)
         {
