@@ -78,7 +78,7 @@ public sealed class FailureTests : IDisposable
 
         File.WriteAllBytes(Path.Combine(checkpoint, "rng_state.bin"), [1, 2, 3]);
         (code, output) = CommandLineTests.Run([.. Quick("--resume", checkpoint)]);
-        AssertOneLine(code, output, 1, "rng_state.bin: not a torch CPU generator state");
+        AssertOneLine(code, output, 1, "rng_state.bin: its SHA-256 differs from the one written with the checkpoint");
 
         (code, output) = CommandLineTests.Run([.. Quick("--resume", checkpoint, "--verbose")]);
         Assert.Equal(1, code);

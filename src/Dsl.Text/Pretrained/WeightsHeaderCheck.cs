@@ -17,7 +17,7 @@ internal static class WeightsHeaderCheck
             CheckFile(config, file);
     }
 
-    // model.safetensors, or the shards its index lists (a broken index is left to the loader's message).
+    // model.safetensors, or the shards its index lists (a broken index fails with the loader's own message).
     private static IEnumerable<string> WeightFiles(string directory)
     {
         string single = Path.Combine(directory, PretrainedWeights.SafeTensorsFile);

@@ -70,6 +70,7 @@ public static partial class Checkpoint
         if (optimizer is not null) SaveRng(Path.Combine(temp, RngFile));
         File.WriteAllText(Path.Combine(temp, ArgumentsFile), PythonJson.Serialize(JsonSerializer.SerializeToNode(args, ArgumentsJson)) + "\n");
         File.WriteAllText(Path.Combine(temp, StateFile), state.ToJsonString());
+        WriteChecksums(temp);
         DurableFiles.FlushFolderAndFiles(temp);
 
         if (Directory.Exists(final)) DeleteByRenaming(final);

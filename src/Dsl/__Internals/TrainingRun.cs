@@ -176,6 +176,7 @@ public abstract partial class TrainingRun : IDisposable
         string statePath = Path.Combine(dir, Checkpoint.StateFile);
         if (!File.Exists(statePath)) throw new FileNotFoundException($"{dir} is not a checkpoint: it has no {Checkpoint.StateFile}.", statePath);
 
+        Checkpoint.VerifyChecksums(dir);
         var saved = TrainerState.Load(statePath);
         if (saved.GlobalStep > MaxSteps)
             throw new InvalidOperationException(

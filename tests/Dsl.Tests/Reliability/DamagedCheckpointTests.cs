@@ -10,12 +10,55 @@ namespace Dsl.Tests.Reliability;
 /// </summary>
 public sealed class DamagedCheckpointTests
 {
-    private static (TempDirectory Temp, TrainingArguments Args, string Checkpoint) TrainedCheckpoint()
+    // Without checksums.sha256 unless asked (as Hugging Face and older versions write them), so the
+    // checks of each file's own reader are what is tested.
+    private static (TempDirectory Temp, TrainingArguments Args, string Checkpoint) TrainedCheckpoint(bool keepChecksums = false)
     {
         var temp = new TempDirectory();
         var args = Args.Quiet(temp.Path) with { SaveStrategy = SaveStrategy.Steps, SaveSteps = 3, MaxSteps = 6 };
         new ParityTrainer(TinyNet.Create(), args).Train(SampleData.Make(64));
-        return (temp, args, Checkpoint.PathFor(temp.Path, 3));
+        string checkpoint = Checkpoint.PathFor(temp.Path, 3);
+        if (!keepChecksums) File.Delete(Path.Combine(checkpoint, Checkpoint.ChecksumsFile));
+        return (temp, args, checkpoint);
+    }
+
+    [Theory]
+    [InlineData(Checkpoint.ModelFile)]
+    [InlineData(Checkpoint.OptimizerFile)]
+    [InlineData(Checkpoint.RngFile)]
+    [InlineData(Checkpoint.SchedulerFile)]
+    [InlineData(Checkpoint.ConfigFile)]
+    [InlineData(Checkpoint.ArgumentsFile)]
+    public void One_changed_byte_anywhere_in_a_checkpoint_file_fails_its_checksum(string file)
+    {
+        var (temp, args, checkpoint) = TrainedCheckpoint(keepChecksums: true);
+        using var _ = temp;
+        string path = Path.Combine(checkpoint, file);
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes[new Random(file.Length).Next(bytes.Length)] ^= 0x01;   // e.g. one weight or one Adam moment: no reader could notice
+        File.WriteAllBytes(path, bytes);
+        AssertResumeFails(args, checkpoint, $"{path}: its SHA-256 differs");
+    }
+
+    [Fact]
+    public void A_file_listed_in_the_checksums_but_missing_is_named()
+    {
+        var (temp, args, checkpoint) = TrainedCheckpoint(keepChecksums: true);
+        using var _ = temp;
+        File.Delete(Path.Combine(checkpoint, Checkpoint.OptimizerFile));
+        AssertResumeFails(args, checkpoint, $"{Path.Combine(checkpoint, Checkpoint.OptimizerFile)} is missing");
+    }
+
+    [Fact]
+    public void The_checksums_file_is_sha256sums_format_and_verifies()
+    {
+        var (temp, _, checkpoint) = TrainedCheckpoint(keepChecksums: true);
+        using var _ = temp;
+        var lines = File.ReadAllLines(Path.Combine(checkpoint, Checkpoint.ChecksumsFile));
+        Assert.Equal([Checkpoint.ConfigFile, Checkpoint.ModelFile, Checkpoint.OptimizerFile, Checkpoint.RngFile, Checkpoint.SchedulerFile, Checkpoint.ArgumentsFile],
+            lines.Select(l => l[66..]));
+        Assert.All(lines, l => Assert.Matches("^[0-9a-f]{64}  ", l));
+        Checkpoint.VerifyChecksums(checkpoint);
     }
 
     private static Dictionary<string, byte[]> Contents(string root) =>
