@@ -35,18 +35,34 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
             byte** argv = null;
             int argc = 0;
             Check(Mpi.MPI_Init_thread(ref argc, ref argv, Mpi.MPI_THREAD_MULTIPLE, out _), "MPI_Init_thread");
-            AppDomain.CurrentDomain.ProcessExit += static (_, _) => FinalizeMpi();
         }
         // Errors come back as return codes (turned into exceptions here) rather than ending the process silently.
         Check(Mpi.MPI_Errhandler_set(Mpi.MPI_COMM_WORLD, Mpi.MPI_ERRORS_RETURN), "MPI_Errhandler_set");
         Check(Mpi.MPI_Comm_rank(Mpi.MPI_COMM_WORLD, out int rank), "MPI_Comm_rank");
         Check(Mpi.MPI_Comm_size(Mpi.MPI_COMM_WORLD, out int size), "MPI_Comm_size");
-        return new MpiProcessGroup(rank, size);
+        var group = new MpiProcessGroup(rank, size);
+        if (initialized == 0) AppDomain.CurrentDomain.ProcessExit += group.OnProcessExit;
+        return group;
     }
 
-    private static void FinalizeMpi()
+    // A rank that exits with an error code (Environment.Exit) ends the whole job at once, with a message:
+    // MPI_Finalize would wait for ranks that are still inside a collective. A clean exit finalizes, under
+    // the watchdog. (An unhandled exception ends the process without this event; mpirun then ends the others.)
+    private void OnProcessExit(object? sender, EventArgs e)
     {
-        if (Mpi.MPI_Finalized(out int finalized) == 0 && finalized == 0) Mpi.MPI_Finalize();
+        if (System.Environment.ExitCode != 0)
+        {
+            Abort($"rank {Rank} of {WorldSize} is exiting with code {System.Environment.ExitCode}; ending the other ranks.",
+                System.Environment.ExitCode);
+            return;
+        }
+        if (Mpi.MPI_Finalized(out int finalized) == 0 && finalized == 0)
+            Finalize("MPI_Finalize at exit (waits for every rank to exit)");
+    }
+
+    private void Finalize(string what)
+    {
+        using (Watch(what)) Mpi.MPI_Finalize();
     }
 
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
@@ -115,6 +131,8 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
         Console.Out.Flush();
         Console.Error.WriteLine("Error: " + message);
         Console.Error.Flush();
+        // mpirun forwards a rank's output through a proxy that MPI_Abort kills at once: give it time to pass the message on.
+        Thread.Sleep(TimeSpan.FromSeconds(1));
         Mpi.MPI_Abort(Mpi.MPI_COMM_WORLD, exitCode);
         System.Environment.FailFast(message);   // MPI_Abort does not return; in case it does
     }

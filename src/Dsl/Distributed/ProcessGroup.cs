@@ -106,7 +106,8 @@ public abstract class ProcessGroup : IDisposable
             throw new ArgumentException($"{what}: collectives of this group need a contiguous CPU tensor.", nameof(tensor));
     }
 
-    private WatchScope Watch(string what)
+    /// <summary>Runs the rest of a collective under the watchdog until the returned scope is disposed.</summary>
+    private protected WatchScope Watch(string what)
     {
         _waitingIn = what;
         Interlocked.Exchange(ref _waitingSince, Stopwatch.GetTimestamp());
@@ -114,7 +115,7 @@ public abstract class ProcessGroup : IDisposable
     }
 
     /// <summary>Ends a watched collective (a struct, so the per-step averaging allocates nothing).</summary>
-    private readonly struct WatchScope(ProcessGroup group) : IDisposable
+    private protected readonly struct WatchScope(ProcessGroup group) : IDisposable
     {
         public void Dispose() => Interlocked.Exchange(ref group._waitingSince, 0);
     }
