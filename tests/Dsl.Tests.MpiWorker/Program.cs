@@ -52,6 +52,7 @@ var result = new JsonObject
     ["rank"] = rank,
     ["world_size"] = worldSize,
     ["global_step"] = output.GlobalStep,
+    ["is_world_process_zero"] = trainer.State.IsWorldProcessZero,
     ["train_loss"] = output.TrainingLoss,
     ["seconds"] = seconds,
     ["bytes_allreduced_per_step"] = bytesPerStep,

@@ -16,6 +16,9 @@ public static class DistributedLaunch
     /// <summary>The group this process joined, once a run under mpirun has started; null before or when training alone.</summary>
     public static ProcessGroup? Current => _group;
 
+    /// <summary>This rank's index among the ranks on its machine (MPICH's <c>MPI_LOCALRANKID</c>); 0 when unknown.</summary>
+    public static int LocalRank => ReadInt("MPI_LOCALRANKID") ?? 0;
+
     /// <summary>The ranks the launcher started, from <c>PMI_SIZE</c>; 1 when no MPI launcher started this process.</summary>
     public static int LaunchedWorldSize => ReadInt("PMI_SIZE") ?? 1;
 

@@ -37,6 +37,13 @@ public abstract partial class TrainingRun
 
     private string RngFileToLoad(string dir) => _ddp?.RngFile(dir, Warn) ?? Path.Combine(dir, Checkpoint.RngFile);
 
+    private void MarkProcess(TrainerState state)
+    {
+        if (_ddp is null) return;
+        state.IsWorldProcessZero = _ddp.IsMain;
+        state.IsLocalProcessZero = DistributedLaunch.LocalRank == 0;
+    }
+
     private void RequireSameCheckpoint(int step) =>
         _ddp?.RequireSame(step, "the step of the checkpoint to resume from (" + step.ToString(CultureInfo.InvariantCulture) + " here)");
 }

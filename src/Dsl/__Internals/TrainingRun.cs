@@ -97,6 +97,7 @@ public abstract partial class TrainingRun : IDisposable
         _parameters = model.parameters().Where(p => p.requires_grad).ToArray();
         _clipper = new GradientClipper(_parameters);
         _ddp = Distributed.DataParallel.Start(args, model, _parameters);   // null when training alone
+        MarkProcess(State);
         _onHost = Device.type == DeviceType.CPU && !AccumulateOnDevice;
         _runningLoss = torch.zeros([], dtype: ScalarType.Float32, device: Device);
         _windowScalars = new Scalar?[args.GradientAccumulationSteps + 1];
@@ -186,6 +187,7 @@ public abstract partial class TrainingRun : IDisposable
         saved.EvalSteps = State.EvalSteps;
         saved.SaveSteps = State.SaveSteps;
         saved.TrainBatchSize = State.TrainBatchSize;
+        MarkProcess(saved);
         State = saved;
 
         // HF: epochs_trained = global_step // updates per epoch; the batches of the current epoch

@@ -43,6 +43,9 @@ public sealed class DataParallelTests : IDisposable
         JsonObject one = single.Rank(0), rank0 = job.Rank(0), rank1 = job.Rank(1);
 
         Assert.Equal(2, rank0["world_size"]!.GetValue<int>());
+        Assert.True(rank0["is_world_process_zero"]!.GetValue<bool>());
+        Assert.False(rank1["is_world_process_zero"]!.GetValue<bool>());
+        Assert.True(one["is_world_process_zero"]!.GetValue<bool>());
         Assert.Equal(20, one["global_step"]!.GetValue<int>());
         Assert.Equal(20, rank0["global_step"]!.GetValue<int>());
 
