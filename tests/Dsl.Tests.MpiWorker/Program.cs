@@ -7,7 +7,7 @@ using TorchSharp;
 
 // Usage: dotnet Dsl.Tests.MpiWorker.dll --result DIR [--batch 8] [--ga 1] [--examples 320] [--epochs 1]
 //   [--eval-examples 0] [--eval-batch 8] [--dropout 0] [--save-steps 0] [--output DIR] [--resume last]
-//   [--die-at-step K] [--hang-at-step K] [--timeout 1800] [--threads 1] [--width 16] [--max-steps -1]
+//   [--die-at-step K] [--hang-at-step K] [--timeout 1800] [--bucket-mb 25] [--threads 1] [--width 16] [--max-steps -1]
 // Every rank writes DIR/rank-{rank}.json.
 var options = Options.Parse(args);
 torch.set_num_threads(options.Int("threads", 1));
@@ -30,6 +30,7 @@ var trainingArguments = new TrainingArguments
     SaveSteps = Math.Max(1, options.Int("save-steps", 0)),
     DataloaderPrefetchFactor = 2,
     DdpTimeout = options.Int("timeout", 1800),
+    DdpBucketCapMb = options.Double("bucket-mb", 25),
 };
 
 var trainer = new WorkerTrainer(model, trainingArguments)
@@ -56,6 +57,7 @@ var result = new JsonObject
     ["train_loss"] = output.TrainingLoss,
     ["seconds"] = seconds,
     ["bytes_allreduced_per_step"] = bytesPerStep,
+    ["seconds_in_collectives"] = group?.TimeInCollectives.TotalSeconds ?? 0,
     ["log_history"] = new JsonArray(trainer.State.LogHistory.Select(e => (JsonNode?)e.ToJson()).ToArray()),
     ["weights"] = new JsonObject(model.Snapshot().Select(p => KeyValuePair.Create(p.Key, (JsonNode?)new JsonArray(p.Value.Select(v => (JsonNode?)v).ToArray())))),
 };
@@ -68,7 +70,7 @@ Directory.CreateDirectory(options.String("result"));
 File.WriteAllText(Path.Combine(options.String("result"), $"rank-{rank}.json"), result.ToJsonString());
 if (rank == 0)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"world {worldSize} steps {output.GlobalStep} in {seconds:0.000} s: {output.GlobalStep / seconds:0.00} steps/s, {bytesPerStep:0} bytes allreduced per step"));
+        $"world {worldSize} steps {output.GlobalStep} in {seconds:0.000} s: {output.GlobalStep / seconds:0.00} steps/s, {bytesPerStep:0} bytes allreduced per step, {group?.TimeInCollectives.TotalSeconds ?? 0:0.000} s in collectives on rank 0"));
 
 /// <summary>--name value pairs.</summary>
 internal sealed class Options(Dictionary<string, string> values)

@@ -49,6 +49,11 @@ public abstract class ProcessGroup : IDisposable
     /// <summary>Bytes this rank has sent into sums since the group started (for measurements).</summary>
     public long BytesAllReduced { get; private set; }
 
+    /// <summary>Time this rank has spent inside collectives, waiting for the others included (for measurements).</summary>
+    public TimeSpan TimeInCollectives => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _collectiveTicks));
+
+    private long _collectiveTicks;
+
     /// <summary>Replaces <paramref name="tensor"/> (contiguous, on the CPU) with its sum over every rank.</summary>
     /// <param name="tensor">float32, float64 or int64.</param>
     /// <param name="what">What is summed, named in the timeout message.</param>
@@ -117,7 +122,11 @@ public abstract class ProcessGroup : IDisposable
     /// <summary>Ends a watched collective (a struct, so the per-step averaging allocates nothing).</summary>
     private protected readonly struct WatchScope(ProcessGroup group) : IDisposable
     {
-        public void Dispose() => Interlocked.Exchange(ref group._waitingSince, 0);
+        public void Dispose()
+        {
+            long since = Interlocked.Exchange(ref group._waitingSince, 0);
+            Interlocked.Add(ref group._collectiveTicks, Stopwatch.GetTimestamp() - since);
+        }
     }
 
     private void Watch()

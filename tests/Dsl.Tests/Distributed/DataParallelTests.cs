@@ -32,12 +32,12 @@ public sealed class DataParallelTests : IDisposable
     }
 
     [MpiTheory]
-    [InlineData(1, 16, 8)]    // 320 examples: 20 steps of 16 = 2 ranks × 8
-    [InlineData(2, 8, 4)]     // gradient accumulation: 20 steps of 2 × 8 = 2 ranks × 2 × 4
-    public void Two_ranks_with_batch_B_train_as_one_process_with_batch_2B(int accumulation, int singleBatch, int rankBatch)
+    [InlineData(1, 16, 8, 25)]       // 320 examples: 20 steps of 16 = 2 ranks × 8; one bucket
+    [InlineData(2, 8, 4, 0.0005)]    // gradient accumulation: 20 steps of 2 × 8 = 2 ranks × 2 × 4; buckets of at most 524 bytes (4)
+    public void Two_ranks_with_batch_B_train_as_one_process_with_batch_2B(int accumulation, int singleBatch, int rankBatch, double bucketMb)
     {
         var single = MpiJob.Run(1, _temp["single"], $"--batch {singleBatch} --ga {accumulation}");
-        var job = MpiJob.Run(2, _temp["ranks"], $"--batch {rankBatch} --ga {accumulation}");
+        var job = MpiJob.Run(2, _temp["ranks"], $"--batch {rankBatch} --ga {accumulation} --bucket-mb {bucketMb}");
         Assert.True(single.ExitCode == 0, single.Output);
         Assert.True(job.ExitCode == 0, job.Output);
         JsonObject one = single.Rank(0), rank0 = job.Rank(0), rank1 = job.Rank(1);
