@@ -35,7 +35,16 @@ public abstract partial class TrainingRun
 
     private void AfterSave(string dir) => _ddp?.Barrier("the barrier after writing " + Path.GetFileName(dir));
 
-    private string RngFileToLoad(string dir) => _ddp?.RngFile(dir, Warn) ?? Path.Combine(dir, Checkpoint.RngFile);
+    private string RngFileToLoad(string dir)
+    {
+        if (_ddp is not null) return _ddp.RngFile(dir, Warn);
+        string own = Path.Combine(dir, Checkpoint.RngFile), first = Path.Combine(dir, Checkpoint.RankRngFile(0));
+        if (File.Exists(own) || !File.Exists(first)) return own;
+        // HF resumes a distributed run's checkpoint in one process with a warning; we continue from rank 0's generator.
+        Warn($"{dir} was saved by a data-parallel run (it has {Checkpoint.RankRngFile(0)}, no {Checkpoint.RngFile}); " +
+             "this process continues from rank 0's random numbers, so the run will not continue exactly.");
+        return first;
+    }
 
     private void MarkProcess(TrainerState state)
     {

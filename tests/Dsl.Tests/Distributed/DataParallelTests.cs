@@ -127,5 +127,10 @@ public sealed class DataParallelTests : IDisposable
         Assert.Equal(40, resumed.Rank(0)["global_step"]!.GetValue<int>());
         AssertSameWeights(reference.Rank(0), resumed.Rank(0), 0);
         AssertSameWeights(reference.Rank(1), resumed.Rank(1), 0);
+
+        // The same checkpoint resumes in one process too (from rank 0's generator), with twice the steps per epoch.
+        var alone = MpiJob.Run(1, _temp["alone"], $"--batch 8 --dropout 0.2 --epochs 2 --output {output} --resume {last}");
+        Assert.True(alone.ExitCode == 0, alone.Output);
+        Assert.Equal(80, alone.Rank(0)["global_step"]!.GetValue<int>());
     }
 }
