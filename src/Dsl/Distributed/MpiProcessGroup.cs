@@ -46,8 +46,10 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
     }
 
     // A rank that exits with an error code (Environment.Exit) ends the whole job at once, with a message:
-    // MPI_Finalize would wait for ranks that are still inside a collective. A clean exit finalizes, under
-    // the watchdog. (An unhandled exception ends the process without this event; mpirun then ends the others.)
+    // MPI_Finalize would wait for ranks that are still inside a collective. A clean exit finalizes without
+    // a time limit, since rank 0 may legitimately work on alone (an export, a last evaluation); a rank that
+    // waits in a collective meanwhile is still under its watchdog. (An unhandled exception ends the process
+    // without this event; mpirun then ends the others.)
     private void OnProcessExit(object? sender, EventArgs e)
     {
         if (System.Environment.ExitCode != 0)
@@ -56,13 +58,7 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
                 System.Environment.ExitCode);
             return;
         }
-        if (Mpi.MPI_Finalized(out int finalized) == 0 && finalized == 0)
-            Finalize("MPI_Finalize at exit (waits for every rank to exit)");
-    }
-
-    private void Finalize(string what)
-    {
-        using (Watch(what)) Mpi.MPI_Finalize();
+        if (Mpi.MPI_Finalized(out int finalized) == 0 && finalized == 0) Mpi.MPI_Finalize();
     }
 
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)

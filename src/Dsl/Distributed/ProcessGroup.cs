@@ -111,8 +111,7 @@ public abstract class ProcessGroup : IDisposable
             throw new ArgumentException($"{what}: collectives of this group need a contiguous CPU tensor.", nameof(tensor));
     }
 
-    /// <summary>Runs the rest of a collective under the watchdog until the returned scope is disposed.</summary>
-    private protected WatchScope Watch(string what)
+    private WatchScope Watch(string what)
     {
         _waitingIn = what;
         Interlocked.Exchange(ref _waitingSince, Stopwatch.GetTimestamp());
@@ -120,7 +119,7 @@ public abstract class ProcessGroup : IDisposable
     }
 
     /// <summary>Ends a watched collective (a struct, so the per-step averaging allocates nothing).</summary>
-    private protected readonly struct WatchScope(ProcessGroup group) : IDisposable
+    private readonly struct WatchScope(ProcessGroup group) : IDisposable
     {
         public void Dispose()
         {
