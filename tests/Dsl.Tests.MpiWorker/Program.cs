@@ -7,7 +7,7 @@ using TorchSharp;
 
 // Usage: dotnet Dsl.Tests.MpiWorker.dll --result DIR [--batch 8] [--ga 1] [--examples 320] [--epochs 1]
 //   [--eval-examples 0] [--eval-batch 8] [--dropout 0] [--save-steps 0] [--output DIR] [--resume last]
-//   [--die-at-step K] [--hang-at-step K] [--timeout 1800] [--bucket-mb 25] [--threads 1] [--width 16] [--max-steps -1]
+//   [--die-at-step K] [--hang-at-step K] [--die-before-start 1] [--timeout 1800] [--bucket-mb 25] [--threads 1] [--width 16] [--max-steps -1]
 // Every rank writes DIR/rank-{rank}.json.
 var options = Options.Parse(args);
 torch.set_num_threads(options.Int("threads", 1));
@@ -39,6 +39,11 @@ var trainer = new WorkerTrainer(model, trainingArguments)
     HangAtStep = options.Int("hang-at-step", -1),
 };
 var train = WorkerData.Make(options.Int("examples", 320), seed: 7);
+if (options.Has("die-before-start") && Environment.GetEnvironmentVariable("PMI_RANK") == "1")
+{
+    Console.Error.WriteLine("rank 1: exiting before training starts, on purpose");
+    return 3;
+}
 int evalExamples = options.Int("eval-examples", 0);
 
 var clock = Stopwatch.StartNew();
@@ -71,6 +76,7 @@ File.WriteAllText(Path.Combine(options.String("result"), $"rank-{rank}.json"), r
 if (rank == 0)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"world {worldSize} steps {output.GlobalStep} in {seconds:0.000} s: {output.GlobalStep / seconds:0.00} steps/s, {bytesPerStep:0} bytes allreduced per step, {group?.TimeInCollectives.TotalSeconds ?? 0:0.000} s in collectives on rank 0"));
+return 0;
 
 /// <summary>--name value pairs.</summary>
 internal sealed class Options(Dictionary<string, string> values)

@@ -53,7 +53,7 @@ public static class DistributedLaunch
 
         lock (Gate)
         {
-            _group ??= MpiProcessGroup.Initialize();
+            _group ??= MpiProcessGroup.Initialize(TimeSpan.FromSeconds(args.DdpTimeout));
             _group.Timeout = TimeSpan.FromSeconds(args.DdpTimeout);
             return _group;
         }

@@ -25,8 +25,12 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
     /// <inheritdoc/>
     public override string Backend => "mpi";
 
-    /// <summary>Initialises MPI (thread level MULTIPLE, so the watchdog may abort) and joins MPI_COMM_WORLD.</summary>
-    internal static MpiProcessGroup Initialize()
+    /// <summary>
+    /// Initialises MPI (thread level MULTIPLE, so the watchdog may abort) and joins MPI_COMM_WORLD. MPI_Init
+    /// waits for every rank: if one died before reaching it, mpirun does not always notice, so after
+    /// <paramref name="timeout"/> this rank ends itself with a message.
+    /// </summary>
+    internal static MpiProcessGroup Initialize(TimeSpan timeout)
     {
         NativeLibrary.SetDllImportResolver(typeof(Mpi).Assembly, Resolve);
         Check(Mpi.MPI_Initialized(out int initialized), "MPI_Initialized");
@@ -34,7 +38,21 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
         {
             byte** argv = null;
             int argc = 0;
+            using var joined = new ManualResetEventSlim();
+            var watch = new Thread(() =>
+            {
+                if (joined.Wait(timeout)) return;
+                string message = $"rank {System.Environment.GetEnvironmentVariable("PMI_RANK")} waited {timeout.TotalSeconds:0.#} s in MPI_Init " +
+                                 "for the other ranks (TrainingArguments.DdpTimeout): another rank died or stopped before training started.";
+                Console.Error.WriteLine("Error: " + message);
+                Console.Error.Flush();
+                Thread.Sleep(TimeSpan.FromSeconds(1));   // let mpirun pass the message on
+                System.Environment.FailFast(message);
+            }) { IsBackground = true, Name = "Dsl MPI_Init watchdog" };
+            watch.Start();
             Check(Mpi.MPI_Init_thread(ref argc, ref argv, Mpi.MPI_THREAD_MULTIPLE, out _), "MPI_Init_thread");
+            joined.Set();
+            watch.Join();
         }
         // Errors come back as return codes (turned into exceptions here) rather than ending the process silently.
         Check(Mpi.MPI_Errhandler_set(Mpi.MPI_COMM_WORLD, Mpi.MPI_ERRORS_RETURN), "MPI_Errhandler_set");

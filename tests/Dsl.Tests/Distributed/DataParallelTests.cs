@@ -108,6 +108,16 @@ public sealed class DataParallelTests : IDisposable
     }
 
     [MpiFact]
+    public void A_rank_that_exits_before_training_starts_is_found_by_the_timeout()
+    {
+        // mpirun does not end rank 0, which waits in MPI_Init for a rank that will never come.
+        var job = MpiJob.Run(2, _temp["ranks"], "--batch 8 --die-before-start 1 --timeout 5", timeoutSeconds: 240);
+        Assert.NotEqual(0, job.ExitCode);
+        Assert.Contains("rank 0 waited 5 s in MPI_Init for the other ranks", job.Output);
+        Assert.False(File.Exists(_temp["ranks/rank-0.json"]), "rank 0 trained without rank 1");
+    }
+
+    [MpiFact]
     public void Resuming_from_last_on_a_fresh_mpirun_continues_exactly()
     {
         // Dropout makes the result depend on every rank's generator, which the checkpoint must restore.
