@@ -11,6 +11,9 @@ public partial class WorkerTrainer(WorkerNet model, TrainingArguments args)
     /// <summary>On rank 1, exit abruptly (as a crash would) after this optimizer step.</summary>
     public int DieAtStep { get; init; } = -1;
 
+    /// <summary>On rank 1, throw from the hook (an unhandled exception) after this optimizer step.</summary>
+    public int ThrowAtStep { get; init; } = -1;
+
     /// <summary>On rank 1, stop answering (as a hang would) after this optimizer step.</summary>
     public int HangAtStep { get; init; } = -1;
 
@@ -39,6 +42,8 @@ public partial class WorkerTrainer(WorkerNet model, TrainingArguments args)
             Console.Error.WriteLine($"rank 1: dying on purpose after step {e.GlobalStep}");
             Environment.Exit(3);
         }
+        if (e.GlobalStep == ThrowAtStep && IsRankOne)
+            throw new InvalidOperationException($"rank 1: a bug on purpose after step {e.GlobalStep}");
         if (e.GlobalStep == HangAtStep && IsRankOne)
         {
             Console.Error.WriteLine($"rank 1: hanging on purpose after step {e.GlobalStep}");

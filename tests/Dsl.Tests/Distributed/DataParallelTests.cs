@@ -86,13 +86,15 @@ public sealed class DataParallelTests : IDisposable
         }
     }
 
-    [MpiFact]
-    public void A_rank_that_exits_ends_every_rank_with_a_message()
+    [MpiTheory]
+    [InlineData("--die-at-step 5", "rank 1 of 2 is exiting with code 3; ending the other ranks.")]   // Environment.Exit(3)
+    [InlineData("--throw-at-step 5", "Unhandled exception. System.InvalidOperationException: rank 1: a bug on purpose after step 5")]
+    public void A_rank_that_dies_ends_every_rank_with_a_message(string fault, string message)
     {
-        // DdpTimeout stays at its default (30 minutes): the job must end long before, because of the exit itself.
-        var job = MpiJob.Run(2, _temp["ranks"], "--batch 8 --die-at-step 5", timeoutSeconds: 240);
+        // DdpTimeout stays at its default (30 minutes): the job must end long before, because of the death itself.
+        var job = MpiJob.Run(2, _temp["ranks"], "--batch 8 " + fault, timeoutSeconds: 240);
         Assert.NotEqual(0, job.ExitCode);
-        Assert.Contains("rank 1 of 2 is exiting with code 3; ending the other ranks.", job.Output);
+        Assert.Contains(message, job.Output);
         Assert.False(File.Exists(_temp["ranks/rank-0.json"]), "rank 0 finished training without rank 1");
         Assert.True(job.Elapsed < TimeSpan.FromSeconds(120), $"the job took {job.Elapsed} to end");
     }
