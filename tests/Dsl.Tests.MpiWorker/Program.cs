@@ -69,8 +69,12 @@ var result = new JsonObject
 };
 if (evalExamples > 0)
 {
-    var metrics = trainer.Evaluate(WorkerData.Make(evalExamples, seed: 11));
+    var evalSet = WorkerData.Make(evalExamples, seed: 11);
+    var metrics = trainer.Evaluate(evalSet);
     result["eval"] = new JsonObject(metrics.Select(m => KeyValuePair.Create(m.Key, (JsonNode?)m.Value)));
+    using var predictions = trainer.Predict(evalSet);
+    result["predictions"] = new JsonArray(predictions.Predictions!.data<float>().ToArray().Select(v => (JsonNode?)v).ToArray());
+    result["label_ids"] = new JsonArray(predictions.LabelIds!.data<long>().ToArray().Select(v => (JsonNode?)v).ToArray());
 }
 Directory.CreateDirectory(options.String("result"));
 File.WriteAllText(Path.Combine(options.String("result"), $"rank-{rank}.json"), result.ToJsonString());

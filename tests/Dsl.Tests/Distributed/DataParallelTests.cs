@@ -84,6 +84,17 @@ public sealed class DataParallelTests : IDisposable
             Assert.Equal(expected["eval_accuracy"]!.GetValue<double>(), actual["eval_accuracy"]!.GetValue<double>());
             Assert.Equal(expected["epoch"]!.GetValue<double>(), actual["epoch"]!.GetValue<double>());
         }
+        // Predict gathers every example's logits and labels back in dataset order.
+        var labels = single.Rank(0)["label_ids"]!.AsArray().Select(v => v!.GetValue<long>()).ToArray();
+        var logits = single.Rank(0)["predictions"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        Assert.Equal(50, labels.Length);
+        foreach (int rank in new[] { 0, 1 })
+        {
+            Assert.Equal(labels, job.Rank(rank)["label_ids"]!.AsArray().Select(v => v!.GetValue<long>()));
+            var gathered = job.Rank(rank)["predictions"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+            Assert.Equal(logits.Length, gathered.Length);
+            for (int i = 0; i < logits.Length; i++) Assert.Equal(logits[i], gathered[i], 1e-5);
+        }
     }
 
     [MpiTheory]
