@@ -51,6 +51,15 @@ public sealed class TrainerState
     /// <summary>The checkpoint folder holding the best model.</summary>
     public string? BestModelCheckpoint { get; set; }
 
+    /// <summary>
+    /// False on every rank of a data-parallel job but rank 0, the one that logs and saves (HF's
+    /// <c>is_world_process_zero</c>): a hook that prints can check it. True when training alone.
+    /// </summary>
+    public bool IsWorldProcessZero { get; set; } = true;
+
+    /// <summary>False on every rank but the first on its machine (HF's <c>is_local_process_zero</c>). True when training alone.</summary>
+    public bool IsLocalProcessZero { get; set; } = true;
+
     /// <summary>True once <c>Train</c> has started in this trainer (evaluations then report <c>epoch</c>).</summary>
     public bool HasTrained { get; set; }
 
@@ -68,8 +77,8 @@ public sealed class TrainerState
             ["eval_steps"] = EvalSteps,
             ["global_step"] = GlobalStep,
             ["is_hyper_param_search"] = false,
-            ["is_local_process_zero"] = true,
-            ["is_world_process_zero"] = true,
+            ["is_local_process_zero"] = IsLocalProcessZero,
+            ["is_world_process_zero"] = IsWorldProcessZero,
             ["log_history"] = history,
             ["logging_steps"] = LoggingSteps,
             ["max_steps"] = MaxSteps,

@@ -18,7 +18,7 @@ public abstract partial class TrainingRun
         int step = State.GlobalStep;
         if (step <= _lastLoggedStep) return null;
 
-        double loss = TakeRunningLoss();
+        double loss = AveragedOverRanks(TakeRunningLoss());
         var entry = new LogEntry(step);
         entry.Set("loss", PythonFloat.Round(loss / (step - _lastLoggedStep), 4));
         if (_hasGradNorm) entry.Set("grad_norm", _onHost ? _hostGradNorm : Tensors.ReadFloat(_gradNorm!));
@@ -69,17 +69,24 @@ public abstract partial class TrainingRun
         else if (State.BestGlobalStep is { } bestStep && Directory.Exists(Checkpoint.PathFor(Args.OutputDir, bestStep)))
             State.BestModelCheckpoint = Checkpoint.PathFor(Args.OutputDir, bestStep);
 
+        var rngStates = GatherRngStates();   // null when training alone
+        if (IsMainProcess) WriteCheckpoint(dir, rngStates);
+        _lastCheckpoint = dir;
+        AfterSave(dir);
+        return dir;
+    }
+
+    private void WriteCheckpoint(string dir, byte[][]? rngStates)
+    {
         if (_lastCheckpoint == dir && Directory.Exists(dir))
         {
             Checkpoint.UpdateState(dir, State);
-            return dir;
+            return;
         }
         Directory.CreateDirectory(Args.OutputDir);
         bool full = !Args.SaveOnlyModel;
-        Checkpoint.Save(Args.OutputDir, Model, full ? _optimizer : null, full ? _scheduler : null, State, Args);
-        _lastCheckpoint = dir;
+        Checkpoint.Save(Args.OutputDir, Model, full ? _optimizer : null, full ? _scheduler : null, State, Args, rngStates);
         Checkpoint.Rotate(Args.OutputDir, Args.SaveTotalLimit, State.BestModelCheckpoint);
-        return dir;
     }
 
     /// <summary>
@@ -89,7 +96,7 @@ public abstract partial class TrainingRun
     public (TrainOutput Output, LogEntry Summary) Finish()
     {
         double seconds = _clock.Elapsed.TotalSeconds;
-        _totalLoss += TakeRunningLoss();
+        _totalLoss += AveragedOverRanks(TakeRunningLoss());
         // HF divides by the global step; after a resume we divide by the steps this run took,
         // because the total only holds their losses.
         int steps = Math.Max(State.GlobalStep - _startStep, 0);
@@ -100,7 +107,7 @@ public abstract partial class TrainingRun
 
         // HF: samples = dataset size × epochs, or MaxSteps × batch × GA; steps = max_steps.
         double samples = Args.MaxSteps > 0
-            ? (double)Args.MaxSteps * Args.PerDeviceTrainBatchSize * Args.GradientAccumulationSteps
+            ? (double)Args.MaxSteps * Args.PerDeviceTrainBatchSize * Args.GradientAccumulationSteps * WorldSize
             : _datasetSize * Args.NumTrainEpochs;
         var summary = new LogEntry(State.GlobalStep);
         AddSpeed(summary, "train", seconds, samples, State.MaxSteps);

@@ -17,6 +17,7 @@ public abstract partial class TrainingRun
         ArgumentNullException.ThrowIfNull(loss);
         var scaled = _windowSize == 1 ? loss : loss.div(WindowScalar(_windowSize));
         scaled.backward();
+        AverageGradientsAtWindowEnd();
         if (_onHost)
         {
             float value = scaled.dtype == ScalarType.Float32 ? scaled.item<float>() : (float)Tensors.ReadFloat(scaled);

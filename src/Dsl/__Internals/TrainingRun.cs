@@ -96,6 +96,8 @@ public abstract partial class TrainingRun : IDisposable
         _precision = MixedPrecision.Enter(model, args);
         _parameters = model.parameters().Where(p => p.requires_grad).ToArray();
         _clipper = new GradientClipper(_parameters);
+        _ddp = Distributed.DataParallel.Start(args, model, _parameters);   // null when training alone
+        MarkProcess(State);
         _onHost = Device.type == DeviceType.CPU && !AccumulateOnDevice;
         _runningLoss = torch.zeros([], dtype: ScalarType.Float32, device: Device);
         _windowScalars = new Scalar?[args.GradientAccumulationSteps + 1];
@@ -157,7 +159,7 @@ public abstract partial class TrainingRun : IDisposable
         _optimizer = optimizer;
         _scheduler = scheduler;
         if (resumeFromCheckpoint is not null) Resume(resumeFromCheckpoint);
-        _progress = ProgressDisplay.Start("Training", MaxSteps, State.GlobalStep, !Args.DisableTqdm);
+        _progress = ProgressDisplay.Start("Training", MaxSteps, State.GlobalStep, !Args.DisableTqdm && IsMainProcess);
         _clock.Restart();
     }
 
@@ -172,6 +174,7 @@ public abstract partial class TrainingRun : IDisposable
         if (!File.Exists(statePath)) throw new FileNotFoundException($"{dir} is not a checkpoint: it has no {Checkpoint.StateFile}.", statePath);
 
         var saved = TrainerState.Load(statePath);
+        RequireSameCheckpoint(saved.GlobalStep);
         if (saved.GlobalStep > MaxSteps)
             throw new InvalidOperationException(
                 $"{dir} is at step {saved.GlobalStep}, past this run's {MaxSteps} steps; raise NumTrainEpochs or MaxSteps to train further.");
@@ -179,7 +182,7 @@ public abstract partial class TrainingRun : IDisposable
         Checkpoint.LoadModel(Model, dir);
         if (Checkpoint.RestoreScheduler(_scheduler!, Path.Combine(dir, Checkpoint.SchedulerFile)) is { } warning) Warn(warning);
         Checkpoint.LoadOptimizer(_optimizer!, Path.Combine(dir, Checkpoint.OptimizerFile));
-        Checkpoint.LoadRng(Path.Combine(dir, Checkpoint.RngFile));
+        Checkpoint.LoadRng(RngFileToLoad(dir));
 
         saved.MaxSteps = State.MaxSteps;
         saved.NumTrainEpochs = State.NumTrainEpochs;
@@ -187,6 +190,7 @@ public abstract partial class TrainingRun : IDisposable
         saved.EvalSteps = State.EvalSteps;
         saved.SaveSteps = State.SaveSteps;
         saved.TrainBatchSize = State.TrainBatchSize;
+        MarkProcess(saved);
         State = saved;
 
         // HF: epochs_trained = global_step // updates per epoch; the batches of the current epoch
@@ -236,6 +240,7 @@ public abstract partial class TrainingRun : IDisposable
         _runningLoss.Dispose();
         _gradNorm?.Dispose();
         _clipper.Dispose();
+        _ddp?.Dispose();
         foreach (var scalar in _windowScalars) scalar?.Dispose();
         GC.SuppressFinalize(this);
     }
