@@ -66,7 +66,7 @@ public static partial class Checkpoint
         SafeTensors.Save(model, Path.Combine(temp, ModelFile));
         File.WriteAllText(Path.Combine(temp, ConfigFile), PythonJson.Serialize(ConfigOf(model)) + "\n");
         if (optimizer is not null) SaveOptimizer(optimizer, Path.Combine(temp, OptimizerFile));
-        if (scheduler is not null) SaveScheduler(scheduler, state.GlobalStep, Path.Combine(temp, SchedulerFile));
+        if (scheduler is not null) SaveScheduler(scheduler, state.ScheduleSteps, Path.Combine(temp, SchedulerFile));
         if (optimizer is not null) SaveRng(Path.Combine(temp, RngFile));
         File.WriteAllText(Path.Combine(temp, ArgumentsFile), PythonJson.Serialize(JsonSerializer.SerializeToNode(args, ArgumentsJson)) + "\n");
         File.WriteAllText(Path.Combine(temp, StateFile), state.ToJsonString());

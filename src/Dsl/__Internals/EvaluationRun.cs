@@ -35,7 +35,7 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
     private bool _handedOver;
     private readonly ProgressDisplay? _training, _ownProgress;
     private int _batches;
-    private readonly MixedPrecision _precision;
+    private readonly MixedPrecision? _precision;   // null: float32
 
     private EvaluationRun(TrainingArguments args, nn.Module model, IReadOnlyList<TExample> dataset, string prefix,
         bool keepPredictions, string stepName, TrainerState state)
@@ -55,7 +55,8 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
                 : $"The evaluation dataset has {dataset.Count} examples, fewer than one batch of {args.PerDeviceEvalBatchSize} with DataloaderDropLast.");
         _wasTraining = model.training;
         model.eval();
-        _precision = MixedPrecision.Enter(model, args);
+        _precision = MixedPrecision.ForEvaluation(model, args, device);
+        _loader.FloatDType = _precision?.BatchDType;
 
         // Nested under the training bar, or a bar of its own on an interactive terminal.
         bool show = !args.DisableTqdm;
@@ -160,7 +161,7 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
         _training?.EndEvaluation();
         _ownProgress?.Dispose();
         _model.train(_wasTraining);
-        _precision.Dispose();
+        _precision?.Dispose();
         _lossSum?.Dispose();
         foreach (var t in _logits) t.Dispose();
         foreach (var t in _labels) t.Dispose();
