@@ -92,6 +92,7 @@ public abstract partial class TrainingRun
     {
         double seconds = _clock.Elapsed.TotalSeconds;
         _totalLoss += TakeRunningLoss();
+        State.LossScaler = _precision?.ScalerState;
         _precision?.Dispose();   // float32 masters back in the model before the best one may be loaded
         // HF divides by the global step; after a resume we divide by the steps this run took,
         // because the total only holds their losses.

@@ -1,4 +1,5 @@
 using Dsl.Checkpoints;
+using Dsl.__Internals;
 using Dsl.Precision;
 using Dsl.Tests.Support;
 using TorchSharp;
@@ -91,8 +92,23 @@ public sealed class LossScalerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => scaler.Load(new LossScalerState(double.PositiveInfinity, 0)));
     }
 
-    [Fact]
-    public void An_overflowing_step_skips_the_optimizer_and_the_schedule_and_backs_off()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]   // the accelerator path: the norm stays a tensor, read once for the overflow check
+    public void An_overflowing_step_skips_the_optimizer_and_the_schedule_and_backs_off(bool onDevice)
+    {
+        TrainingRun.AccumulateOnDevice = onDevice;
+        try
+        {
+            OverflowRun();
+        }
+        finally
+        {
+            TrainingRun.AccumulateOnDevice = false;
+        }
+    }
+
+    private static void OverflowRun()
     {
         using var temp = new TempDirectory();
         var args = Args.Quiet(temp.Path) with
