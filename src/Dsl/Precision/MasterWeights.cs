@@ -77,7 +77,9 @@ internal sealed class MasterWeights : IDisposable
                     if (!torch.is_floating_point(master.dtype) || master.dtype == dtype) continue;
                     if (!copies.TryGetValue(master, out var copy))
                     {
+                        using var scope = torch.NewDisposeScope();   // frees the detached view and the cast's wrapper
                         var working = new Parameter(master.detach().to(dtype), master.requires_grad);
+                        working.DetachFromDisposeScope();
                         copies[master] = copy = new Copy(master, working);
                     }
                     slots.Add(new Slot(module, name, FieldsHolding(module, master), copy));
