@@ -65,9 +65,11 @@ public sealed class ConstantArgumentsAnalyzer : DiagnosticAnalyzer
         if (values.TryGetInt("SaveTotalLimit", out int limit) && limit < 0)
             report.On(values, "SaveTotalLimit", DiagnosticDescriptors.SaveTotalLimitNegative, ArgumentValues.Format(limit));
         // As Validate(): one run has one precision. (Fp16 alone is fine: the runtime scales the loss.)
-        if (hasMixedPrecision && values.TryGet("Fp16", out object? fp16) && fp16 is true
-            && values.TryGet("Bf16", out object? bf16) && bf16 is true)
-            report.On(values, LaterOf(values, "Bf16", "Fp16"), DiagnosticDescriptors.Bf16AndFp16);
+        if (hasMixedPrecision)
+        {
+            BothSet(values, report, "Bf16", "Fp16");
+            BothSet(values, report, "Bf16FullEval", "Fp16FullEval");
+        }
         if (Strategy(values, "SaveStrategy") == Best && values.TryGet("MetricForBestModel", out object? metric) && metric is null
             && values.TryGet("LoadBestModelAtEnd", out object? loadBest) && loadBest is false)
             report.On(values, "SaveStrategy", DiagnosticDescriptors.SaveBestWithoutMetric);
@@ -132,6 +134,12 @@ public sealed class ConstantArgumentsAnalyzer : DiagnosticAnalyzer
     }
 
     private static bool IsFinite(double value) => !double.IsNaN(value) && !double.IsInfinity(value);
+
+    private static void BothSet(ArgumentValues values, Reporter report, string bf16, string fp16)
+    {
+        if (values.TryGet(bf16, out object? b) && b is true && values.TryGet(fp16, out object? f) && f is true)
+            report.On(values, LaterOf(values, bf16, fp16), DiagnosticDescriptors.Bf16AndFp16, bf16, fp16);
+    }
 
     private static string LaterOf(ArgumentValues values, string first, string second)
     {

@@ -124,7 +124,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor Bf16AndFp16 = Error("DSL025",
         "Bf16 and Fp16 cannot both be set",
-        "TrainingArguments sets both Bf16 and Fp16; choose one mixed-precision type", Settings);
+        "TrainingArguments sets both {0} and {1}; choose one precision", Settings);
 
     // DSL032 ("Fp16 is not supported") is retired: Fp16 trains with dynamic loss scaling. The ID is not reused.
 

@@ -126,6 +126,8 @@ public sealed class ConstantArgumentsTests
     [Theory]
     [InlineData("Bf16 = true, {|DSL025:Fp16 = true|}")]
     [InlineData("Fp16 = true")]   // no longer an error: dynamic loss scaling
+    [InlineData("Bf16FullEval = true, {|DSL025:Fp16FullEval = true|}")]
+    [InlineData("Fp16 = true, Bf16FullEval = true")]
     [InlineData("Bf16 = true")]
     [InlineData("Fp16 = false")]
     [InlineData("{|DSL033:SaveStrategy = SaveStrategy.Best|}, EvalStrategy = IntervalStrategy.Epoch")]
