@@ -108,7 +108,10 @@ internal static partial class LoopEmitter
     }
 
     /// <summary>Calls every hook of <paramref name="kind"/>; a returned TrainerControl goes to <paramref name="run"/>.</summary>
-    /// <remarks><paramref name="run"/> is a local, or the nullable field <c>this.__run</c> outside Train.</remarks>
+    /// <remarks>
+    /// <paramref name="run"/> is a local, or the nullable field <c>this.__run</c> outside Train. The hook is
+    /// called either way: what it returns must never decide whether it runs (a <c>?.</c> would skip the call).
+    /// </remarks>
     private static void WriteHooks(CodeWriter w, TrainerModel model, HookKind kind, string eventExpression, string run)
     {
         bool field = run.StartsWith("this.", System.StringComparison.Ordinal);
@@ -116,7 +119,8 @@ internal static partial class LoopEmitter
         {
             string call = $"this.{hook.MethodName}({(hook.TakesEvent ? eventExpression : "")})";
             if (!hook.ReturnsControl) w.Line(call + ";");
-            else w.Line($"{run}{(field ? "?" : "")}.Request({call});");
+            else if (field) w.Line($"{KnownNames.GlobalTrainingRun}.Request({run}, {call});   // outside Train the hook runs; there is no run to steer");
+            else w.Line($"{run}.Request({call});");
         }
     }
 

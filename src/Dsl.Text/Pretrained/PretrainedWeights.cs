@@ -22,13 +22,14 @@ internal static class PretrainedWeights
     /// <summary>Copies the weights of <paramref name="directory"/> into <paramref name="model"/>, whose base model is named <paramref name="basePrefix"/>.</summary>
     public static LoadReport Load(nn.Module model, string directory, string basePrefix, PretrainedOptions options)
     {
-        var (files, pickled) = WeightFiles(directory, options);
+        var (files, pickled, index) = WeightFiles(directory, options);
         var targets = model.state_dict();
 
         var loaded = new List<(string File, Dictionary<string, Tensor> Tensors)>();
         try
         {
             foreach (string file in files) loaded.Add((file, pickled ? Unpickle(file) : SafeTensors.Load(file)));
+            if (index is not null) CheckShards(index.Value.Path, index.Value.WeightMap, loaded);
             var keys = loaded.SelectMany(l => l.Tensors.Keys).ToList();
             var renamed = new List<string>();
             var legacy = keys.ToDictionary(k => k, k => Legacy(k, renamed), StringComparer.Ordinal);
@@ -102,20 +103,31 @@ internal static class PretrainedWeights
         return name;
     }
 
-    /// <summary>The weight files of a checkpoint folder (one file, or the shards its index lists) and whether they are pickles.</summary>
-    private static (IReadOnlyList<string> Files, bool Pickled) WeightFiles(string directory, PretrainedOptions options)
+    /// <summary>
+    /// The weight files of a checkpoint folder (one file, or the shards its index lists), whether they
+    /// are pickles, and the index's <c>weight_map</c> when sharded.
+    /// </summary>
+    private static (IReadOnlyList<string> Files, bool Pickled, (string Path, IReadOnlyDictionary<string, string> WeightMap)? Index) WeightFiles(
+        string directory, PretrainedOptions options)
     {
         if (!Directory.Exists(directory))
             throw new DirectoryNotFoundException($"No checkpoint folder at {directory}.");
         string single = Path.Combine(directory, SafeTensorsFile);
-        if (File.Exists(single)) return ([single], false);
+        if (File.Exists(single)) return ([single], false, null);
         string index = Path.Combine(directory, SafeTensorsIndex);
-        if (File.Exists(index)) return (Shards(index), false);
+        if (File.Exists(index))
+        {
+            var map = WeightMap(index);
+            return (Shards(index, map), false, (index, map));
+        }
 
         if (File.Exists(Path.Combine(directory, PickleFile)) || File.Exists(Path.Combine(directory, PickleIndex)))
         {
+            string pickleIndex = Path.Combine(directory, PickleIndex);
             if (options.AllowPickle)
-                return File.Exists(Path.Combine(directory, PickleFile)) ? ([Path.Combine(directory, PickleFile)], true) : (Shards(Path.Combine(directory, PickleIndex)), true);
+                return File.Exists(Path.Combine(directory, PickleFile))
+                    ? ([Path.Combine(directory, PickleFile)], true, null)
+                    : (Shards(pickleIndex, WeightMap(pickleIndex)), true, null);
             throw new NotSupportedException(
                 $"{directory} has {PickleFile} (a Python pickle) but no {SafeTensorsFile}. Pickles can run code when Python loads them, " +
                 "so they are read only on request: set PretrainedOptions.AllowPickle = true if you trust the file. Better, convert the weights " +
@@ -150,22 +162,53 @@ internal static class PretrainedWeights
         return tensors;
     }
 
-    private static IReadOnlyList<string> Shards(string index)
+    /// <summary>HF's <c>{model}.index.json</c>: <c>weight_map</c> from each weight's name to the shard file that holds it.</summary>
+    private static Dictionary<string, string> WeightMap(string index)
     {
         try
         {
             var map = JsonNode.Parse(File.ReadAllText(index))?["weight_map"]?.AsObject()
                 ?? throw new InvalidDataException($"{index}: no 'weight_map' object.");
-            string dir = Path.GetDirectoryName(index)!;
-            var shards = map.Select(kv => kv.Value!.GetValue<string>()).Distinct().Order(StringComparer.Ordinal)
-                .Select(f => Path.Combine(dir, f)).ToList();
-            foreach (string shard in shards)
-                if (!File.Exists(shard)) throw new FileNotFoundException($"{index} lists {Path.GetFileName(shard)}, which is not in {dir}.", shard);
-            return shards;
+            var result = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (key, value) in map)
+            {
+                string file = value?.GetValue<string>() ?? throw new InvalidDataException($"{index}: weight_map['{key}'] is null, not a file name.");
+                // A shard is a file beside the index, never a path that leaves the folder.
+                if (file.Length == 0 || Path.GetFileName(file) != file || file is "." or "..")
+                    throw new InvalidDataException($"{index}: weight_map['{key}'] is '{file}', not a file name in the same folder.");
+                result[key] = file;
+            }
+            if (result.Count == 0) throw new InvalidDataException($"{index}: 'weight_map' is empty.");
+            return result;
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
             throw new InvalidDataException($"{index}: not a safetensors index ({e.Message}).", e);
         }
+    }
+
+    private static IReadOnlyList<string> Shards(string index, IReadOnlyDictionary<string, string> weightMap)
+    {
+        string dir = Path.GetDirectoryName(index)!;
+        var shards = weightMap.Values.Distinct().Order(StringComparer.Ordinal).Select(f => Path.Combine(dir, f)).ToList();
+        foreach (string shard in shards)
+            if (!File.Exists(shard)) throw new FileNotFoundException($"{index} lists {Path.GetFileName(shard)}, which is not in {dir}.", shard);
+        return shards;
+    }
+
+    /// <summary>Every weight the index names is in the shard it names, and no shard holds a weight the index does not place there.</summary>
+    private static void CheckShards(string index, IReadOnlyDictionary<string, string> weightMap,
+        List<(string File, Dictionary<string, Tensor> Tensors)> loaded)
+    {
+        var byFile = loaded.ToDictionary(l => Path.GetFileName(l.File), l => l.Tensors, StringComparer.Ordinal);
+        foreach (var (key, file) in weightMap)
+            if (!byFile[file].ContainsKey(key))
+                throw new InvalidDataException($"{index} places '{key}' in {file}, which does not hold it: is the download complete?");
+        foreach (var (file, tensors) in byFile)
+            foreach (string key in tensors.Keys)
+                if (!weightMap.TryGetValue(key, out string? listed) || listed != file)
+                    throw new InvalidDataException(
+                        $"{Path.Combine(Path.GetDirectoryName(index)!, file)} holds '{key}', which {Path.GetFileName(index)} " +
+                        (listed is null ? "does not list." : $"places in {listed}."));
     }
 }

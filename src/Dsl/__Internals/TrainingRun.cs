@@ -143,6 +143,9 @@ public abstract partial class TrainingRun : IDisposable
     /// <summary>Applies what a hook returned.</summary>
     public void Request(TrainerControl control) => _control |= control;
 
+    /// <summary>Applies what a hook returned to <paramref name="run"/> when training is under way; outside <c>Train</c> there is nothing to steer.</summary>
+    public static void Request(TrainingRun? run, TrainerControl control) => run?.Request(control);
+
     /// <summary>
     /// Takes the optimizer and schedule, and restores a checkpoint when
     /// <paramref name="resumeFromCheckpoint"/> is given (a folder, or <c>last</c> for the newest in OutputDir).

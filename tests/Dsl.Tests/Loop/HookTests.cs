@@ -81,4 +81,30 @@ public sealed class HookTests
             "Log:4:train_runtime", "TrainEnd",
         ], trainer.Events);
     }
+
+    [Fact]
+    public void A_hooks_return_type_never_decides_whether_it_runs_inside_Train()
+    {
+        using var temp = new TempDirectory();
+        var args = Args.Quiet(temp.Path) with
+        {
+            LoggingSteps = 1, EvalStrategy = IntervalStrategy.Steps, EvalSteps = 1, SaveStrategy = SaveStrategy.Steps, SaveSteps = 1,
+            MaxSteps = 1, PerDeviceTrainBatchSize = 8,
+        };
+        var trainer = new BothHookShapesTrainer(TinyNet.Create(), args);
+        trainer.Train(SampleData.Make(8), SampleData.Make(8));
+        foreach (string kind in new[] { "StepEnd", "Log", "Evaluate", "Save", "EpochEnd", "TrainEnd" })
+            Assert.Equal(trainer.Events.Count(e => e == kind + ":void"), trainer.Events.Count(e => e == kind + ":control"));
+        Assert.Contains("Evaluate:control", trainer.Events);
+        Assert.Contains("TrainEnd:control", trainer.Events);
+    }
+
+    [Fact]
+    public void Evaluate_outside_Train_calls_OnEvaluate_and_OnLog_hooks_that_return_TrainerControl()
+    {
+        using var temp = new TempDirectory();
+        var trainer = new BothHookShapesTrainer(TinyNet.Create(), Args.Quiet(temp.Path));
+        trainer.Evaluate(SampleData.Make(8));
+        Assert.Equal(["Log:void", "Log:control", "Evaluate:void", "Evaluate:control"], trainer.Events);
+    }
 }

@@ -126,3 +126,26 @@ public partial class ScriptedEvalTrainer(TinyNet model, TrainingArguments args)
     [EvalStep]
     Tensor Validate(SampleBatch batch) => torch.tensor(EvalLossAtStep.GetValueOrDefault(State.GlobalStep, 1f));
 }
+
+/// <summary>Every hook kind twice: once returning void, once returning TrainerControl (None).</summary>
+[Trainer]
+public partial class BothHookShapesTrainer(TinyNet model, TrainingArguments args)
+{
+    public List<string> Events { get; } = [];
+
+    [TrainStep]
+    Tensor Step(SampleBatch batch) => nn.functional.cross_entropy(model.forward(batch.X), batch.Y);
+
+    [OnStepEnd] void StepVoid(StepEndEvent e) => Events.Add("StepEnd:void");
+    [OnStepEnd] TrainerControl StepControl(StepEndEvent e) { Events.Add("StepEnd:control"); return TrainerControl.None; }
+    [OnLog] void LogVoid(LogEvent e) => Events.Add("Log:void");
+    [OnLog] TrainerControl LogControl(LogEvent e) { Events.Add("Log:control"); return TrainerControl.None; }
+    [OnEvaluate] void EvaluateVoid(EvaluateEvent e) => Events.Add("Evaluate:void");
+    [OnEvaluate] TrainerControl EvaluateControl(EvaluateEvent e) { Events.Add("Evaluate:control"); return TrainerControl.None; }
+    [OnSave] void SaveVoid(SaveEvent e) => Events.Add("Save:void");
+    [OnSave] TrainerControl SaveControl(SaveEvent e) { Events.Add("Save:control"); return TrainerControl.None; }
+    [OnEpochEnd] void EpochVoid(EpochEndEvent e) => Events.Add("EpochEnd:void");
+    [OnEpochEnd] TrainerControl EpochControl(EpochEndEvent e) { Events.Add("EpochEnd:control"); return TrainerControl.None; }
+    [OnTrainEnd] void TrainEndVoid(TrainEndEvent e) => Events.Add("TrainEnd:void");
+    [OnTrainEnd] TrainerControl TrainEndControl(TrainEndEvent e) { Events.Add("TrainEnd:control"); return TrainerControl.None; }
+}
