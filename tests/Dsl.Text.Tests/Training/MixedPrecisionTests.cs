@@ -67,7 +67,16 @@ public class MixedPrecisionTests
     }
 }
 
+/// <summary>
+/// Runs alone: these tests compare runs bit for bit or to a few thousandths, and torch's default
+/// generator is process-wide, so another test class seeding or drawing from it in parallel would
+/// change their numbers.
+/// </summary>
+[CollectionDefinition(nameof(SeededRuns), DisableParallelization = true)]
+public sealed class SeededRuns;
+
 /// <summary>BERT-tiny (BertConfig.Tiny) under Bf16 and Fp16 against float32, and resumed under both.</summary>
+[Collection(nameof(SeededRuns))]
 public class MixedPrecisionTrainingTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     // The mean of the last two logged losses (8 steps each) within 0.05 of float32's.
