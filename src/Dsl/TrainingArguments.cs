@@ -143,7 +143,8 @@ public sealed partial record TrainingArguments
     /// <summary>
     /// Evaluate outside training with the whole model in bfloat16, normalisation layers included (HF's
     /// <c>bf16_full_eval</c>): faster and smaller, possibly less accurate. The float32 weights come
-    /// back after the evaluation. Default false.
+    /// back after the evaluation. A model implementing <see cref="IMixedPrecisionModel"/> computes as
+    /// its own casts say, as under <see cref="Bf16"/>. Default false.
     /// </summary>
     public bool Bf16FullEval { get; init; }
 
