@@ -41,6 +41,21 @@ public sealed class MasterWeightsTests
         Assert.True(actual < first - 0.1, $"the mixed-precision run did not learn: first epoch {first:F4}, last {actual:F4}");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_default_optimizer_with_its_decay_groups_steps_the_masters(bool fp16)
+    {
+        using var temp = new TempDirectory();
+        var model = TinyNet.Create(seed: 2);
+        var before = model.Snapshot();
+        var trainer = new DefaultsTrainer(model, Args.Quiet(temp.Path) with { Bf16 = !fp16, Fp16 = fp16, LoggingSteps = 1, NumTrainEpochs = 2 });
+        trainer.Train(SampleData.Make(64));
+        var after = model.Snapshot();
+        Assert.All(after, kv => Assert.NotEqual(before[kv.Key], kv.Value));   // every master moved, norms included
+        Assert.All(model.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
+    }
+
     [Fact]
     public void Norm_layers_stay_float32_and_the_rest_computes_in_bf16()
     {
