@@ -136,6 +136,11 @@ public sealed class LossScalerTests
         Assert.Equal(rates[4], rates[5]);
         Assert.True(rates[3] > rates[4]);
         Assert.Equal(6, trainer.State.GlobalStep);   // HF: a skipped step still counts
+        var norms = trainer.State.LogHistory.Where(e => e.ContainsKey("grad_norm")).ToDictionary(e => e.Step, e => e["grad_norm"]);
+        Assert.False(double.IsFinite(norms[4]));     // logged as HF logs it (NaN or Infinity), and read back from trainer_state.json
+        Assert.True(double.IsFinite(norms[5]));
+        var last = TrainerState.Load(Path.Combine(Checkpoint.PathFor(temp.Path, 6), Checkpoint.StateFile));
+        Assert.False(double.IsFinite(last.LogHistory.Single(e => e.Step == 4 && e.ContainsKey("grad_norm"))["grad_norm"]));
         Assert.All(model.parameters(), p => Assert.True(p.isfinite().all().item<bool>()));
     }
 
