@@ -70,7 +70,7 @@ public static partial class Checkpoint
         SafeTensors.Save(model, Path.Combine(temp, ModelFile));
         File.WriteAllText(Path.Combine(temp, ConfigFile), PythonJson.Serialize(ConfigOf(model)) + "\n");
         if (optimizer is not null) SaveOptimizer(optimizer, Path.Combine(temp, OptimizerFile));
-        if (scheduler is not null) SaveScheduler(scheduler, state.GlobalStep, Path.Combine(temp, SchedulerFile));
+        if (scheduler is not null) SaveScheduler(scheduler, state.ScheduleSteps, Path.Combine(temp, SchedulerFile));
         if (optimizer is not null && rankRngStates is null) SaveRng(Path.Combine(temp, RngFile));
         if (optimizer is not null && rankRngStates is not null)
             for (int rank = 0; rank < rankRngStates.Count; rank++) File.WriteAllBytes(Path.Combine(temp, RankRngFile(rank)), rankRngStates[rank]);

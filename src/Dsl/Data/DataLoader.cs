@@ -81,6 +81,12 @@ public sealed class DataLoader<TBatch, TExample>
     /// <summary>Where batches are collated.</summary>
     public torch.Device Device { get; }
 
+    /// <summary>
+    /// When set, the dtype each batch's floating-point tensors are cast to after collation (on the
+    /// collation thread): mixed precision on a module with low-precision working weights.
+    /// </summary>
+    internal torch.ScalarType? FloatDType { get; set; }
+
     /// <summary>The shuffle seed.</summary>
     public long Seed { get; }
 

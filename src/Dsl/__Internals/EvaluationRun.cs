@@ -35,7 +35,7 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
     private bool _handedOver;
     private readonly ProgressDisplay? _training, _ownProgress;
     private int _batches;
-    private readonly MixedPrecision _precision;
+    private readonly MixedPrecision? _precision;   // null: float32
     private readonly Distributed.ProcessGroup? _group;   // null when this process evaluates alone
     private readonly int _datasetSize, _batchSize;
     private readonly bool _dropLast;
@@ -63,7 +63,8 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
                 : $"The evaluation dataset has {dataset.Count} examples, fewer than one batch of {args.PerDeviceEvalBatchSize} with DataloaderDropLast.");
         _wasTraining = model.training;
         model.eval();
-        _precision = MixedPrecision.Enter(model, args);
+        _precision = MixedPrecision.ForEvaluation(model, args, device);
+        _loader.FloatDType = _precision?.BatchDType;
 
         // Nested under the training bar, or a bar of its own on an interactive terminal.
         bool show = !args.DisableTqdm && (_group?.IsMain ?? true);
@@ -174,7 +175,7 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
         _training?.EndEvaluation();
         _ownProgress?.Dispose();
         _model.train(_wasTraining);
-        _precision.Dispose();
+        _precision?.Dispose();
         _lossSum?.Dispose();
         foreach (var t in _logits) t.Dispose();
         foreach (var t in _labels) t.Dispose();

@@ -38,7 +38,11 @@ public sealed class TrainingRun<TBatch, TExample> : TrainingRun
     }
 
     /// <summary>The batches of <paramref name="epoch"/>, skipping those a resumed run has already seen.</summary>
-    public TrainBatches Batches(int epoch) => new(this, _loader.Epoch(epoch, SkipFor(epoch)));
+    public TrainBatches Batches(int epoch)
+    {
+        _loader.FloatDType = BatchDType;
+        return new(this, _loader.Epoch(epoch, SkipFor(epoch)));
+    }
 
     /// <summary>An epoch's batches; each <see cref="MoveNext"/> also works out the accumulation window.</summary>
     public sealed class TrainBatches : IDisposable

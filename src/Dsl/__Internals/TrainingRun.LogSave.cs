@@ -85,7 +85,9 @@ public abstract partial class TrainingRun
         }
         Directory.CreateDirectory(Args.OutputDir);
         bool full = !Args.SaveOnlyModel;
-        Checkpoint.Save(Args.OutputDir, Model, full ? _optimizer : null, full ? _scheduler : null, State, Args, rngStates);
+        State.LossScaler = _precision?.ScalerState;
+        using (_precision?.ShowMasters())   // mixed precision: the float32 masters, not the working copies
+            Checkpoint.Save(Args.OutputDir, Model, full ? _optimizer : null, full ? _scheduler : null, State, Args, rngStates);
         Checkpoint.Rotate(Args.OutputDir, Args.SaveTotalLimit, State.BestModelCheckpoint);
     }
 
@@ -97,6 +99,8 @@ public abstract partial class TrainingRun
     {
         double seconds = _clock.Elapsed.TotalSeconds;
         _totalLoss += AveragedOverRanks(TakeRunningLoss());
+        State.LossScaler = _precision?.ScalerState;
+        _precision?.Dispose();   // float32 masters back in the model before the best one may be loaded
         // HF divides by the global step; after a resume we divide by the steps this run took,
         // because the total only holds their losses.
         int steps = Math.Max(State.GlobalStep - _startStep, 0);

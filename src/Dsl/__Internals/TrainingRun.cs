@@ -50,7 +50,7 @@ public abstract partial class TrainingRun : IDisposable
 
     private TrainerControl _control;
     private ProgressDisplay? _progress;
-    private readonly MixedPrecision _precision;
+    private readonly MixedPrecision? _precision;   // null: float32
 
     private protected TrainingRun(TrainingArguments args, nn.Module model, int datasetSize, int batchesPerEpoch, bool hasEvalDataset)
     {
@@ -93,7 +93,7 @@ public abstract partial class TrainingRun : IDisposable
         };
 
         MoveToDevice(model, Device);
-        _precision = MixedPrecision.Enter(model, args);
+        _precision = MixedPrecision.ForTraining(model, args, Device);
         _parameters = model.parameters().Where(p => p.requires_grad).ToArray();
         _clipper = new GradientClipper(_parameters);
         _ddp = Distributed.DataParallel.Start(args, model, _parameters);   // null when training alone
@@ -159,6 +159,7 @@ public abstract partial class TrainingRun : IDisposable
         _optimizer = optimizer;
         _scheduler = scheduler;
         if (resumeFromCheckpoint is not null) Resume(resumeFromCheckpoint);
+        _precision?.Start(optimizer, State);   // working copies from the float32 masters the optimizer holds; the saved loss scale
         _progress = ProgressDisplay.Start("Training", MaxSteps, State.GlobalStep, !Args.DisableTqdm && IsMainProcess);
         _clock.Restart();
     }
@@ -211,6 +212,9 @@ public abstract partial class TrainingRun : IDisposable
         if (Args.Reports("console")) Console.Error.WriteLine("Warning: " + message);
     }
 
+    /// <summary>The dtype the batches' floating-point tensors are cast to (mixed precision on a plain module), or null.</summary>
+    private protected ScalarType? BatchDType => _precision?.BatchDType;
+
     /// <summary>Batches to skip at the start of <paramref name="epoch"/> (non-zero only in a resumed epoch).</summary>
     private protected int SkipFor(int epoch)
     {
@@ -236,7 +240,7 @@ public abstract partial class TrainingRun : IDisposable
     public void Dispose()
     {
         _progress?.Dispose();
-        _precision.Dispose();
+        _precision?.Dispose();
         _runningLoss.Dispose();
         _gradNorm?.Dispose();
         _clipper.Dispose();
