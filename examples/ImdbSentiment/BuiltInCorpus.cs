@@ -66,7 +66,10 @@ public static class BuiltInCorpus
         foreach (string word in "a the was and not at all is but wasted on i expected yet it never , always could have been".Split(' '))
             words.Add(word);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.WriteAllLines(path, ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", .. words]);
+        // Written aside and renamed, so a second process (a rank under mpirun) never reads half a file.
+        string temp = $"{path}.{Environment.ProcessId}.tmp";
+        File.WriteAllLines(temp, ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", .. words]);
+        File.Move(temp, path, overwrite: true);
         return path;
     }
 }

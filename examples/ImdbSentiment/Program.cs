@@ -31,6 +31,7 @@ var warmup = new Option<int>("--warmup-steps") { Description = "Steps of linear 
 var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay.", DefaultValueFactory = _ => 0.0 };
 var gradAccum = new Option<int>("--grad-accum") { Description = "Batches accumulated per optimizer step.", DefaultValueFactory = _ => 1 };
 var bf16 = new Option<bool>("--bf16") { Description = "Mixed precision: bfloat16 compute, float32 weights (slower than float32 on CPUs without AVX512-BF16)." };
+var fp16 = new Option<bool>("--fp16") { Description = "Mixed precision: float16 compute with dynamic loss scaling, float32 weights (slower than float32 on CPUs)." };
 var device = new Option<string?>("--device") { Description = "cpu, cuda or cuda:N (default: CUDA when available)." };
 var output = new Option<string>("--output") { Description = "Where checkpoints, the final model and loss.png go.", DefaultValueFactory = _ => "results" };
 var loggingDir = new Option<string>("--logging-dir") { Description = "Where TensorBoard event files and log_history.jsonl go.", DefaultValueFactory = _ => "logs" };
@@ -45,7 +46,7 @@ var loadBest = new Option<bool>("--load-best-model") { Description = "Keep the e
 var root = new RootCommand("Fine-tune BERT for movie-review sentiment with a compile-time [Trainer] (the Hugging Face custom-loop tutorial, in C#).")
 {
     data, evalData, extraEval, model, vocab, size, trainSize, evalSize, epochs, batchSize, maxLength, learningRate,
-    optimizer, scheduler, warmup, weightDecay, gradAccum, bf16, device, output, loggingDir, loggingSteps, seed, resume, noProgress,
+    optimizer, scheduler, warmup, weightDecay, gradAccum, bf16, fp16, device, output, loggingDir, loggingSteps, seed, resume, noProgress,
     loadBest, validationSize, verbose,
 };
 
@@ -81,6 +82,7 @@ var settings = new Settings
     WeightDecay = parsed.GetValue(weightDecay),
     GradAccum = parsed.GetValue(gradAccum),
     Bf16 = parsed.GetValue(bf16),
+    Fp16 = parsed.GetValue(fp16),
     Device = parsed.GetValue(device),
     Output = parsed.GetValue(output)!,
     LoggingDir = parsed.GetValue(loggingDir)!,

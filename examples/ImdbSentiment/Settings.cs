@@ -23,6 +23,7 @@ public sealed record Settings
     public double WeightDecay { get; init; }
     public int GradAccum { get; init; } = 1;
     public bool Bf16 { get; init; }
+    public bool Fp16 { get; init; }
     public string? Device { get; init; }
     public string Output { get; init; } = "results";
     public string LoggingDir { get; init; } = "logs";
@@ -56,6 +57,7 @@ public sealed record Settings
         WarmupSteps = WarmupSteps,
         GradientAccumulationSteps = GradAccum,
         Bf16 = Bf16,
+        Fp16 = Fp16,
         Device = Device,
         Seed = Seed,
         DisableTqdm = NoProgress,
@@ -81,6 +83,7 @@ public sealed record Settings
         Require(LearningRate > 0, $"--learning-rate must be above 0 (got {LearningRate}).");
         Require(GradAccum >= 1, $"--grad-accum must be at least 1 (got {GradAccum}).");
         Require(WarmupSteps >= 0, $"--warmup-steps must be 0 or more (got {WarmupSteps}).");
+        Require(!(Bf16 && Fp16), "--bf16 and --fp16 cannot both be set; choose one precision.");
         Require(LoggingSteps >= 1, $"--logging-steps must be at least 1 (got {LoggingSteps}).");
         Require(ValidationSize >= 0 && ValidationSize < TrainSize,
             $"--validation-size must be 0 or more and below --train-size ({TrainSize}) (got {ValidationSize}).");

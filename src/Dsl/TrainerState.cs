@@ -54,15 +54,30 @@ public sealed class TrainerState
     /// <summary>The checkpoint folder holding the best model.</summary>
     public string? BestModelCheckpoint { get; set; }
 
+    /// <summary>
+    /// False on every rank of a data-parallel job but rank 0, the one that logs and saves (HF's
+    /// <c>is_world_process_zero</c>): a hook that prints can check it. True when training alone.
+    /// </summary>
+    public bool IsWorldProcessZero { get; set; } = true;
+
+    /// <summary>False on every rank but the first on its machine (HF's <c>is_local_process_zero</c>). True when training alone.</summary>
+    public bool IsLocalProcessZero { get; set; } = true;
+
     /// <summary>True once <c>Train</c> has started in this trainer (evaluations then report <c>epoch</c>).</summary>
     public bool HasTrained { get; set; }
+
+    /// <summary>The Fp16 loss scaler's scale and growth counter at this step; null without Fp16.</summary>
+    public Precision.LossScalerState? LossScaler { get; set; }
+
+    /// <summary>Schedule steps taken: <see cref="GlobalStep"/> less the Fp16 steps skipped on overflow (HF skips the schedule step too).</summary>
+    public int ScheduleSteps => GlobalStep - (LossScaler?.SkippedSteps ?? 0);
 
     /// <summary>The state as Hugging Face writes it in <c>trainer_state.json</c>.</summary>
     public JsonObject ToJson()
     {
         var history = new JsonArray();
         foreach (var entry in LogHistory) history.Add(entry.ToJson());
-        return new JsonObject
+        var json = new JsonObject
         {
             ["best_global_step"] = BestGlobalStep,
             ["best_metric"] = BestMetric,
@@ -71,8 +86,8 @@ public sealed class TrainerState
             ["eval_steps"] = EvalSteps,
             ["global_step"] = GlobalStep,
             ["is_hyper_param_search"] = false,
-            ["is_local_process_zero"] = true,
-            ["is_world_process_zero"] = true,
+            ["is_local_process_zero"] = IsLocalProcessZero,
+            ["is_world_process_zero"] = IsWorldProcessZero,
             ["log_history"] = history,
             ["logging_steps"] = LoggingSteps,
             ["max_steps"] = MaxSteps,
@@ -85,10 +100,50 @@ public sealed class TrainerState
             ["trial_name"] = null,
             ["trial_params"] = null,
         };
+        // Only Fp16 runs have a loss scaler; float32 and bf16 states keep HF's keys alone.
+        if (LossScaler is { } scaler)
+            json["loss_scaler"] = new JsonObject
+            {
+                ["growth_tracker"] = scaler.GrowthTracker, ["scale"] = scaler.Scale, ["skipped_steps"] = scaler.SkippedSteps,
+            };
+        return json;
     }
 
     /// <summary><c>trainer_state.json</c>'s text: indent 2, sorted keys, Python's float format.</summary>
     public string ToJsonString() => PythonJson.Serialize(ToJson()) + "\n";
+
+    // Python's json writes NaN, Infinity and -Infinity bare (a skipped Fp16 step logs such a grad_norm);
+    // System.Text.Json rejects them, so they are read as strings and LogEntry turns them back.
+    private static string QuoteNonFinite(string json)
+    {
+        if (!json.Contains("NaN", StringComparison.Ordinal) && !json.Contains("Infinity", StringComparison.Ordinal)) return json;
+        var result = new System.Text.StringBuilder(json.Length + 16);
+        bool inString = false;
+        for (int i = 0; i < json.Length; i++)
+        {
+            char c = json[i];
+            if (inString)
+            {
+                result.Append(c);
+                if (c == '\\' && i + 1 < json.Length) result.Append(json[++i]);
+                else if (c == '"') inString = false;
+                continue;
+            }
+            if (c == '"') inString = true;
+            string? literal = Literal(json, i);
+            if (literal is null) { result.Append(c); continue; }
+            result.Append('"').Append(literal).Append('"');
+            i += literal.Length - 1;
+        }
+        return result.ToString();
+
+        static string? Literal(string text, int at)
+        {
+            foreach (string literal in (ReadOnlySpan<string>)["NaN", "Infinity", "-Infinity"])
+                if (string.CompareOrdinal(text, at, literal, 0, literal.Length) == 0) return literal;
+            return null;
+        }
+    }
 
     /// <summary>Reads <c>trainer_state.json</c>.</summary>
     /// <exception cref="InvalidDataException">The file is not a trainer state; the message names the file and key.</exception>
@@ -97,7 +152,7 @@ public sealed class TrainerState
         JsonObject obj;
         try
         {
-            obj = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+            obj = JsonNode.Parse(QuoteNonFinite(File.ReadAllText(path))) as JsonObject
                 ?? throw new InvalidDataException($"{path}: expected a JSON object.");
         }
         catch (System.Text.Json.JsonException e)
@@ -135,6 +190,20 @@ public sealed class TrainerState
             throw new InvalidDataException($"{path}: 'global_step' is {state.GlobalStep}; a step count is 0 or more. The file is damaged; resume from another checkpoint.");
         if (!double.IsFinite(state.Epoch) || state.Epoch < 0)
             throw new InvalidDataException($"{path}: 'epoch' is {state.Epoch}; expected a finite number, 0 or more. The file is damaged; resume from another checkpoint.");
+        if (obj["loss_scaler"] is JsonObject scaler)
+        {
+            try
+            {
+                state.LossScaler = new Precision.LossScalerState(
+                    scaler["scale"]?.GetValue<double>() ?? throw new InvalidDataException($"{path}: 'loss_scaler' has no 'scale'."),
+                    scaler["growth_tracker"]?.GetValue<int>() ?? 0,
+                    scaler["skipped_steps"]?.GetValue<int>() ?? 0);
+            }
+            catch (Exception e) when (e is FormatException or InvalidOperationException)
+            {
+                throw new InvalidDataException($"{path}: 'loss_scaler' is {scaler.ToJsonString()}, expected a number 'scale' and integers 'growth_tracker' and 'skipped_steps'.", e);
+            }
+        }
         if (obj["log_history"] is JsonArray history)
             foreach (var item in history)
                 if (item is JsonObject entry) state.LogHistory.Add(LogEntry.FromJson(entry));

@@ -68,10 +68,8 @@ public sealed partial record TrainingArguments
 
         if (Bf16 && Fp16)
             throw new ArgumentException("TrainingArguments.Bf16 and Fp16 are both set; choose one precision.", nameof(Fp16));
-        if (Fp16)
-            throw new ArgumentException(
-                "TrainingArguments.Fp16 is not supported: TorchSharp has no GradScaler for float16 loss scaling. Use Bf16 " +
-                "(bfloat16 needs no loss scaling).", nameof(Fp16));
+        if (Bf16FullEval && Fp16FullEval)
+            throw new ArgumentException("TrainingArguments.Bf16FullEval and Fp16FullEval are both set; choose one precision.", nameof(Fp16FullEval));
 
         foreach (string target in ReportTo)
             Require(Array.IndexOf(KnownReportTargets, target) >= 0, nameof(ReportTo), target, "one of " + string.Join(", ", KnownReportTargets));

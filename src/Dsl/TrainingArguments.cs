@@ -129,17 +129,33 @@ public sealed partial record TrainingArguments
     public OptimizerType Optim { get; init; } = OptimizerType.AdamWTorch;
 
     /// <summary>
-    /// Mixed precision with bfloat16: the model computes in bf16 while weights, gradients and optimizer
-    /// state stay float32 (HF's <c>bf16</c>). Needs a model implementing <see cref="IMixedPrecisionModel"/>,
-    /// since TorchSharp has no autocast. Default false.
+    /// Mixed precision with bfloat16 (HF's <c>bf16</c>): the model computes in bf16 while the optimizer
+    /// steps float32 weights with float32 gradients, and checkpoints hold float32. A model implementing
+    /// <see cref="IMixedPrecisionModel"/> casts inside its own forward; any other module trains on bf16
+    /// working copies of its weights with float32 masters (normalisation layers stay float32), and its
+    /// batches' floating-point tensors are cast to bf16. Default false.
     /// </summary>
     public bool Bf16 { get; init; }
 
     /// <summary>
-    /// Mixed precision with float16 and loss scaling (HF's <c>fp16</c>). Not supported yet: TorchSharp has
-    /// no GradScaler; use <see cref="Bf16"/>. Default false.
+    /// Mixed precision with float16 and dynamic loss scaling (HF's <c>fp16</c>, PyTorch's
+    /// <c>GradScaler</c>): as <see cref="Bf16"/> in float16, with the loss multiplied by a scale
+    /// (2^16 at first, halved on an overflowing step, which is skipped with its schedule step, and
+    /// doubled after 2,000 steps without one); the gradients are unscaled before clipping. The scale
+    /// is saved in <c>trainer_state.json</c>. Default false.
     /// </summary>
     public bool Fp16 { get; init; }
+
+    /// <summary>
+    /// Evaluate outside training with the whole model in bfloat16, normalisation layers included (HF's
+    /// <c>bf16_full_eval</c>): faster and smaller, possibly less accurate. The float32 weights come
+    /// back after the evaluation. A model implementing <see cref="IMixedPrecisionModel"/> computes as
+    /// its own casts say, as under <see cref="Bf16"/>. Default false.
+    /// </summary>
+    public bool Bf16FullEval { get; init; }
+
+    /// <summary>As <see cref="Bf16FullEval"/> in float16 (HF's <c>fp16_full_eval</c>). Default false.</summary>
+    public bool Fp16FullEval { get; init; }
 
     /// <summary>Train on the CPU even where CUDA is available. Default false.</summary>
     public bool UseCpu { get; init; }

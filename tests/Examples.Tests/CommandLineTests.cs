@@ -23,7 +23,7 @@ public sealed class CommandLineTests
         var (code, output) = Run("--help");
         Assert.Equal(0, code);
         foreach (string option in new[] { "--data", "--model", "--vocab", "--size", "--train-size", "--eval-size", "--epochs", "--batch-size",
-                     "--max-length", "--optimizer", "--scheduler", "--grad-accum", "--bf16", "--device", "--output", "--resume" })
+                     "--max-length", "--optimizer", "--scheduler", "--grad-accum", "--bf16", "--fp16", "--device", "--output", "--resume" })
             Assert.Contains(option, output);
     }
 
@@ -33,6 +33,7 @@ public sealed class CommandLineTests
     [InlineData("--epochs many", "Cannot parse argument 'many' for option '--epochs'")]
     [InlineData("--size huge", "Argument 'huge' not recognized.")]
     [InlineData("--data /no/such/data", "--data /no/such/data: no such folder or file.")]
+    [InlineData("--bf16 --fp16", "--bf16 and --fp16 cannot both be set; choose one precision.")]
     [InlineData("--no-such-option", "Unrecognized command or argument '--no-such-option'")]
     public void Invalid_values_exit_with_2_and_say_why(string args, string message)
     {

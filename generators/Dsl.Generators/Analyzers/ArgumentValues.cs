@@ -35,6 +35,8 @@ internal sealed class ArgumentValues
         ["MetricForBestModel"] = null,
         ["Bf16"] = false,
         ["Fp16"] = false,
+        ["Bf16FullEval"] = false,
+        ["Fp16FullEval"] = false,
     };
 
     private readonly Dictionary<string, (object? Value, IOperation Assignment)> _set = new();

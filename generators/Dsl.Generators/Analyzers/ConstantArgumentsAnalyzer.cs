@@ -8,7 +8,7 @@ using Microsoft.CodeAnalysis.Operations;
 namespace Dsl.Generators.Analyzers;
 
 /// <summary>
-/// DSL020–DSL028, DSL032, DSL033: <c>TrainingArguments</c> built from constants (<c>new TrainingArguments { ... }</c>
+/// DSL020–DSL028, DSL033: <c>TrainingArguments</c> built from constants (<c>new TrainingArguments { ... }</c>
 /// or <c>with { ... }</c>) with a value that <c>TrainingArguments.Validate()</c> rejects when training
 /// starts, as HF's <c>TrainingArguments.__post_init__</c> does. Each is reported on the assignment to
 /// change, and only where that assignment is written (a <c>with</c> is not blamed for its operand).
@@ -25,7 +25,6 @@ public sealed class ConstantArgumentsAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.LearningRateNotPositive,
         DiagnosticDescriptors.WarmupRatioOutOfRange,
         DiagnosticDescriptors.Bf16AndFp16,
-        DiagnosticDescriptors.Fp16Unsupported,
         DiagnosticDescriptors.SaveBestWithoutMetric,
         DiagnosticDescriptors.LoadBestWithoutEvaluation,
         DiagnosticDescriptors.LoadBestStrategiesDiffer,
@@ -38,7 +37,7 @@ public sealed class ConstantArgumentsAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             if (AnalyzerSymbols.Create(start.Compilation) is not { Known.TrainingArguments: { } arguments } symbols) return;
-            // DSL025 and DSL032 need TrainingArguments.Bf16 and Fp16 (a runtime without them gets neither).
+            // DSL025 needs TrainingArguments.Bf16 and Fp16 (a runtime without them does not get it).
             bool hasMixedPrecision = arguments.GetMembers("Bf16").Length > 0 && arguments.GetMembers("Fp16").Length > 0;
             start.RegisterOperationAction(c =>
             {
@@ -65,13 +64,11 @@ public sealed class ConstantArgumentsAnalyzer : DiagnosticAnalyzer
             report.On(values, "WarmupRatio", DiagnosticDescriptors.WarmupRatioOutOfRange, ArgumentValues.Format(warmup));
         if (values.TryGetInt("SaveTotalLimit", out int limit) && limit < 0)
             report.On(values, "SaveTotalLimit", DiagnosticDescriptors.SaveTotalLimitNegative, ArgumentValues.Format(limit));
-        if (hasMixedPrecision && values.TryGet("Fp16", out object? fp16) && fp16 is true)
+        // As Validate(): one run has one precision. (Fp16 alone is fine: the runtime scales the loss.)
+        if (hasMixedPrecision)
         {
-            // As Validate(): both set is the first complaint; Fp16 alone is not supported.
-            if (values.TryGet("Bf16", out object? bf16) && bf16 is true)
-                report.On(values, LaterOf(values, "Bf16", "Fp16"), DiagnosticDescriptors.Bf16AndFp16);
-            else
-                report.On(values, "Fp16", DiagnosticDescriptors.Fp16Unsupported);
+            BothSet(values, report, "Bf16", "Fp16");
+            BothSet(values, report, "Bf16FullEval", "Fp16FullEval");
         }
         if (Strategy(values, "SaveStrategy") == Best && values.TryGet("MetricForBestModel", out object? metric) && metric is null
             && values.TryGet("LoadBestModelAtEnd", out object? loadBest) && loadBest is false)
@@ -137,6 +134,12 @@ public sealed class ConstantArgumentsAnalyzer : DiagnosticAnalyzer
     }
 
     private static bool IsFinite(double value) => !double.IsNaN(value) && !double.IsInfinity(value);
+
+    private static void BothSet(ArgumentValues values, Reporter report, string bf16, string fp16)
+    {
+        if (values.TryGet(bf16, out object? b) && b is true && values.TryGet(fp16, out object? f) && f is true)
+            report.On(values, LaterOf(values, bf16, fp16), DiagnosticDescriptors.Bf16AndFp16, bf16, fp16);
+    }
 
     private static string LaterOf(ArgumentValues values, string first, string second)
     {

@@ -124,11 +124,9 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor Bf16AndFp16 = Error("DSL025",
         "Bf16 and Fp16 cannot both be set",
-        "TrainingArguments sets both Bf16 and Fp16; choose one mixed-precision type", Settings);
+        "TrainingArguments sets both {0} and {1}; choose one precision", Settings);
 
-    public static readonly DiagnosticDescriptor Fp16Unsupported = Error("DSL032",
-        "Fp16 is not supported",
-        "TrainingArguments.Fp16 is not supported: TorchSharp has no GradScaler for float16 loss scaling; use Bf16 (bfloat16 needs no loss scaling)", Settings);
+    // DSL032 ("Fp16 is not supported") is retired: Fp16 trains with dynamic loss scaling. The ID is not reused.
 
     public static readonly DiagnosticDescriptor SaveBestWithoutMetric = Error("DSL033",
         "SaveStrategy.Best needs a metric",

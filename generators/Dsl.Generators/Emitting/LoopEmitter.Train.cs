@@ -56,10 +56,12 @@ internal static partial class LoopEmitter
         w.Line();
         w.Line("// 4. Optimizer step: clip, step, schedule, clear the gradients.");
         w.Open($"using (var {scope} = {KnownNames.GlobalTorch}.NewDisposeScope())");
-        w.Line($"{run}.ClipGradients();   // to MaxGradNorm; the norm stays a tensor until a log step");
         w.Line($"var {lr} = {KnownNames.GlobalSchedules}.LastLearningRate({scheduler});   // the rate this step uses, as HF logs it");
+        w.Line($"if ({run}.ClipGradients())   // to MaxGradNorm (the norm stays a tensor until a log step); false only when Fp16 gradients overflowed");
+        w.OpenBlock();
         w.Line($"{optimizer}.step();");
-        w.Line($"{scheduler}.step();");
+        w.Line($"{scheduler}.step();   // HF skips both steps on an Fp16 overflow");
+        w.Close();
         w.Line($"{m}.zero_grad();");
         w.Line($"{run}.EndStep({lr});   // GlobalStep++, epoch; decides whether to log, evaluate, save or stop");
         w.Close();

@@ -73,10 +73,11 @@ internal static partial class LoopEmitter
             w.Line("//   hooks        " + string.Join(", ", model.Hooks.Select(h => $"[On{h.Kind}] {h.MethodName}")));
         w.Line("//");
         w.Line("// It reads these TrainingArguments: NumTrainEpochs, MaxSteps, PerDeviceTrainBatchSize,");
-        w.Line("// PerDeviceEvalBatchSize, GradientAccumulationSteps, MaxGradNorm, Seed, DataSeed, Device, UseCpu, Bf16,");
-        w.Line("// Logging/Eval/SaveStrategy and their Steps, LoggingFirstStep, LoggingNanInfFilter, NonFiniteLoss, EvalDelay,");
-        w.Line("// OutputDir, SaveTotalLimit, SaveOnlyModel, LoadBestModelAtEnd, MetricForBestModel, GreaterIsBetter,");
-        w.Line("// LoggingDir, ReportTo, DisableTqdm, GroupByLength, DataloaderDropLast, DataloaderPrefetchFactor");
+        w.Line("// PerDeviceEvalBatchSize, GradientAccumulationSteps, MaxGradNorm, Seed, DataSeed, Device, UseCpu,");
+        w.Line("// Bf16, Fp16, Bf16FullEval, Fp16FullEval, Logging/Eval/SaveStrategy and their Steps, LoggingFirstStep,");
+        w.Line("// LoggingNanInfFilter, NonFiniteLoss, EvalDelay, OutputDir, SaveTotalLimit, SaveOnlyModel, LoadBestModelAtEnd,");
+        w.Line("// MetricForBestModel, GreaterIsBetter, LoggingDir, ReportTo, DisableTqdm, GroupByLength,");
+        w.Line("// DataloaderDropLast, DataloaderPrefetchFactor");
         if (model.Optimizer is null) w.Line("// and, for the default optimizer, LearningRate, WeightDecay, AdamBeta1/2, AdamEpsilon");
         if (model.Scheduler is null) w.Line("// and, for the default schedule, LrSchedulerType, LrSchedulerKwargs, WarmupSteps, WarmupRatio");
         if (model.Metrics.Count > 0) w.Line("// and, for the metrics, PredictionLossOnly");

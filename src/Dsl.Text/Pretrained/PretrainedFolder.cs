@@ -47,8 +47,11 @@ internal static class PretrainedFolder
     {
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, BertConfig.FileName), PythonJson.Serialize(config) + "\n");
-        // HF's from_pretrained requires the "format": "pt" metadata in safetensors files.
-        SafeTensors.Save(model, Path.Combine(directory, PretrainedWeights.SafeTensorsFile),
-            new Dictionary<string, string> { ["format"] = "pt" });
+        // HF's from_pretrained requires the "format": "pt" metadata in safetensors files. Written aside and
+        // renamed: a reader never sees half a file, and every rank of a data-parallel job may save at once.
+        string weights = Path.Combine(directory, PretrainedWeights.SafeTensorsFile);
+        string temp = $"{weights}.{Environment.ProcessId}.tmp";
+        SafeTensors.Save(model, temp, new Dictionary<string, string> { ["format"] = "pt" });
+        File.Move(temp, weights, overwrite: true);
     }
 }

@@ -33,6 +33,8 @@ public static partial class Checkpoint
     public const string SchedulerFile = "scheduler.json";
     /// <summary>torch's CPU generator state.</summary>
     public const string RngFile = "rng_state.bin";
+    /// <summary>Rank <paramref name="rank"/>'s generator state in a data-parallel run (HF's <c>rng_state_{rank}</c>).</summary>
+    public static string RankRngFile(int rank) => $"rng_state_{rank.ToString(CultureInfo.InvariantCulture)}.bin";
     /// <summary>The trainer state (HF layout).</summary>
     public const string StateFile = "trainer_state.json";
     /// <summary>The arguments the run used.</summary>
@@ -53,10 +55,12 @@ public static partial class Checkpoint
 
     /// <summary>
     /// Writes a checkpoint of <paramref name="state"/>'s step and returns its folder. With
-    /// <paramref name="optimizer"/> null only the model and trainer state are written.
+    /// <paramref name="optimizer"/> null only the model and trainer state are written. With
+    /// <paramref name="rankRngStates"/> (a data-parallel run) each rank's generator state is written as
+    /// <see cref="RankRngFile"/> instead of this process's as <see cref="RngFile"/>.
     /// </summary>
     public static string Save(string outputDir, nn.Module model, Optimizer? optimizer, LRScheduler? scheduler,
-        TrainerState state, TrainingArguments args)
+        TrainerState state, TrainingArguments args, IReadOnlyList<byte[]>? rankRngStates = null)
     {
         string final = PathFor(outputDir, state.GlobalStep);
         string temp = Path.Combine(outputDir, $"tmp-{Prefix}-{state.GlobalStep.ToString(CultureInfo.InvariantCulture)}");
@@ -66,8 +70,10 @@ public static partial class Checkpoint
         SafeTensors.Save(model, Path.Combine(temp, ModelFile));
         File.WriteAllText(Path.Combine(temp, ConfigFile), PythonJson.Serialize(ConfigOf(model)) + "\n");
         if (optimizer is not null) SaveOptimizer(optimizer, Path.Combine(temp, OptimizerFile));
-        if (scheduler is not null) SaveScheduler(scheduler, state.GlobalStep, Path.Combine(temp, SchedulerFile));
-        if (optimizer is not null) SaveRng(Path.Combine(temp, RngFile));
+        if (scheduler is not null) SaveScheduler(scheduler, state.ScheduleSteps, Path.Combine(temp, SchedulerFile));
+        if (optimizer is not null && rankRngStates is null) SaveRng(Path.Combine(temp, RngFile));
+        if (optimizer is not null && rankRngStates is not null)
+            for (int rank = 0; rank < rankRngStates.Count; rank++) File.WriteAllBytes(Path.Combine(temp, RankRngFile(rank)), rankRngStates[rank]);
         File.WriteAllText(Path.Combine(temp, ArgumentsFile), PythonJson.Serialize(JsonSerializer.SerializeToNode(args, ArgumentsJson)) + "\n");
         File.WriteAllText(Path.Combine(temp, StateFile), state.ToJsonString());
         WriteChecksums(temp);

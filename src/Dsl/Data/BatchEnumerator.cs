@@ -124,7 +124,7 @@ public sealed class BatchEnumerator<TBatch, TExample> : IDisposable
         for (int i = 0; i < size; i++) examples[i] = _dataset[_order[start + i]];
         var batch = TBatch.Collate(new ReadOnlySpan<TExample>(examples, 0, size), _loader.Device);
         Array.Clear(examples, 0, size);
-        return batch;
+        return _loader.FloatDType is { } dtype ? Precision.BatchCasting<TBatch>.Cast(batch, dtype) : batch;
     }
 
     /// <summary>Stops the background thread and disposes batches collated but never taken.</summary>

@@ -29,8 +29,10 @@ public sealed class DataLoader<TBatch, TExample>
     /// <param name="prefetch">Batches collated ahead on a background thread; 0 collates in <c>MoveNext</c>.</param>
     /// <param name="groupByLength">With <paramref name="shuffle"/>, group each epoch's order by example length
     /// (HF's <c>group_by_length</c>); the examples must implement <see cref="IHasLength"/>.</param>
+    /// <param name="shard">In a data-parallel run, the batches of each epoch this rank takes; null takes all.</param>
     public DataLoader(IReadOnlyList<TExample> dataset, int batchSize, bool shuffle = false, bool dropLast = false,
-        torch.Device? device = null, long seed = 42, int prefetch = 2, bool groupByLength = false)
+        torch.Device? device = null, long seed = 42, int prefetch = 2, bool groupByLength = false,
+        Distributed.DataShard? shard = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be at least 1.");
@@ -42,11 +44,14 @@ public sealed class DataLoader<TBatch, TExample>
         Device = device ?? torch.CPU;
         Seed = seed;
         Prefetch = prefetch;
-        Count = dropLast ? dataset.Count / batchSize : (dataset.Count + batchSize - 1) / batchSize;
+        Shard = shard;
+        _length = shard?.Length(dataset.Count, batchSize, dropLast) ?? dataset.Count;
+        Count = dropLast && shard is null ? _length / batchSize : (_length + batchSize - 1) / batchSize;
         if (groupByLength) _lengths = Lengths(dataset);
     }
 
     private readonly int[]? _lengths;
+    private readonly int _length;   // examples visited per epoch: the dataset's, or this rank's shard's
 
     private static int[] Lengths(IReadOnlyList<TExample> dataset)
     {
@@ -76,8 +81,17 @@ public sealed class DataLoader<TBatch, TExample>
     /// <summary>Where batches are collated.</summary>
     public torch.Device Device { get; }
 
+    /// <summary>
+    /// When set, the dtype each batch's floating-point tensors are cast to after collation (on the
+    /// collation thread): mixed precision on a module with low-precision working weights.
+    /// </summary>
+    internal torch.ScalarType? FloatDType { get; set; }
+
     /// <summary>The shuffle seed.</summary>
     public long Seed { get; }
+
+    /// <summary>The batches this rank takes in a data-parallel run; null when it takes all.</summary>
+    public Distributed.DataShard? Shard { get; }
 
     /// <summary>Whether each epoch's order is grouped by example length.</summary>
     public bool GroupsByLength => _lengths is not null;
@@ -86,10 +100,16 @@ public sealed class DataLoader<TBatch, TExample>
     public int Prefetch { get; }
 
     /// <summary>Examples in batch <paramref name="index"/>.</summary>
-    public int SizeOf(int index) => Math.Min(BatchSize, _dataset.Count - index * BatchSize);
+    public int SizeOf(int index) => Math.Min(BatchSize, _length - index * BatchSize);
 
-    /// <summary>The order in which epoch <paramref name="epoch"/> visits the examples.</summary>
+    /// <summary>The order in which epoch <paramref name="epoch"/> visits the examples (this rank's part of it in a data-parallel run).</summary>
     public int[] Order(int epoch)
+    {
+        var order = FullOrder(epoch);
+        return Shard is { } shard ? shard.Select(order, BatchSize, DropLast) : order;
+    }
+
+    private int[] FullOrder(int epoch)
     {
         int n = _dataset.Count;
         var order = new int[n];

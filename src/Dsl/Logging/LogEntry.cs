@@ -43,6 +43,8 @@ public sealed class LogEntry : Metrics
     {
         if (value.TryGetValue(out number)) return true;
         if (value.TryGetValue(out long l)) { number = l; return true; }
-        return false;
+        // Python's NaN and Infinity, which TrainerState.Load reads as strings.
+        return value.TryGetValue(out string? text) && text is "NaN" or "Infinity" or "-Infinity"
+            && double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out number);
     }
 }

@@ -35,7 +35,10 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
     private bool _handedOver;
     private readonly ProgressDisplay? _training, _ownProgress;
     private int _batches;
-    private readonly MixedPrecision _precision;
+    private readonly MixedPrecision? _precision;   // null: float32
+    private readonly Distributed.ProcessGroup? _group;   // null when this process evaluates alone
+    private readonly int _datasetSize, _batchSize;
+    private readonly bool _dropLast;
 
     private EvaluationRun(TrainingArguments args, nn.Module model, IReadOnlyList<TExample> dataset, string prefix,
         bool keepPredictions, string stepName, TrainerState state)
@@ -47,18 +50,24 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
         _metrics = new EvalResult(prefix);
         var device = args.ResolveDevice();
         TrainingRun.MoveToDevice(model, device);
+        // Under mpirun each rank evaluates its own batches; Predictions and Finish gather them.
+        _group = Distributed.DistributedLaunch.For(args);
+        (_datasetSize, _batchSize, _dropLast) = (dataset.Count, args.PerDeviceEvalBatchSize, args.DataloaderDropLast);
+        var shard = _group is null ? (Distributed.DataShard?)null : new Distributed.DataShard(_group.Rank, _group.WorldSize, EvenBatches: false);
         _loader = new DataLoader<TBatch, TExample>(dataset, args.PerDeviceEvalBatchSize, shuffle: false,
-            dropLast: args.DataloaderDropLast, device: device, prefetch: args.DataloaderPrefetchFactor);
+            dropLast: args.DataloaderDropLast, device: device, prefetch: args.DataloaderPrefetchFactor, shard: shard);
+        if (_group is not null && dataset.Count > 0) Distributed.EvaluationGather.RequireBatchPerRank(_group, dataset.Count, _batchSize, _dropLast);
         if (_loader.Count == 0)
             throw new ArgumentException(dataset.Count == 0
                 ? "The evaluation dataset is empty."
                 : $"The evaluation dataset has {dataset.Count} examples, fewer than one batch of {args.PerDeviceEvalBatchSize} with DataloaderDropLast.");
         _wasTraining = model.training;
         model.eval();
-        _precision = MixedPrecision.Enter(model, args);
+        _precision = MixedPrecision.ForEvaluation(model, args, device);
+        _loader.FloatDType = _precision?.BatchDType;
 
         // Nested under the training bar, or a bar of its own on an interactive terminal.
-        bool show = !args.DisableTqdm;
+        bool show = !args.DisableTqdm && (_group?.IsMain ?? true);
         _training = show ? ProgressDisplay.Current : null;
         if (_training is not null) _training.StartEvaluation(_loader.Count);
         else _ownProgress = ProgressDisplay.Start("Evaluating", _loader.Count, 0, show, interactiveOnly: true);
@@ -111,11 +120,11 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
     }
 
     /// <summary>Every example's logits, concatenated on the CPU.</summary>
-    public Tensor Predictions => _predictions ??= Concatenate(_logits, "logits");
+    public Tensor Predictions => _predictions ??= Gathered(Concatenate(_logits, "logits"), "logits");
 
     /// <summary>Every example's labels, concatenated on the CPU.</summary>
     public Tensor Labels => _labelIds ??= _labels.Count > 0
-        ? Concatenate(_labels, "labels")
+        ? Gathered(Concatenate(_labels, "labels"), "labels")
         : throw new InvalidOperationException(
             $"{_stepName} returned no labels, which the metrics need: return new StepOutput(loss, logits, labels).");
 
@@ -142,9 +151,15 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
     {
         double seconds = _clock.Elapsed.TotalSeconds;
         var result = new EvalResult(_metrics.Prefix);
-        if (_lossSum is not null) result.Set(_metrics.Prefix + "_loss", Tensors.ReadFloat(_lossSum) / _examples);
+        double lossSum = _lossSum is null ? 0 : Tensors.ReadFloat(_lossSum), examples = _examples;
+        if (_group is not null)
+        {
+            lossSum = _group.Sum(lossSum, "the sum of evaluation losses");
+            examples = _group.Sum(examples, "the count of evaluated examples");
+        }
+        if (_lossSum is not null) result.Set(_metrics.Prefix + "_loss", lossSum / examples);
         foreach (var (key, value) in _metrics) result.Set(key, value);
-        TrainingRun.AddSpeed(result, _metrics.Prefix, seconds, _examples, _loader.Count);
+        TrainingRun.AddSpeed(result, _metrics.Prefix, seconds, examples, _loader.Count);
         if (withEpoch && _state.HasTrained) result.Set("epoch", _state.Epoch);
 
         _handedOver = true;
@@ -160,7 +175,7 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
         _training?.EndEvaluation();
         _ownProgress?.Dispose();
         _model.train(_wasTraining);
-        _precision.Dispose();
+        _precision?.Dispose();
         _lossSum?.Dispose();
         foreach (var t in _logits) t.Dispose();
         foreach (var t in _labels) t.Dispose();
@@ -171,6 +186,10 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
             _labelIds?.Dispose();
         }
     }
+
+    private Tensor Gathered(Tensor local, string what) => _group is null
+        ? local
+        : Distributed.EvaluationGather.InDatasetOrder(_group, local, _datasetSize, _batchSize, _dropLast, what);
 
     private static Tensor Concatenate(List<Tensor> parts, string what)
     {

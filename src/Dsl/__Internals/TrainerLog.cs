@@ -12,6 +12,8 @@ public sealed class TrainerLog
     /// <summary>Sinks for <paramref name="args"/>: console, JSON Lines and TensorBoard under <see cref="TrainingArguments.ResolvedLoggingDir"/>.</summary>
     public TrainerLog(TrainingArguments args)
     {
+        // In a data-parallel run only rank 0 writes logs; every rank keeps the history (HF's log_history).
+        if (Distributed.DistributedLaunch.For(args) is { IsMain: false }) return;
         string directory = args.ResolvedLoggingDir;
         if (args.Reports("console")) _sinks.Add(new ConsoleLogSink());
         if (args.Reports("jsonl")) _sinks.Add(new JsonlLogSink(directory));

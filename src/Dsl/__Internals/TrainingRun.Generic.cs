@@ -28,14 +28,21 @@ public sealed class TrainingRun<TBatch, TExample> : TrainingRun
         ArgumentNullException.ThrowIfNull(trainDataset);
         args.Validate();
         Seeding.SetSeed(args.Seed);
+        // Under mpirun every rank takes its own batches of each epoch (accelerate's even batches).
+        var group = Distributed.DistributedLaunch.For(args);
+        var shard = group is null ? (Distributed.DataShard?)null : new Distributed.DataShard(group.Rank, group.WorldSize, EvenBatches: true);
         var loader = new DataLoader<TBatch, TExample>(trainDataset, args.PerDeviceTrainBatchSize, shuffle: true,
             dropLast: args.DataloaderDropLast, device: args.ResolveDevice(), seed: args.ResolvedDataSeed,
-            prefetch: args.DataloaderPrefetchFactor, groupByLength: args.GroupByLength);
+            prefetch: args.DataloaderPrefetchFactor, groupByLength: args.GroupByLength, shard: shard);
         return new TrainingRun<TBatch, TExample>(args, model, loader, hasEvalDataset);
     }
 
     /// <summary>The batches of <paramref name="epoch"/>, skipping those a resumed run has already seen.</summary>
-    public TrainBatches Batches(int epoch) => new(this, _loader.Epoch(epoch, SkipFor(epoch)));
+    public TrainBatches Batches(int epoch)
+    {
+        _loader.FloatDType = BatchDType;
+        return new(this, _loader.Epoch(epoch, SkipFor(epoch)));
+    }
 
     /// <summary>An epoch's batches; each <see cref="MoveNext"/> also works out the accumulation window.</summary>
     public sealed class TrainBatches : IDisposable

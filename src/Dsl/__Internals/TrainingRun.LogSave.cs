@@ -18,7 +18,7 @@ public abstract partial class TrainingRun
         int step = State.GlobalStep;
         if (step <= _lastLoggedStep) return null;
 
-        double loss = TakeRunningLoss();
+        double loss = AveragedOverRanks(TakeRunningLoss());
         var entry = new LogEntry(step);
         entry.Set("loss", PythonFloat.Round(loss / (step - _lastLoggedStep), 4));
         if (_hasGradNorm)
@@ -74,17 +74,26 @@ public abstract partial class TrainingRun
         else if (State.BestGlobalStep is { } bestStep && Directory.Exists(Checkpoint.PathFor(Args.OutputDir, bestStep)))
             State.BestModelCheckpoint = Checkpoint.PathFor(Args.OutputDir, bestStep);
 
+        var rngStates = GatherRngStates();   // null when training alone
+        if (IsMainProcess) WriteCheckpoint(dir, rngStates);
+        _lastCheckpoint = dir;
+        AfterSave(dir);
+        return dir;
+    }
+
+    private void WriteCheckpoint(string dir, byte[][]? rngStates)
+    {
         if (_lastCheckpoint == dir && Directory.Exists(dir))
         {
             Checkpoint.UpdateState(dir, State);
-            return dir;
+            return;
         }
         Directory.CreateDirectory(Args.OutputDir);
         bool full = !Args.SaveOnlyModel;
-        Checkpoint.Save(Args.OutputDir, Model, full ? _optimizer : null, full ? _scheduler : null, State, Args);
-        _lastCheckpoint = dir;
+        State.LossScaler = _precision?.ScalerState;
+        using (_precision?.ShowMasters())   // mixed precision: the float32 masters, not the working copies
+            Checkpoint.Save(Args.OutputDir, Model, full ? _optimizer : null, full ? _scheduler : null, State, Args, rngStates);
         Checkpoint.Rotate(Args.OutputDir, Args.SaveTotalLimit, State.BestModelCheckpoint);
-        return dir;
     }
 
     /// <summary>
@@ -95,7 +104,9 @@ public abstract partial class TrainingRun
     {
         if (_stopped is not null) throw _stopped;
         double seconds = _clock.Elapsed.TotalSeconds;
-        _totalLoss += TakeRunningLoss();
+        _totalLoss += AveragedOverRanks(TakeRunningLoss());
+        State.LossScaler = _precision?.ScalerState;
+        _precision?.Dispose();   // float32 masters back in the model before the best one may be loaded
         // HF divides by the global step; after a resume we divide by the steps this run took,
         // because the total only holds their losses.
         int steps = Math.Max(State.GlobalStep - _startStep, 0);
@@ -106,7 +117,7 @@ public abstract partial class TrainingRun
 
         // HF: samples = dataset size × epochs, or MaxSteps × batch × GA; steps = max_steps.
         double samples = Args.MaxSteps > 0
-            ? (double)Args.MaxSteps * Args.PerDeviceTrainBatchSize * Args.GradientAccumulationSteps
+            ? (double)Args.MaxSteps * Args.PerDeviceTrainBatchSize * Args.GradientAccumulationSteps * WorldSize
             : _datasetSize * Args.NumTrainEpochs;
         var summary = new LogEntry(State.GlobalStep);
         AddSpeed(summary, "train", seconds, samples, State.MaxSteps);

@@ -13,19 +13,22 @@ public abstract partial class TrainingRun
     /// <summary>Notes this micro-batch's loss; a NaN or infinity marks the optimizer step.</summary>
     private void ObserveLoss(double value)
     {
-        if (!double.IsFinite(value)) OnNonFinite($"the loss is {Describe(value)}");
+        // In a data-parallel run each rank sees only its own loss; acting on it alone would make the
+        // ranks diverge (or leave the others waiting), so there it only warns and the policy acts on
+        // the gradient norm, computed from the averaged gradients and so the same on every rank.
+        if (!double.IsFinite(value)) OnNonFinite($"the loss is {Describe(value)}", act: WorldSize == 1);
     }
 
     /// <summary>Notes this step's gradient norm.</summary>
     private void ObserveGradNorm(double value)
     {
-        if (!double.IsFinite(value)) OnNonFinite($"the gradient norm is {Describe(value)}");
+        if (!double.IsFinite(value)) OnNonFinite($"the gradient norm is {Describe(value)}", act: true);
     }
 
-    private void OnNonFinite(string what)
+    private void OnNonFinite(string what, bool act)
     {
         int step = State.GlobalStep + 1;
-        var policy = Args.NonFiniteLoss;
+        var policy = act ? Args.NonFiniteLoss : NonFiniteLossPolicy.CarryOn;
         if (policy != NonFiniteLossPolicy.CarryOn) _skipUpdate = true;
         if (policy == NonFiniteLossPolicy.Stop && _stopped is null)
         {
@@ -56,12 +59,13 @@ public abstract partial class TrainingRun
         }
     }
 
-    // Skips the update: optimizers leave a parameter without a gradient (and its state) as it is.
-    private void DropGradientsIfSkipped()
+    // Whether this step's update is skipped: the generated loop then calls neither optimizer.step()
+    // nor scheduler.step(), as HF does for an Fp16 overflow.
+    private bool TakeNonFiniteSkip()
     {
-        if (!_skipUpdate) return;
+        bool skip = _skipUpdate;
         _skipUpdate = false;
-        foreach (var p in _parameters) p.grad = null;
+        return skip;
     }
 
     private static string Describe(double value) => double.IsNaN(value) ? "NaN" : value > 0 ? "inf" : "-inf";

@@ -16,7 +16,9 @@ public abstract partial class TrainingRun
     {
         ArgumentNullException.ThrowIfNull(loss);
         var scaled = _windowSize == 1 ? loss : loss.div(WindowScalar(_windowSize));
-        scaled.backward();
+        if (_precision is null) scaled.backward();
+        else BackwardMixed(scaled);   // into the float32 masters' gradients
+        AverageGradientsAtWindowEnd();
         if (_onHost)
         {
             float value = scaled.dtype == ScalarType.Float32 ? scaled.item<float>() : (float)Tensors.ReadFloat(scaled);
@@ -40,31 +42,35 @@ public abstract partial class TrainingRun
     private Scalar WindowScalar(int size) => _windowScalars[size] ??= size.ToScalar();
 
     /// <summary>
-    /// Clips the gradients to <see cref="TrainingArguments.MaxGradNorm"/>. On an accelerator the norm
-    /// stays a tensor until the next log; on the CPU libtorch's own clip_grad_norm_ does it in one call.
+    /// Clips the gradients to <see cref="TrainingArguments.MaxGradNorm"/> and says whether the optimizer
+    /// and schedule should step: always, except with Fp16 when the gradients overflowed. On an
+    /// accelerator the norm stays a tensor until the next log; on the CPU libtorch's own
+    /// clip_grad_norm_ does it in one call.
     /// </summary>
-    public void ClipGradients()
+    public bool ClipGradients()
     {
-        Clip();
-        DropGradientsIfSkipped();   // TrainingArguments.NonFiniteLoss: a NaN or infinity is not applied
+        bool step = Clip();
+        return !TakeNonFiniteSkip() && step;   // TrainingArguments.NonFiniteLoss: a NaN or infinity is not applied
     }
 
-    private void Clip()
+    private bool Clip()
     {
-        if (Args.MaxGradNorm <= 0) return;
+        if (_precision?.Scaler is not null) return UnscaleAndClip();
+        if (Args.MaxGradNorm <= 0) return true;
         if (_onHost)
         {
             _hostGradNorm = torch.nn.utils.clip_grad_norm_(_parameters, Args.MaxGradNorm);
             _hasGradNorm = true;
             ObserveGradNorm(_hostGradNorm);
-            return;
+            return true;
         }
         var norm = _clipper.Clip(Args.MaxGradNorm);
-        if (norm is null) return;
+        if (norm is null) return true;
         _gradNorm?.Dispose();
         _gradNorm = norm.detach().DetachFromDisposeScope();
         _hasGradNorm = true;
         if (ChecksEveryStep) ObserveGradNorm(Tensors.ReadFloat(_gradNorm));
+        return true;
     }
 
     /// <summary>
@@ -75,6 +81,7 @@ public abstract partial class TrainingRun
     public void EndStep(double learningRate)
     {
         _learningRate = learningRate;
+        _precision?.AfterStep();   // mixed precision: working copies refreshed from the stepped masters
         State.GlobalStep++;
         State.Epoch = _epoch + (double)(_batchIndex + 1) / _batchesInEpoch;
         _progress?.Report(State.GlobalStep);

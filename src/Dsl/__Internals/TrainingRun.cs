@@ -50,7 +50,7 @@ public abstract partial class TrainingRun : IDisposable
 
     private TrainerControl _control;
     private ProgressDisplay? _progress;
-    private readonly MixedPrecision _precision;
+    private readonly MixedPrecision? _precision;   // null: float32
 
     private protected TrainingRun(TrainingArguments args, nn.Module model, int datasetSize, int batchesPerEpoch, bool hasEvalDataset)
     {
@@ -93,14 +93,17 @@ public abstract partial class TrainingRun : IDisposable
         };
 
         MoveToDevice(model, Device);
-        _precision = MixedPrecision.Enter(model, args);
+        _precision = MixedPrecision.ForTraining(model, args, Device);
         _parameters = model.parameters().Where(p => p.requires_grad).ToArray();
         _clipper = new GradientClipper(_parameters);
+        _ddp = Distributed.DataParallel.Start(args, model, _parameters);   // null when training alone
+        MarkProcess(State);
         _onHost = Device.type == DeviceType.CPU && !AccumulateOnDevice;
         _runningLoss = torch.zeros([], dtype: ScalarType.Float32, device: Device);
         _windowScalars = new Scalar?[args.GradientAccumulationSteps + 1];
         // Last, so a failure above leaves no lock behind: a second run into this folder is refused now.
-        if (args.SaveStrategy != SaveStrategy.No)
+        // Only rank 0 writes checkpoints in a data-parallel run, so only it takes the lock.
+        if (args.SaveStrategy != SaveStrategy.No && IsMainProcess)
         {
             _outputLock = OutputFolderLock.Acquire(args.OutputDir);
             Checkpoint.RemoveLeftovers(args.OutputDir);
@@ -165,7 +168,8 @@ public abstract partial class TrainingRun : IDisposable
         _optimizer = optimizer;
         _scheduler = scheduler;
         if (resumeFromCheckpoint is not null) Resume(resumeFromCheckpoint);
-        _progress = ProgressDisplay.Start("Training", MaxSteps, State.GlobalStep, !Args.DisableTqdm);
+        _precision?.Start(optimizer, State);   // working copies from the float32 masters the optimizer holds; the saved loss scale
+        _progress = ProgressDisplay.Start("Training", MaxSteps, State.GlobalStep, !Args.DisableTqdm && IsMainProcess);
         _clock.Restart();
     }
 
@@ -181,6 +185,7 @@ public abstract partial class TrainingRun : IDisposable
 
         Checkpoint.VerifyChecksums(dir);
         var saved = TrainerState.Load(statePath);
+        RequireSameCheckpoint(saved.GlobalStep);
         if (saved.GlobalStep > MaxSteps)
             throw new InvalidOperationException(
                 $"{dir} is at step {saved.GlobalStep}, past this run's {MaxSteps} steps; raise NumTrainEpochs or MaxSteps to train further.");
@@ -188,7 +193,7 @@ public abstract partial class TrainingRun : IDisposable
         Checkpoint.LoadModel(Model, dir);
         if (Checkpoint.RestoreScheduler(_scheduler!, Path.Combine(dir, Checkpoint.SchedulerFile)) is { } warning) Warn(warning);
         Checkpoint.LoadOptimizer(_optimizer!, Path.Combine(dir, Checkpoint.OptimizerFile));
-        Checkpoint.LoadRng(Path.Combine(dir, Checkpoint.RngFile));
+        Checkpoint.LoadRng(RngFileToLoad(dir));
 
         saved.MaxSteps = State.MaxSteps;
         saved.NumTrainEpochs = State.NumTrainEpochs;
@@ -197,6 +202,7 @@ public abstract partial class TrainingRun : IDisposable
         saved.SaveSteps = State.SaveSteps;
         saved.TrainBatchSize = State.TrainBatchSize;
         saved.ResumedAtStep = saved.GlobalStep;
+        MarkProcess(saved);
         State = saved;
 
         // HF: epochs_trained = global_step // updates per epoch; the batches of the current epoch
@@ -224,6 +230,9 @@ public abstract partial class TrainingRun : IDisposable
         if (!Args.ReportTo.Contains("none")) Console.Error.WriteLine("Warning: " + message);
     }
 
+    /// <summary>The dtype the batches' floating-point tensors are cast to (mixed precision on a plain module), or null.</summary>
+    private protected ScalarType? BatchDType => _precision?.BatchDType;
+
     /// <summary>Batches to skip at the start of <paramref name="epoch"/> (non-zero only in a resumed epoch).</summary>
     private protected int SkipFor(int epoch)
     {
@@ -250,10 +259,11 @@ public abstract partial class TrainingRun : IDisposable
     {
         _progress?.Dispose();
         _outputLock?.Dispose();
-        _precision.Dispose();
+        _precision?.Dispose();
         _runningLoss.Dispose();
         _gradNorm?.Dispose();
         _clipper.Dispose();
+        _ddp?.Dispose();
         foreach (var scalar in _windowScalars) scalar?.Dispose();
         GC.SuppressFinalize(this);
     }

@@ -6,7 +6,7 @@ using Microsoft.CodeAnalysis;
 
 namespace Dsl.Generators.Tests.Analyzers;
 
-/// <summary>DSL020–DSL028, DSL032, DSL033: constant TrainingArguments that TrainingArguments.Validate() would reject when training starts.</summary>
+/// <summary>DSL020–DSL028, DSL033 (DSL032 is retired): constant TrainingArguments that TrainingArguments.Validate() would reject when training starts.</summary>
 public sealed class ConstantArgumentsTests
 {
     private static void New(string initializer) => Markup.Verify(Sources.Trainer($$"""
@@ -125,13 +125,15 @@ public sealed class ConstantArgumentsTests
 
     [Theory]
     [InlineData("Bf16 = true, {|DSL025:Fp16 = true|}")]
-    [InlineData("{|DSL032:Fp16 = true|}")]
+    [InlineData("Fp16 = true")]   // no longer an error: dynamic loss scaling
+    [InlineData("Bf16FullEval = true, {|DSL025:Fp16FullEval = true|}")]
+    [InlineData("Fp16 = true, Bf16FullEval = true")]
     [InlineData("Bf16 = true")]
     [InlineData("Fp16 = false")]
     [InlineData("{|DSL033:SaveStrategy = SaveStrategy.Best|}, EvalStrategy = IntervalStrategy.Epoch")]
     [InlineData("SaveStrategy = SaveStrategy.Best, EvalStrategy = IntervalStrategy.Epoch, MetricForBestModel = \"accuracy\"")]
     [InlineData("SaveStrategy = SaveStrategy.Best, EvalStrategy = IntervalStrategy.Epoch, LoadBestModelAtEnd = true")]
-    public void DSL025_DSL032_DSL033_precision_and_best_saves(string initializer) => New(initializer);
+    public void DSL025_DSL033_precision_and_best_saves_and_Fp16_alone_is_fine(string initializer) => New(initializer);
 
     [Fact]
     public void DSL025_fires_only_where_TrainingArguments_has_Bf16_and_Fp16()

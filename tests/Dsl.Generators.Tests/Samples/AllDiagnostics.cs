@@ -149,7 +149,6 @@ public static class Settings
 
     public static TrainingArguments BothPrecisions() => new() { Bf16 = true, Fp16 = true }; // DSL025
 
-    public static TrainingArguments HalfPrecision() => new() { Fp16 = true }; // DSL032
 
     public static TrainingArguments BestOfNothing() => new() { SaveStrategy = SaveStrategy.Best, EvalStrategy = IntervalStrategy.Epoch }; // DSL033
 

@@ -10,10 +10,11 @@
 //   scheduler    TrainingArguments.LrSchedulerType with WarmupSteps / WarmupRatio
 //
 // It reads these TrainingArguments: NumTrainEpochs, MaxSteps, PerDeviceTrainBatchSize,
-// PerDeviceEvalBatchSize, GradientAccumulationSteps, MaxGradNorm, Seed, DataSeed, Device, UseCpu, Bf16,
-// Logging/Eval/SaveStrategy and their Steps, LoggingFirstStep, LoggingNanInfFilter, NonFiniteLoss, EvalDelay,
-// OutputDir, SaveTotalLimit, SaveOnlyModel, LoadBestModelAtEnd, MetricForBestModel, GreaterIsBetter,
-// LoggingDir, ReportTo, DisableTqdm, GroupByLength, DataloaderDropLast, DataloaderPrefetchFactor
+// PerDeviceEvalBatchSize, GradientAccumulationSteps, MaxGradNorm, Seed, DataSeed, Device, UseCpu,
+// Bf16, Fp16, Bf16FullEval, Fp16FullEval, Logging/Eval/SaveStrategy and their Steps, LoggingFirstStep,
+// LoggingNanInfFilter, NonFiniteLoss, EvalDelay, OutputDir, SaveTotalLimit, SaveOnlyModel, LoadBestModelAtEnd,
+// MetricForBestModel, GreaterIsBetter, LoggingDir, ReportTo, DisableTqdm, GroupByLength,
+// DataloaderDropLast, DataloaderPrefetchFactor
 // and, for the default optimizer, LearningRate, WeightDecay, AdamBeta1/2, AdamEpsilon
 // and, for the default schedule, LrSchedulerType, LrSchedulerKwargs, WarmupSteps, WarmupRatio
 #nullable enable
@@ -77,10 +78,12 @@ namespace Demo
                                 // 4. Optimizer step: clip, step, schedule, clear the gradients.
                                 using (var scope = global::TorchSharp.torch.NewDisposeScope())
                                 {
-                                    run.ClipGradients();   // to MaxGradNorm; the norm stays a tensor until a log step
                                     var learningRate = global::Dsl.Schedules.LastLearningRate(scheduler);   // the rate this step uses, as HF logs it
-                                    optimizer.step();
-                                    scheduler.step();
+                                    if (run.ClipGradients())   // to MaxGradNorm (the norm stays a tensor until a log step); false only when Fp16 gradients overflowed
+                                    {
+                                        optimizer.step();
+                                        scheduler.step();   // HF skips both steps on an Fp16 overflow
+                                    }
                                     this._student.zero_grad();
                                     run.EndStep(learningRate);   // GlobalStep++, epoch; decides whether to log, evaluate, save or stop
                                 }

@@ -1,0 +1,120 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Dsl.Distributed;
+
+/// <summary>
+/// Averages gradients over the ranks in flattened buckets, as PyTorch's DDP does: parameters in reverse
+/// order (the order backward produces their gradients), packed into contiguous buffers of at most
+/// <see cref="TrainingArguments.DdpBucketCapMb"/>, one sum per bucket instead of one per tensor.
+/// </summary>
+/// <remarks>
+/// DDP starts a bucket's sum while backward is still computing earlier layers, from hooks that fire as
+/// each gradient is accumulated. TorchSharp 0.107 has no tensor or autograd hooks (only module forward
+/// hooks; dotnet/TorchSharp#1483), so here the sums run after backward, one bucket after another.
+/// </remarks>
+internal sealed class GradientBuckets : IDisposable
+{
+    private readonly Bucket[] _buckets;
+    private readonly Scalar _inverseWorldSize;
+
+    public GradientBuckets(IReadOnlyList<Parameter> parameters, double capMegabytes, int worldSize)
+    {
+        long capBytes = Math.Max(1, (long)(capMegabytes * 1024 * 1024));
+        var buckets = new List<Bucket>();
+        var members = new List<Parameter>();
+        long bytes = 0;
+        bool wide = false;
+        for (int i = parameters.Count - 1; i >= 0; i--)
+        {
+            var p = parameters[i];
+            bool isWide = p.dtype == ScalarType.Float64;
+            long size = p.NumberOfElements * (isWide ? 8 : 4);
+            if (members.Count > 0 && (bytes + size > capBytes || isWide != wide))
+            {
+                buckets.Add(new Bucket(members, wide, buckets.Count));
+                members.Clear();
+                bytes = 0;
+            }
+            members.Add(p);
+            bytes += size;
+            wide = isWide;
+        }
+        if (members.Count > 0) buckets.Add(new Bucket(members, wide, buckets.Count));
+        _buckets = [.. buckets];
+        foreach (var bucket in _buckets) bucket.Name = $"the gradient averaging (bucket {bucket.Index + 1} of {_buckets.Length})";
+        _inverseWorldSize = (1.0 / worldSize).ToScalar();
+    }
+
+    /// <summary>Buckets, for measurements and tests.</summary>
+    public int Count => _buckets.Length;
+
+    /// <summary>Bytes one averaging sends into sums.</summary>
+    public long Bytes
+    {
+        get
+        {
+            long total = 0;
+            foreach (var bucket in _buckets) total += bucket.Flat.NumberOfElements * bucket.Flat.ElementSize;
+            return total;
+        }
+    }
+
+    /// <summary>Replaces every gradient with its mean over the ranks. A parameter without a gradient counts as zeros.</summary>
+    public void Average(ProcessGroup group)
+    {
+        foreach (var bucket in _buckets)
+        {
+            for (int i = 0; i < bucket.Parameters.Length; i++)
+            {
+                var grad = bucket.Parameters[i].grad;
+                if (grad is null) bucket.Slots[i].zero_();
+                else bucket.Slots[i].copy_(grad);
+            }
+            group.AllReduceSum(bucket.Flat, bucket.Name);
+            bucket.Flat.mul_(_inverseWorldSize);
+            for (int i = 0; i < bucket.Parameters.Length; i++)
+                bucket.Parameters[i].grad?.copy_(bucket.Slots[i]);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var bucket in _buckets) bucket.Dispose();
+        _inverseWorldSize.Dispose();
+    }
+
+    private sealed class Bucket : IDisposable
+    {
+        public Bucket(List<Parameter> parameters, bool wide, int index)
+        {
+            Index = index;
+            Parameters = [.. parameters];
+            long total = 0;
+            foreach (var p in Parameters) total += p.NumberOfElements;
+            // The buffers live as long as the run, outside any step's dispose scope.
+            Flat = torch.zeros(total, dtype: wide ? ScalarType.Float64 : ScalarType.Float32).DetachFromDisposeScope();
+            Slots = new Tensor[Parameters.Length];
+            long offset = 0;
+            for (int i = 0; i < Parameters.Length; i++)
+            {
+                long n = Parameters[i].NumberOfElements;
+                Slots[i] = Flat.narrow(0, offset, n).view(Parameters[i].shape).DetachFromDisposeScope();
+                offset += n;
+            }
+        }
+
+        public int Index { get; }
+        public string Name { get; set; } = "";
+        public Parameter[] Parameters { get; }
+        public Tensor Flat { get; }
+        public Tensor[] Slots { get; }
+
+        public void Dispose()
+        {
+            foreach (var slot in Slots) slot.Dispose();
+            Flat.Dispose();
+        }
+    }
+}

@@ -1,0 +1,24 @@
+namespace Dsl;
+
+public sealed partial record TrainingArguments
+{
+    /// <summary>
+    /// The engine of data-parallel training (HF's <c>ddp_backend</c>). Null (the default) trains data-parallel
+    /// over MPI when the process was started by <c>mpirun</c> with more than one rank, and alone otherwise;
+    /// <c>"mpi"</c> requires an MPI launcher. See docs/distributed.md.
+    /// </summary>
+    public string? DdpBackend { get; init; }
+
+    /// <summary>
+    /// Seconds a rank waits in one collective (gradient averaging, a gather, a barrier) before it decides
+    /// that another rank died or hung, prints which collective timed out and aborts every rank (HF's
+    /// <c>ddp_timeout</c>). Default 1800.
+    /// </summary>
+    public int DdpTimeout { get; init; } = 1800;
+
+    /// <summary>
+    /// Megabytes of gradients averaged in one flattened bucket (HF's <c>ddp_bucket_cap_mb</c>; PyTorch DDP's
+    /// default is 25). Default 25.
+    /// </summary>
+    public double DdpBucketCapMb { get; init; } = 25;
+}
