@@ -10,7 +10,7 @@ public class PretrainedTests
 {
     private static readonly string Fixture = TestPaths.Fixture("tiny-bert");
 
-    private static readonly BertConfig Small = new()
+    internal static readonly BertConfig Small = new()
     {
         VocabSize = 30, HiddenSize = 8, NumHiddenLayers = 2, NumAttentionHeads = 2, IntermediateSize = 12, MaxPositionEmbeddings = 10,
     };

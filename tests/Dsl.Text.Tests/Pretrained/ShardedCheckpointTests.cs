@@ -10,10 +10,7 @@ namespace Dsl.Text.Tests.Pretrained;
 /// <summary>HF's sharded checkpoints: <c>model.safetensors.index.json</c> and the shards its <c>weight_map</c> names.</summary>
 public class ShardedCheckpointTests
 {
-    private static readonly BertConfig Small = new()
-    {
-        VocabSize = 30, HiddenSize = 8, NumHiddenLayers = 2, NumAttentionHeads = 2, IntermediateSize = 12, MaxPositionEmbeddings = 10,
-    };
+    private static readonly BertConfig Small = PretrainedTests.Small;
 
     /// <summary>Saves <paramref name="model"/> as HF's save_pretrained does past max_shard_size: layer 0 and the rest in two shards.</summary>
     private static Dictionary<string, string> SaveSharded(BertForSequenceClassification model, string dir)
