@@ -12,16 +12,16 @@ public static class DataSources
     /// (train/pos, train/neg, ...), a folder holding <c>{split}.jsonl</c> (or .jsonl.gz, .csv, .tsv,
     /// .parquet, or HF's <c>{split}-00000-of-00001.parquet</c>, also one folder down), or a single file.
     /// </summary>
-    public static TextDataset<TextExample> Load(string data, string split)
+    public static TextDataset<TextExample> Load(string data, string split, TextColumns? columns = null)
     {
-        if (File.Exists(data)) return TextDatasets.Load(data);
+        if (File.Exists(data)) return TextDatasets.Load(data, columns);
         if (Directory.Exists(Path.Combine(data, split, "pos"))) return TextDatasets.LoadAclImdb(data, split);
         string? file = Find(data, split);
         if (file is null)
             throw new FileNotFoundException(
                 $"--data {data}: no {split} split found. Expected an aclImdb folder ({split}/pos, {split}/neg) or a file named " +
                 $"{split}{{{string.Join(",", Extensions)}}} in the folder or one level down.");
-        return TextDatasets.Load(file);
+        return TextDatasets.Load(file, columns);
     }
 
     private static string? Find(string folder, string split)

@@ -40,13 +40,14 @@ var seed = new Option<int>("--seed") { Description = "Seed of the model's initia
 var resume = new Option<string?>("--resume") { Description = "Continue from a checkpoint folder, or 'last' for the newest in --output." };
 var noProgress = new Option<bool>("--no-progress") { Description = "No progress bars." };
 var validationSize = new Option<int>("--validation-size") { Description = "Hold out this many training examples to evaluate on during training (and to pick --load-best-model by), so the test split is only used at the end.", DefaultValueFactory = _ => 0 };
+var verbose = new Option<bool>("--verbose") { Description = "On a failure, print the full exception (type and stack trace) after the one-line error." };
 var loadBest = new Option<bool>("--load-best-model") { Description = "Keep the epoch with the best evaluation accuracy (HF's load_best_model_at_end with metric_for_best_model=accuracy)." };
 
 var root = new RootCommand("Fine-tune BERT for movie-review sentiment with a compile-time [Trainer] (the Hugging Face custom-loop tutorial, in C#).")
 {
     data, evalData, extraEval, model, vocab, size, trainSize, evalSize, epochs, batchSize, maxLength, learningRate,
     optimizer, scheduler, warmup, weightDecay, gradAccum, bf16, fp16, device, output, loggingDir, loggingSteps, seed, resume, noProgress,
-    loadBest, validationSize,
+    loadBest, validationSize, verbose,
 };
 
 var parsed = root.Parse(args);
@@ -101,8 +102,13 @@ try
 }
 catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException or DatasetFormatException)
 {
-    Console.Error.WriteLine("error: " + e.Message);
-    return 2;
+    return Failure.Report(e, parsed.GetValue(verbose), exitCode: 2);
+}
+catch (Exception e)
+{
+    // Anything else a user can cause at run time (a damaged checkpoint, an unwritable folder, a
+    // model that does not fit): one line and a non-zero exit, never an abort with a stack trace.
+    return Failure.Report(e, parsed.GetValue(verbose), exitCode: 1);
 }
 
 static int Run(Settings settings)
@@ -125,8 +131,8 @@ static int Run(Settings settings)
         tokenizer = settings.Vocab is not null
             ? BertTokenizer.FromVocabulary(settings.Vocab, tokenizerOptions)
             : BertTokenizer.FromPretrained(settings.Model!, tokenizerOptions);
-        train = DataSources.Load(settings.Data!, "train");
-        test = settings.EvalData is not null ? DataSources.Load(settings.EvalData, "test") : DataSources.Load(settings.Data!, "test");
+        train = DataSources.Load(settings.Data!, "train", Labels);
+        test = settings.EvalData is not null ? DataSources.Load(settings.EvalData, "test", Labels) : DataSources.Load(settings.Data!, "test", Labels);
     }
     var trainSet = train.Shuffle(42).Take(settings.TrainSize).Map(tokenizer.Encode);
     var evalSet = test.Shuffle(42).Take(settings.EvalSize).Map(tokenizer.Encode);
@@ -167,7 +173,7 @@ static int Run(Settings settings)
     Console.WriteLine(metrics);
     foreach (string extra in settings.ExtraEval)
     {
-        var extraSet = TextDatasets.Load(extra).Map(tokenizer.Encode);
+        var extraSet = TextDatasets.Load(extra, Labels).Map(tokenizer.Encode);
         // e.g. ../shared/data/sst2/dev.jsonl → sst2_dev_loss, sst2_dev_accuracy, ...
         string folder = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(extra))) ?? "";
         string stem = Path.GetFileName(extra).Split('.')[0];
@@ -183,4 +189,11 @@ static int Run(Settings settings)
     Console.WriteLine($"Saved the model and tokenizer to {final}, the loss curves to {Path.Combine(settings.Output, "loss.png")}, " +
                       $"TensorBoard logs to {settings.LoggingDir}.");
     return 0;
+}
+
+partial class Program
+{
+    // The model has two outputs (negative, positive): a label outside 0..1 is refused when the data
+    // loads, naming the file and line, not hours later as a native error inside the loss.
+    private static readonly TextColumns Labels = new() { NumLabels = 2 };
 }

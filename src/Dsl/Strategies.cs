@@ -49,3 +49,30 @@ public enum OptimizerType
     /// <summary><c>sgd</c>: plain SGD with <c>WeightDecay</c>.</summary>
     Sgd,
 }
+
+/// <summary>What a NaN or infinite loss or gradient norm does (<see cref="TrainingArguments.NonFiniteLoss"/>).</summary>
+/// <remarks>In a data-parallel run the policy acts on the gradient norm (the same on every rank), so it
+/// needs <see cref="TrainingArguments.MaxGradNorm"/> above 0; a rank's own NaN loss is only a warning.</remarks>
+public enum NonFiniteLossPolicy
+{
+    /// <summary>Warn once and carry on, as HF does: the optimizer applies the step.</summary>
+    CarryOn,
+    /// <summary>Warn once and skip the optimizer and schedule step of every such step, as HF does for an
+    /// Fp16 overflow (weights and optimizer state stay as they were; the step still counts). Reads the
+    /// loss every step, a host sync on accelerators.</summary>
+    SkipStep,
+    /// <summary>Stop at the first one without applying it or saving again, so the last checkpoint written
+    /// stays the newest; Train throws <see cref="NonFiniteLossException"/> naming the step and that checkpoint.
+    /// Reads the loss every step, a host sync on accelerators.</summary>
+    Stop,
+}
+
+/// <summary>Training stopped at a NaN or infinite loss or gradient norm (<see cref="NonFiniteLossPolicy.Stop"/>).</summary>
+public sealed class NonFiniteLossException(string message, int step, string? lastCheckpoint) : InvalidOperationException(message)
+{
+    /// <summary>The optimizer step (1-based) whose loss or gradient norm was not finite.</summary>
+    public int Step { get; } = step;
+
+    /// <summary>The newest checkpoint written before it, or null.</summary>
+    public string? LastCheckpoint { get; } = lastCheckpoint;
+}

@@ -15,6 +15,9 @@ public sealed class TrainerState
     /// <summary>Optimizer steps done.</summary>
     public int GlobalStep { get; set; }
 
+    /// <summary>The checkpoint step this run resumed from, or null; not saved. Log files drop what was logged after it.</summary>
+    internal int? ResumedAtStep { get; set; }
+
     /// <summary>Optimizer steps this run will do in all.</summary>
     public int MaxSteps { get; set; }
 
@@ -183,6 +186,10 @@ public sealed class TrainerState
             BestModelCheckpoint = obj["best_model_checkpoint"] is null ? null : Get("best_model_checkpoint", ""),
             HasTrained = true,
         };
+        if (state.GlobalStep < 0)
+            throw new InvalidDataException($"{path}: 'global_step' is {state.GlobalStep}; a step count is 0 or more. The file is damaged; resume from another checkpoint.");
+        if (!double.IsFinite(state.Epoch) || state.Epoch < 0)
+            throw new InvalidDataException($"{path}: 'epoch' is {state.Epoch}; expected a finite number, 0 or more. The file is damaged; resume from another checkpoint.");
         if (obj["loss_scaler"] is JsonObject scaler)
         {
             try

@@ -15,6 +15,9 @@ public sealed partial record TrainingArguments
     public void Validate()
     {
         Require(!string.IsNullOrWhiteSpace(OutputDir), nameof(OutputDir), OutputDir, "a folder path");
+        // Found at the start, not at the first save or log hours later.
+        Require(!File.Exists(OutputDir), nameof(OutputDir), OutputDir, "a folder, not an existing file");
+        Require(LoggingDir is null || !File.Exists(LoggingDir), nameof(LoggingDir), LoggingDir, "a folder, not an existing file");
         Require(PerDeviceTrainBatchSize >= 1, nameof(PerDeviceTrainBatchSize), PerDeviceTrainBatchSize, "at least 1");
         Require(PerDeviceEvalBatchSize >= 1, nameof(PerDeviceEvalBatchSize), PerDeviceEvalBatchSize, "at least 1");
         Require(GradientAccumulationSteps >= 1, nameof(GradientAccumulationSteps), GradientAccumulationSteps, "at least 1");

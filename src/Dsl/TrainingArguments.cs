@@ -77,6 +77,12 @@ public sealed partial record TrainingArguments
     /// <summary>A NaN or infinite step loss counts as the mean of the window so far, as in HF. Default true.</summary>
     public bool LoggingNanInfFilter { get; init; } = true;
 
+    /// <summary>
+    /// What a NaN or infinite loss or gradient norm does. The first one is always a warning naming the
+    /// step. Default <see cref="NonFiniteLossPolicy.CarryOn"/>, as HF.
+    /// </summary>
+    public NonFiniteLossPolicy NonFiniteLoss { get; init; } = NonFiniteLossPolicy.CarryOn;
+
     /// <summary>When to save checkpoints. Default <see cref="Dsl.SaveStrategy.Steps"/>.</summary>
     public SaveStrategy SaveStrategy { get; init; } = SaveStrategy.Steps;
 

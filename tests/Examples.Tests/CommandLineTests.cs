@@ -5,7 +5,7 @@ namespace Examples.Tests;
 /// <summary>The example as a user runs it: --help, and invalid values refused with exit code 2.</summary>
 public sealed class CommandLineTests
 {
-    private static (int ExitCode, string Output) Run(params string[] args)
+    internal static (int ExitCode, string Output) Run(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ImdbSentiment.dll"));

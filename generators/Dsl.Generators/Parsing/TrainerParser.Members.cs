@@ -4,6 +4,7 @@ using System.Threading;
 using Dsl.Generators.Diagnostics;
 using Dsl.Generators.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Dsl.Generators.Parsing;
@@ -56,10 +57,10 @@ internal static partial class TrainerParser
             ITypeSymbol? memberType = member switch
             {
                 IFieldSymbol field => field.Type,
-                IPropertySymbol property when !property.IsIndexer => property.Type,
+                IPropertySymbol property when !property.IsIndexer && property.GetMethod is not null => property.Type,   // the loop reads it
                 _ => null,
             };
-            if (memberType is null) continue;
+            if (memberType is null || !IsNamed(member)) continue;
             result.Add(new Candidate(member, member.Name, memberType, false, HasAttribute(member, known.ModelAttribute)));
             foreach (var reference in member.DeclaringSyntaxReferences)
             {
@@ -79,12 +80,15 @@ internal static partial class TrainerParser
             if (!primary) continue;
             foreach (var parameter in constructor.Parameters)
             {
-                if (storedParameters.Contains(parameter.Name)) continue;
+                if (storedParameters.Contains(parameter.Name) || !IsNamed(parameter)) continue;
                 result.Add(new Candidate(parameter, parameter.Name, parameter.Type, true, HasAttribute(parameter, known.ModelAttribute)));
             }
         }
         return result;
     }
+
+    // A member whose name the user has not typed yet (a parse error) cannot be referred to.
+    private static bool IsNamed(ISymbol symbol) => SyntaxFacts.IsValidIdentifier(symbol.Name);
 
     private static bool HasAttribute(ISymbol symbol, INamedTypeSymbol? attribute) =>
         attribute is not null && symbol.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, attribute));

@@ -15,6 +15,12 @@ public sealed record TextColumns
     /// <summary>When set, labels must lie in 0 .. NumLabels − 1; otherwise they must be 0 or more.</summary>
     public int? NumLabels { get; init; }
 
+    /// <summary>
+    /// Invalid UTF-8 in a JSON Lines or CSV file is an error naming the file and line, as Python's
+    /// strict decoding is; set this to read it with U+FFFD instead (Python's <c>errors="replace"</c>).
+    /// </summary>
+    public bool ReplaceInvalidUtf8 { get; init; }
+
     /// <summary>HF's layout: <c>text</c> and <c>label</c>.</summary>
     public static TextColumns Default { get; } = new();
 

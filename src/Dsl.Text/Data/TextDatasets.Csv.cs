@@ -13,8 +13,20 @@ public static partial class TextDatasets
         RequireFile(path);
         columns ??= TextColumns.Default;
         char separator = delimiter ?? (path.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".tsv.gz", StringComparison.OrdinalIgnoreCase) ? '\t' : ',');
-        using var reader = OpenText(path);
+        using var reader = OpenText(path, columns);
         var records = new CsvRecords(reader, separator, path);
+        try
+        {
+            return ReadCsv(path, columns, separator, records);
+        }
+        catch (Exception e) when (ReadFailure(e, path, records.RecordLine) is { } failure)
+        {
+            throw failure;
+        }
+    }
+
+    private static TextDataset<TextExample> ReadCsv(string path, TextColumns columns, char separator, CsvRecords records)
+    {
         var header = records.Next() ?? throw new DatasetFormatException(path, null, null, "the file is empty; expected a header row.");
         int Column(string name)
         {

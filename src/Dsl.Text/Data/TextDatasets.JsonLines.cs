@@ -15,7 +15,7 @@ public static partial class TextDatasets
         RequireFile(path);
         columns ??= TextColumns.Default;
         var examples = new List<TextExample>();
-        using var reader = OpenText(path);
+        using var reader = OpenText(path, columns);
         long line = 0;
         try
         {
@@ -26,10 +26,9 @@ public static partial class TextDatasets
                 examples.Add(ParseJsonLine(text, columns, path, line));
             }
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (ReadFailure(e, path, line) is { } failure)
         {
-            // A gzip stream that ends early or is corrupt.
-            throw new DatasetFormatException(path, line + 1, null, $"the file is damaged ({e.Message}).", e);
+            throw failure;
         }
         return NonEmpty(examples, path);
     }

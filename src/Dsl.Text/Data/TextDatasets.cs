@@ -1,3 +1,9 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Unicode;
+using ICSharpCode.SharpZipLib;
+using ICSharpCode.SharpZipLib.GZip;
+
 namespace Dsl.Text.Data;
 
 /// <summary>
@@ -41,16 +47,57 @@ public static partial class TextDatasets
         return new TextDataset<TextExample>(examples, source);
     }
 
-    // Gzip is recognised by its magic bytes, whatever the name.
-    private static StreamReader OpenText(string path)
+    // Gzip is recognised by its magic bytes, whatever the name. SharpZipLib checks every member's
+    // CRC and length, so a file cut short (even at a line boundary) fails instead of reading as less data.
+    private static Stream OpenDecompressed(string path)
     {
         var stream = File.OpenRead(path);
         Span<byte> magic = stackalloc byte[2];
         int read = stream.Read(magic);
         stream.Position = 0;
-        Stream source = read == 2 && magic[0] == 0x1f && magic[1] == 0x8b
-            ? new System.IO.Compression.GZipStream(stream, System.IO.Compression.CompressionMode.Decompress)
-            : stream;
-        return new StreamReader(source, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        return read == 2 && magic[0] == 0x1f && magic[1] == 0x8b ? new GZipInputStream(stream) : stream;
+    }
+
+    private static StreamReader OpenText(string path, TextColumns columns)
+    {
+        Encoding encoding = columns.ReplaceInvalidUtf8 ? new UTF8Encoding(false) : new UTF8Encoding(false, throwOnInvalidBytes: true);
+        return new StreamReader(OpenDecompressed(path), encoding, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+    }
+
+    /// <summary>
+    /// A failure while reading <paramref name="path"/>'s bytes as a <see cref="DatasetFormatException"/>:
+    /// invalid UTF-8 (with the line it is on) or a damaged gzip stream; null for anything else.
+    /// </summary>
+    private static DatasetFormatException? ReadFailure(Exception e, string path, long linesRead) => e switch
+    {
+        DecoderFallbackException => new DatasetFormatException(path, FirstInvalidUtf8Line(path), null,
+            "invalid UTF-8; fix the file's encoding, or set TextColumns.ReplaceInvalidUtf8 to read it with U+FFFD.", e),
+        SharpZipBaseException or EndOfStreamException or InvalidDataException => new DatasetFormatException(path, linesRead + 1, null,
+            $"the file is damaged: its gzip data ends early or fails its checksum ({e.Message}); download or copy it again.", e),
+        _ => null,
+    };
+
+    // The decoder fails on a whole buffer, so the line is found again from the raw bytes.
+    private static long? FirstInvalidUtf8Line(string path)
+    {
+        try
+        {
+            using var stream = new BufferedStream(OpenDecompressed(path), 1 << 16);
+            var line = new List<byte>();
+            long number = 1;
+            int b;
+            while ((b = stream.ReadByte()) >= 0)
+            {
+                if (b != '\n') { line.Add((byte)b); continue; }
+                if (!Utf8.IsValid(CollectionsMarshal.AsSpan(line))) return number;
+                line.Clear();
+                number++;
+            }
+            return Utf8.IsValid(CollectionsMarshal.AsSpan(line)) ? null : number;
+        }
+        catch (Exception e) when (e is IOException or SharpZipBaseException)
+        {
+            return null;
+        }
     }
 }

@@ -92,7 +92,8 @@ public sealed partial record BertConfig
         Id2Label is not null && Id2Label.TryGetValue(id, out string? name) ? name : $"LABEL_{id}";
 
     /// <summary>
-    /// Checks the values a model cannot be built from and says which field is wrong.
+    /// Checks the values a model cannot be built from and says which field is wrong, and that the
+    /// model's weights fit in this process's memory (the estimate is in the message).
     /// </summary>
     /// <exception cref="ArgumentException">A field is out of range or inconsistent.</exception>
     public void Validate()
@@ -121,6 +122,7 @@ public sealed partial record BertConfig
         _ = Activations.Of(HiddenAct);
         foreach (var (name, p) in new[] { ("hidden_dropout_prob", HiddenDropoutProb), ("attention_probs_dropout_prob", AttentionProbsDropoutProb), ("classifier_dropout", ClassifierDropout ?? 0) })
             if (p is < 0 or > 1) throw new ArgumentException($"{name} ({p}) must be in [0, 1].");
+        CheckFitsInMemory();
     }
 
     private static void Positive(int value, string name, bool allowZero = false)

@@ -163,7 +163,7 @@ internal static class PretrainedWeights
     }
 
     /// <summary>HF's <c>{model}.index.json</c>: <c>weight_map</c> from each weight's name to the shard file that holds it.</summary>
-    private static Dictionary<string, string> WeightMap(string index)
+    internal static Dictionary<string, string> WeightMap(string index)
     {
         try
         {

@@ -53,13 +53,18 @@ public sealed partial class BertTokenizer
 
     /// <summary>Reads a WordPiece vocabulary (<c>vocab.txt</c>: one token per line, the id is the line number from 0).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The vocabulary lacks a special token BERT needs.</exception>
+    /// <exception cref="InvalidDataException">The vocabulary lacks a special token BERT needs, or holds a token twice; the message names the file and line.</exception>
     public static BertTokenizer FromVocabulary(string vocabularyPath, BertTokenizerOptions? options = null)
     {
         if (!File.Exists(vocabularyPath)) throw new FileNotFoundException($"No vocabulary at {vocabularyPath}.", vocabularyPath);
         var vocabulary = File.ReadAllLines(vocabularyPath, Encoding.UTF8);
         // A trailing empty line is the file's final newline, not a token.
         if (vocabulary.Length > 0 && vocabulary[^1].Length == 0) vocabulary = vocabulary[..^1];
+        var firstLine = new Dictionary<string, int>(vocabulary.Length, StringComparer.Ordinal);
+        for (int i = 0; i < vocabulary.Length; i++)
+            if (!firstLine.TryAdd(vocabulary[i], i + 1))
+                throw new InvalidDataException(
+                    $"{vocabularyPath}:{i + 1}: the token '{vocabulary[i]}' is already on line {firstLine[vocabulary[i]]}; every token of a vocabulary must be distinct.");
         foreach (string special in SpecialTokens)
             if (Array.IndexOf(vocabulary, special) < 0)
                 throw new InvalidDataException($"{vocabularyPath}: the vocabulary has no {special} token, which BERT needs.");

@@ -76,9 +76,12 @@ public static partial class Checkpoint
             for (int rank = 0; rank < rankRngStates.Count; rank++) File.WriteAllBytes(Path.Combine(temp, RankRngFile(rank)), rankRngStates[rank]);
         File.WriteAllText(Path.Combine(temp, ArgumentsFile), PythonJson.Serialize(JsonSerializer.SerializeToNode(args, ArgumentsJson)) + "\n");
         File.WriteAllText(Path.Combine(temp, StateFile), state.ToJsonString());
+        WriteChecksums(temp);
+        DurableFiles.FlushFolderAndFiles(temp);
 
-        if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
+        if (Directory.Exists(final)) DeleteByRenaming(final);
         Directory.Move(temp, final);
+        DurableFiles.FlushFolder(outputDir);
         return final;
     }
 
@@ -86,8 +89,13 @@ public static partial class Checkpoint
     public static void UpdateState(string checkpointDir, TrainerState state)
     {
         string temp = Path.Combine(checkpointDir, StateFile + ".tmp");
-        File.WriteAllText(temp, state.ToJsonString());
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
+        {
+            stream.Write(System.Text.Encoding.UTF8.GetBytes(state.ToJsonString()));
+            stream.Flush(flushToDisk: true);
+        }
         File.Move(temp, Path.Combine(checkpointDir, StateFile), overwrite: true);
+        DurableFiles.FlushFolder(checkpointDir);
     }
 
     /// <summary>The checkpoint folders of <paramref name="outputDir"/> by step, oldest first, with the best one moved next to last so rotation keeps it (HF's <c>_sorted_checkpoints</c>).</summary>
@@ -124,8 +132,35 @@ public static partial class Checkpoint
         // HF: with a limit of 1 and a best checkpoint that is not the newest, keep both.
         int keep = bestCheckpoint is not null && limit == 1 && !SamePath(sorted[^1], bestCheckpoint) ? 2 : limit.Value;
         var deleted = sorted.Take(Math.Max(0, sorted.Count - keep)).ToList();
-        foreach (string dir in deleted) Directory.Delete(dir, recursive: true);
+        foreach (string dir in deleted) DeleteByRenaming(dir);
         return deleted;
+    }
+
+    /// <summary>
+    /// Removes what an interrupted run left in <paramref name="outputDir"/>: half-written
+    /// <c>tmp-checkpoint-N</c> and half-deleted <c>deleting-checkpoint-N</c> folders, never a
+    /// <c>checkpoint-N</c>. Call it only while holding the folder's <see cref="OutputFolderLock"/>.
+    /// </summary>
+    public static void RemoveLeftovers(string outputDir)
+    {
+        if (!Directory.Exists(outputDir)) return;
+        foreach (string pattern in new[] { DeletingPrefix + Prefix + "-*", "tmp-" + Prefix + "-*" })
+            foreach (string stale in Directory.EnumerateDirectories(outputDir, pattern)) Directory.Delete(stale, recursive: true);
+    }
+
+    private const string DeletingPrefix = "deleting-";
+
+    // A kill in the middle of a recursive delete would leave a checkpoint-N folder with some files
+    // gone. Renamed first (atomic), it stops being a checkpoint at once; what is left of it is removed
+    // now or by the next rotation.
+    private static void DeleteByRenaming(string dir)
+    {
+        string parent = Path.GetDirectoryName(Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar))!;
+        string doomed = Path.Combine(parent, DeletingPrefix + Path.GetFileName(dir.TrimEnd(Path.DirectorySeparatorChar)));
+        if (Directory.Exists(doomed)) Directory.Delete(doomed, recursive: true);
+        Directory.Move(dir, doomed);
+        DurableFiles.FlushFolder(parent);
+        Directory.Delete(doomed, recursive: true);
     }
 
     /// <summary>The newest complete checkpoint in <paramref name="outputDir"/>, or null (HF's <c>get_last_checkpoint</c>).</summary>
@@ -159,11 +194,26 @@ public static partial class Checkpoint
         if (!File.Exists(path)) throw new FileNotFoundException($"No optimizer state at {path}; was the checkpoint saved with SaveOnlyModel?", path);
         if (optimizer is not OptimizerHelper helper)
             throw new NotSupportedException($"The optimizer {optimizer.GetType().Name} cannot load a saved state.");
+        // TorchSharp allocates each state tensor with the shape written in the file, so a damaged
+        // file could ask libtorch for any size. The state of one optimizer over one model always has
+        // the same length: compare with the live state's length before reading anything.
+        long length = new FileInfo(path).Length, expected = SerializedLength(helper);
+        if (length != expected)
+            throw new InvalidDataException(
+                $"{path} has {length} bytes but this optimizer's state takes {expected}: the file is damaged or was written " +
+                "for another optimizer or model; resume from another checkpoint.");
         try { helper.load_state_dict(path); }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or EndOfStreamException)
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or EndOfStreamException or IOException or FormatException or OverflowException or ExternalException)
         {
             throw new InvalidDataException($"{path}: the optimizer state does not fit this optimizer ({e.Message}).", e);
         }
+    }
+
+    private static long SerializedLength(OptimizerHelper optimizer)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) optimizer.save_state_dict(writer);
+        return buffer.Length;
     }
 
     /// <summary>
@@ -219,11 +269,18 @@ public static partial class Checkpoint
         File.WriteAllBytes(path, state.bytes.ToArray());
     }
 
-    /// <summary>Restores torch's CPU generator state written by <see cref="SaveRng"/>.</summary>
+    /// <summary>
+    /// Restores torch's CPU generator state written by <see cref="SaveRng"/>. The bytes are checked
+    /// first: libtorch rejects a bad state with a C++ error that does not cross into .NET (the process
+    /// aborts), so a state it would reject never reaches it.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a torch CPU generator state; the message names it.</exception>
     public static void LoadRng(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"No RNG state at {path}.", path);
         byte[] bytes = File.ReadAllBytes(path);
+        if (RngStateProblem(bytes) is { } problem)
+            throw new InvalidDataException($"{path}: not a torch CPU generator state ({problem}); the checkpoint is damaged, resume from another one.");
         using var state = torch.tensor(bytes, torch.uint8);
         try { torch.set_rng_state(state); }
         catch (Exception e) when (e is ExternalException or ArgumentException)
@@ -231,6 +288,34 @@ public static partial class Checkpoint
             throw new InvalidDataException($"{path}: not a torch generator state ({bytes.Length} bytes).", e);
         }
     }
+
+    /// <summary>
+    /// What libtorch's <c>CPUGeneratorImpl::set_state</c> would reject in <paramref name="bytes"/>, or
+    /// null: the size must be this libtorch's state size, and the mt19937 state inside it valid
+    /// (seeded, <c>left</c> in 1..624, <c>next</c> at most 624), the checks of <c>mt19937::is_valid</c>.
+    /// </summary>
+    internal static string? RngStateProblem(ReadOnlySpan<byte> bytes)
+    {
+        int expected = RngStateSize.Value;
+        if (bytes.Length != expected) return $"{bytes.Length} bytes, expected {expected}";
+        // CPUGeneratorImplStateLegacy: uint64 the_initial_seed; int left; int seeded; uint64 next; ...
+        int left = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes[8..]);
+        int seeded = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes[12..]);
+        uint next = (uint)System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes[16..]);
+        if (seeded == 0) return "the generator is marked unseeded";
+        if (left is < 1 or > MersenneStateSize) return $"'left' is {left}, expected 1 to {MersenneStateSize}";
+        if (next > MersenneStateSize) return $"'next' is {next}, expected at most {MersenneStateSize}";
+        return null;
+    }
+
+    private const int MersenneStateSize = 624;
+
+    // The state size of the libtorch in use, read once from a live generator state.
+    private static readonly Lazy<int> RngStateSize = new(() =>
+    {
+        using var state = torch.get_rng_state();
+        return (int)state.NumberOfElements;
+    });
 
     private static JsonObject ConfigOf(nn.Module model) => model is IModelConfig configured
         ? configured.ToConfigJson()

@@ -151,21 +151,24 @@ public static class SafeTensors
     {
         if (!DTypes.TryGetValue(info.DType, out var dtype))
             throw new InvalidDataException($"{path}: '{info.Name}' has dtype {info.DType}, which is not supported.");
+        // ReadHeader checked that the shape fits the byte span, and the span the file, so this
+        // allocation is never larger than the file.
         var tensor = torch.empty(info.Shape, dtype);
-        long expected = tensor.NumberOfElements * tensor.ElementSize;
-        if (info.End - info.Begin != expected)
-        {
-            tensor.Dispose();
-            throw new InvalidDataException(
-                $"{path}: '{info.Name}' spans {info.End - info.Begin} bytes but {info.DType}[{string.Join(", ", info.Shape)}] needs {expected}.");
-        }
         stream.Position = dataStart + info.Begin;
-        if (expected > 0) stream.ReadExactly(tensor.bytes);
+        if (info.End > info.Begin) stream.ReadExactly(tensor.bytes);
         if (device is null || device.type == DeviceType.CPU) return tensor;
         var moved = tensor.to(device);
         tensor.Dispose();
         return moved;
     }
+
+    // Bytes per element of every safetensors dtype (the reference reader's Dtype::size).
+    private static readonly Dictionary<string, int> ElementSizes = new(StringComparer.Ordinal)
+    {
+        ["BOOL"] = 1, ["U8"] = 1, ["I8"] = 1, ["F8_E5M2"] = 1, ["F8_E4M3"] = 1,
+        ["I16"] = 2, ["U16"] = 2, ["F16"] = 2, ["BF16"] = 2,
+        ["I32"] = 4, ["U32"] = 4, ["F32"] = 4, ["I64"] = 8, ["U64"] = 8, ["F64"] = 8,
+    };
 
     private static (IReadOnlyList<SafeTensorInfo>, IReadOnlyDictionary<string, string>, long) ReadHeader(Stream stream, string path)
     {
@@ -177,44 +180,91 @@ public static class SafeTensors
             throw new InvalidDataException($"{path}: header length {headerLength} does not fit the file ({stream.Length} bytes); not a safetensors file?");
         var json = new byte[headerLength];
         stream.ReadExactly(json);
-        JsonObject header;
-        try
-        {
-            header = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"{path}: the header is not a JSON object.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: the header is not valid JSON ({e.Message}).", e);
-        }
 
         long dataStart = 8 + (long)headerLength;
         long dataLength = stream.Length - dataStart;
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         var infos = new List<SafeTensorInfo>();
-        foreach (var (name, node) in header)
+        string? current = null;
+        try
         {
-            if (name == "__metadata__")
+            var header = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"{path}: the header is not a JSON object.");
+            foreach (var (name, node) in header)
             {
-                if (node is JsonObject meta)
-                    foreach (var (k, v) in meta) metadata[k] = v?.GetValue<string>() ?? "";
-                continue;
-            }
-            try
-            {
-                var entry = (JsonObject)node!;
-                string dtype = entry["dtype"]!.GetValue<string>();
-                long[] shape = entry["shape"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
-                var offsets = entry["data_offsets"]!.AsArray();
-                long begin = offsets[0]!.GetValue<long>(), end = offsets[1]!.GetValue<long>();
-                if (begin < 0 || end < begin || end > dataLength)
-                    throw new InvalidDataException($"{path}: '{name}' has data_offsets [{begin}, {end}] outside the data ({dataLength} bytes).");
-                infos.Add(new SafeTensorInfo(name, dtype, shape, begin, end));
-            }
-            catch (Exception e) when (e is InvalidCastException or NullReferenceException or InvalidOperationException or FormatException)
-            {
-                throw new InvalidDataException($"{path}: the header entry for '{name}' needs dtype, shape and data_offsets.", e);
+                current = name;
+                if (name == "__metadata__") ReadMetadata(node, metadata, path);
+                else infos.Add(ReadEntry(name, node, dataLength, path));
             }
         }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            // ArgumentException: a name that occurs twice.
+            throw new InvalidDataException($"{path}: the header is not valid JSON ({e.Message}).", e);
+        }
+        catch (Exception e) when (e is InvalidCastException or NullReferenceException or InvalidOperationException or FormatException or OverflowException)
+        {
+            throw new InvalidDataException($"{path}: the header entry for '{current}' needs a dtype string, a shape of integers and two integer data_offsets ({e.Message}).", e);
+        }
+        CheckTiling(infos, dataLength, path);
         return (infos, metadata, dataStart);
+    }
+
+    private static void ReadMetadata(JsonNode? node, Dictionary<string, string> metadata, string path)
+    {
+        if (node is null) return;
+        if (node is not JsonObject meta)
+            throw new InvalidDataException($"{path}: __metadata__ must be an object of strings, found {node.GetValueKind()}.");
+        foreach (var (key, value) in meta)
+            metadata[key] = value is JsonValue v && v.GetValueKind() == JsonValueKind.String
+                ? v.GetValue<string>()
+                : throw new InvalidDataException(
+                    $"{path}: __metadata__ '{key}' is {value?.ToJsonString() ?? "null"}; safetensors metadata values must be strings.");
+    }
+
+    private static SafeTensorInfo ReadEntry(string name, JsonNode? node, long dataLength, string path)
+    {
+        var entry = (JsonObject)node!;
+        string dtype = entry["dtype"]!.GetValue<string>();
+        long[] shape = entry["shape"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
+        var offsets = entry["data_offsets"]!.AsArray();
+        if (offsets.Count != 2)
+            throw new InvalidDataException($"{path}: '{name}' has {offsets.Count} data_offsets, expected [begin, end].");
+        long begin = offsets[0]!.GetValue<long>(), end = offsets[1]!.GetValue<long>();
+        if (begin < 0 || end < begin || end > dataLength)
+            throw new InvalidDataException($"{path}: '{name}' has data_offsets [{begin}, {end}] outside the data ({dataLength} bytes).");
+        if (!ElementSizes.TryGetValue(dtype, out int elementSize))
+            throw new InvalidDataException($"{path}: '{name}' has dtype '{dtype}', which is not a safetensors dtype.");
+        // The reference reader: elements × dtype size must equal the span, with overflow checked.
+        long bytes = elementSize;
+        foreach (long d in shape)
+        {
+            if (d < 0) throw new InvalidDataException($"{path}: '{name}' has a negative dimension in shape [{string.Join(", ", shape)}].");
+            if (d != 0 && bytes > long.MaxValue / d)
+                throw new InvalidDataException($"{path}: '{name}' has shape [{string.Join(", ", shape)}], too large for any file.");
+            bytes *= d;
+        }
+        if (bytes != end - begin)
+            throw new InvalidDataException(
+                $"{path}: '{name}' spans {end - begin} bytes but {dtype}[{string.Join(", ", shape)}] needs {bytes}.");
+        return new SafeTensorInfo(name, dtype, shape, begin, end);
+    }
+
+    // The reference reader: sorted by offset, the tensors tile the data exactly, from 0 to its end,
+    // with no gap, overlap or trailing bytes.
+    private static void CheckTiling(List<SafeTensorInfo> infos, long dataLength, string path)
+    {
+        var sorted = infos.OrderBy(i => i.Begin).ThenBy(i => i.End).ToList();
+        long expected = 0;
+        foreach (var info in sorted)
+        {
+            if (info.Begin != expected)
+                throw new InvalidDataException(info.Begin < expected
+                    ? $"{path}: '{info.Name}' at data_offsets [{info.Begin}, {info.End}] overlaps the tensor before it (which ends at {expected}); the file is damaged or crafted."
+                    : $"{path}: '{info.Name}' starts at {info.Begin} but the tensor before it ends at {expected}; the data has a gap.");
+            expected = info.End;
+        }
+        if (expected != dataLength)
+            throw new InvalidDataException(
+                $"{path}: the tensors end at byte {expected} of the data but the file holds {dataLength}: {dataLength - expected} bytes follow the last tensor (damaged or appended to).");
     }
 }

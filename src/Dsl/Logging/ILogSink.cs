@@ -26,10 +26,34 @@ public sealed class JsonlLogSink : ILogSink
     /// <summary>The file written.</summary>
     public string Path { get; }
 
+    private bool _started;
+
     /// <inheritdoc/>
     public void Write(LogEntry entry, TrainerState state)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        if (!_started && state.ResumedAtStep is int resumedAt) DropAfter(resumedAt);
+        _started = true;
         File.AppendAllText(Path, PythonJson.Serialize(entry.ToJson(), indent: null, sortKeys: false) + "\n");
+    }
+
+    // A resumed run logs again the steps between its checkpoint and the interruption: drop what the
+    // interrupted run logged after the checkpoint (and a line cut short by a kill), as HF's
+    // log_history in trainer_state.json does. Rewritten to a temporary file and renamed.
+    private void DropAfter(int step)
+    {
+        if (!File.Exists(Path)) return;
+        var kept = new List<string>();
+        foreach (string line in File.ReadLines(Path))
+        {
+            try
+            {
+                if (System.Text.Json.Nodes.JsonNode.Parse(line)?["step"]?.GetValue<int>() is int s && s <= step) kept.Add(line);
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException) { }
+        }
+        string temp = Path + ".tmp";
+        File.WriteAllLines(temp, kept);
+        File.Move(temp, Path, overwrite: true);
     }
 }

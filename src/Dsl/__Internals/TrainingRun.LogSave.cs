@@ -21,7 +21,12 @@ public abstract partial class TrainingRun
         double loss = AveragedOverRanks(TakeRunningLoss());
         var entry = new LogEntry(step);
         entry.Set("loss", PythonFloat.Round(loss / (step - _lastLoggedStep), 4));
-        if (_hasGradNorm) entry.Set("grad_norm", _onHost ? _hostGradNorm : Tensors.ReadFloat(_gradNorm!));
+        if (_hasGradNorm)
+        {
+            double gradNorm = _onHost ? _hostGradNorm : Tensors.ReadFloat(_gradNorm!);
+            entry.Set("grad_norm", gradNorm);
+            ObserveLogEntry(gradNorm);
+        }
         entry.Set("learning_rate", _learningRate);
         entry.Set("epoch", State.Epoch);
         _totalLoss += loss;
@@ -97,6 +102,7 @@ public abstract partial class TrainingRun
     /// </summary>
     public (TrainOutput Output, LogEntry Summary) Finish()
     {
+        if (_stopped is not null) throw _stopped;
         double seconds = _clock.Elapsed.TotalSeconds;
         _totalLoss += AveragedOverRanks(TakeRunningLoss());
         State.LossScaler = _precision?.ScalerState;

@@ -22,12 +22,14 @@ public abstract partial class TrainingRun
         if (_onHost)
         {
             float value = scaled.dtype == ScalarType.Float32 ? scaled.item<float>() : (float)Tensors.ReadFloat(scaled);
+            ObserveLoss(value);
             // HF: a NaN or infinite loss counts as the mean of the steps since the last log.
             if (Args.LoggingNanInfFilter && !float.IsFinite(value)) value = _hostRunningLoss / (1 + State.GlobalStep - _lastLoggedStep);
             _hostRunningLoss += value;
             return;
         }
         var stepLoss = scaled.detach();
+        if (ChecksEveryStep) ObserveLoss(Tensors.ReadFloat(stepLoss));
         if (Args.LoggingNanInfFilter)
         {
             using var stepsSinceLog = (1 + State.GlobalStep - _lastLoggedStep).ToScalar();
@@ -47,12 +49,19 @@ public abstract partial class TrainingRun
     /// </summary>
     public bool ClipGradients()
     {
+        bool step = Clip();
+        return !TakeNonFiniteSkip() && step;   // TrainingArguments.NonFiniteLoss: a NaN or infinity is not applied
+    }
+
+    private bool Clip()
+    {
         if (_precision?.Scaler is not null) return UnscaleAndClip();
         if (Args.MaxGradNorm <= 0) return true;
         if (_onHost)
         {
             _hostGradNorm = torch.nn.utils.clip_grad_norm_(_parameters, Args.MaxGradNorm);
             _hasGradNorm = true;
+            ObserveGradNorm(_hostGradNorm);
             return true;
         }
         var norm = _clipper.Clip(Args.MaxGradNorm);
@@ -60,6 +69,7 @@ public abstract partial class TrainingRun
         _gradNorm?.Dispose();
         _gradNorm = norm.detach().DetachFromDisposeScope();
         _hasGradNorm = true;
+        if (ChecksEveryStep) ObserveGradNorm(Tensors.ReadFloat(_gradNorm));
         return true;
     }
 

@@ -101,7 +101,16 @@ public abstract partial class TrainingRun : IDisposable
         _onHost = Device.type == DeviceType.CPU && !AccumulateOnDevice;
         _runningLoss = torch.zeros([], dtype: ScalarType.Float32, device: Device);
         _windowScalars = new Scalar?[args.GradientAccumulationSteps + 1];
+        // Last, so a failure above leaves no lock behind: a second run into this folder is refused now.
+        // Only rank 0 writes checkpoints in a data-parallel run, so only it takes the lock.
+        if (args.SaveStrategy != SaveStrategy.No && IsMainProcess)
+        {
+            _outputLock = OutputFolderLock.Acquire(args.OutputDir);
+            Checkpoint.RemoveLeftovers(args.OutputDir);
+        }
     }
+
+    private readonly OutputFolderLock? _outputLock;
 
     /// <summary>Keep the running loss and clipping on the device even on the CPU (tests compare both paths).</summary>
     internal static bool AccumulateOnDevice { get; set; }
@@ -140,7 +149,7 @@ public abstract partial class TrainingRun : IDisposable
     public bool ShouldEvaluate => (_control & TrainerControl.Evaluate) != 0;
 
     /// <summary>This step saves a checkpoint.</summary>
-    public bool ShouldSave => (_control & TrainerControl.Save) != 0;
+    public bool ShouldSave => (_control & TrainerControl.Save) != 0 && _stopped is null;
 
     /// <summary>Applies what a hook returned.</summary>
     public void Request(TrainerControl control) => _control |= control;
@@ -174,6 +183,7 @@ public abstract partial class TrainingRun : IDisposable
         string statePath = Path.Combine(dir, Checkpoint.StateFile);
         if (!File.Exists(statePath)) throw new FileNotFoundException($"{dir} is not a checkpoint: it has no {Checkpoint.StateFile}.", statePath);
 
+        Checkpoint.VerifyChecksums(dir);
         var saved = TrainerState.Load(statePath);
         RequireSameCheckpoint(saved.GlobalStep);
         if (saved.GlobalStep > MaxSteps)
@@ -191,6 +201,7 @@ public abstract partial class TrainingRun : IDisposable
         saved.EvalSteps = State.EvalSteps;
         saved.SaveSteps = State.SaveSteps;
         saved.TrainBatchSize = State.TrainBatchSize;
+        saved.ResumedAtStep = saved.GlobalStep;
         MarkProcess(saved);
         State = saved;
 
@@ -201,15 +212,22 @@ public abstract partial class TrainingRun : IDisposable
         FirstEpoch = saved.GlobalStep / UpdatesPerEpoch;
         _skipBatches = saved.GlobalStep % UpdatesPerEpoch * Args.GradientAccumulationSteps;
         _lastCheckpoint = dir;
+        if (saved.GlobalStep >= MaxSteps)
+        {
+            // HF: a run resumed at max_steps trains nothing; no epoch starts, so no step past the end is taken.
+            FirstEpoch = NumTrainEpochs;
+            Warn($"{dir} is at step {saved.GlobalStep}, the end of this run ({MaxSteps} steps): training is already finished, " +
+                 "nothing was trained. Raise NumTrainEpochs or MaxSteps to train further.");
+        }
     }
 
-    /// <summary>Warnings of this run (also printed when the console is a log target).</summary>
+    /// <summary>Warnings of this run (also printed on stderr unless ReportTo is <c>none</c>, as HF's logger prints them).</summary>
     public List<string> Warnings { get; } = [];
 
     private void Warn(string message)
     {
         Warnings.Add(message);
-        if (Args.Reports("console")) Console.Error.WriteLine("Warning: " + message);
+        if (!Args.ReportTo.Contains("none")) Console.Error.WriteLine("Warning: " + message);
     }
 
     /// <summary>The dtype the batches' floating-point tensors are cast to (mixed precision on a plain module), or null.</summary>
@@ -240,6 +258,7 @@ public abstract partial class TrainingRun : IDisposable
     public void Dispose()
     {
         _progress?.Dispose();
+        _outputLock?.Dispose();
         _precision?.Dispose();
         _runningLoss.Dispose();
         _gradNorm?.Dispose();

@@ -12,7 +12,7 @@
 // It reads these TrainingArguments: NumTrainEpochs, MaxSteps, PerDeviceTrainBatchSize,
 // PerDeviceEvalBatchSize, GradientAccumulationSteps, MaxGradNorm, Seed, DataSeed, Device, UseCpu,
 // Bf16, Fp16, Bf16FullEval, Fp16FullEval, Logging/Eval/SaveStrategy and their Steps, LoggingFirstStep,
-// LoggingNanInfFilter, EvalDelay, OutputDir, SaveTotalLimit, SaveOnlyModel, LoadBestModelAtEnd,
+// LoggingNanInfFilter, NonFiniteLoss, EvalDelay, OutputDir, SaveTotalLimit, SaveOnlyModel, LoadBestModelAtEnd,
 // MetricForBestModel, GreaterIsBetter, LoggingDir, ReportTo, DisableTqdm, GroupByLength,
 // DataloaderDropLast, DataloaderPrefetchFactor
 // and, for the default optimizer, LearningRate, WeightDecay, AdamBeta1/2, AdamEpsilon

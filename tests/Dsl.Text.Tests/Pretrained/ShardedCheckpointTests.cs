@@ -40,6 +40,22 @@ public class ShardedCheckpointTests
     }
 
     [Fact]
+    public void A_config_that_does_not_match_a_shard_is_refused_before_building_naming_the_shard()
+    {
+        using var temp = new TempFolder();
+        torch.manual_seed(3);
+        using var model = new BertForSequenceClassification(Small);
+        SaveSharded(model, temp.Path);
+        var config = JsonNode.Parse(File.ReadAllText(temp.File(BertConfig.FileName)))!.AsObject();
+        config["intermediate_size"] = 16;
+        File.WriteAllText(temp.File(BertConfig.FileName), config.ToJsonString());
+        var error = Assert.Throws<InvalidDataException>(() => BertForSequenceClassification.FromPretrained(temp.Path));
+        Assert.Contains("config.json does not match", error.Message);
+        Assert.Contains("model-00001-of-00002.safetensors", error.Message);
+        Assert.Contains("intermediate_size 16", error.Message);
+    }
+
+    [Fact]
     public void A_sharded_checkpoint_loads_exactly_as_one_file_does()
     {
         using var temp = new TempFolder();
