@@ -14,7 +14,7 @@
 // Bf16, Fp16, Bf16FullEval, Fp16FullEval, Logging/Eval/SaveStrategy and their Steps, LoggingFirstStep,
 // LoggingNanInfFilter, NonFiniteLoss, EvalDelay, OutputDir, SaveTotalLimit, SaveOnlyModel, LoadBestModelAtEnd,
 // MetricForBestModel, GreaterIsBetter, LoggingDir, ReportTo, DisableTqdm, GroupByLength,
-// DataloaderDropLast, DataloaderPrefetchFactor
+// DataloaderDropLast, DataloaderPrefetchFactor, and under mpirun DdpBackend, DdpTimeout, DdpBucketCapMb
 // and, for the default optimizer, LearningRate, WeightDecay, AdamBeta1/2, AdamEpsilon
 // and, for the default schedule, LrSchedulerType, LrSchedulerKwargs, WarmupSteps, WarmupRatio
 #nullable enable
