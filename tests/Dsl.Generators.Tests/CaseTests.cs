@@ -6,7 +6,7 @@ namespace Dsl.Generators.Tests;
 /// <summary>
 /// Programs written from the user's side, one per file under Cases/. Each file's header comment says what
 /// it expects; the expected diagnostics are marked in it as <c>{|DSL009:name|}</c> (no mark: nothing may be
-/// reported). Every file compiles with Sources.Common (Net, Example, Batch in namespace Demo).
+/// reported), and each "// Message:" header line is text one reported message must contain. Every file compiles with Sources.Common (Net, Example, Batch in namespace Demo).
 /// Whatever a case expects, no diagnostic of any severity may be located in generated code: a user must
 /// never have to read a *.g.cs file to learn what they did wrong.
 /// </summary>
@@ -41,6 +41,17 @@ public sealed class CaseTests
 
         // The marked diagnostics, exactly, on the user's lines.
         Markup.Verify(markup, compilation);
+
+        // "// Message: text" header lines: the reported message says which part is wrong.
+        var reported = AnalyzerHarness.Run(compilation);
+        foreach (var line in markup.Split('\n').TakeWhile(l => l.StartsWith("//", StringComparison.Ordinal)))
+        {
+            if (!line.StartsWith("// Message: ", StringComparison.Ordinal)) continue;
+            string text = line.Substring("// Message: ".Length).TrimEnd('\r');
+            var messages = reported.Generator.Concat(reported.Analyzers).Select(d => d.GetMessage()).ToList();
+            Assert.True(messages.Any(m => m.Contains(text, StringComparison.Ordinal)),
+                $"No message contains \"{text}\":\n" + string.Join("\n", messages));
+        }
 
         // Nothing at all inside generated code: no error, no warning, no info.
         var (generator, analyzers, output) = AnalyzerHarness.Run(compilation);

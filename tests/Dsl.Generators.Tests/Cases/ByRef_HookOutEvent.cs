@@ -1,4 +1,5 @@
 // Expect: DSL011 on the out event parameter 'e'.
+// Message: parameter 'e' is 'out'
 using System;
 using Dsl;
 using TorchSharp;

@@ -1,4 +1,5 @@
 // Expect: DSL011 on the by-ref event parameter 'e'.
+// Message: parameter 'e' is 'ref'
 using System;
 using Dsl;
 using TorchSharp;

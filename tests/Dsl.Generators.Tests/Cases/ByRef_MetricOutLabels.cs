@@ -1,4 +1,5 @@
 // Expect: DSL010 on the out parameter 'l'.
+// Message: parameter 'l' is 'out'
 using System;
 using Dsl;
 using TorchSharp;

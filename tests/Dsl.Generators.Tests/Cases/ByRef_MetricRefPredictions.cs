@@ -1,4 +1,5 @@
 // Expect: DSL010 on the by-ref parameter 'p'.
+// Message: parameter 'p' is 'ref'
 using System;
 using Dsl;
 using TorchSharp;

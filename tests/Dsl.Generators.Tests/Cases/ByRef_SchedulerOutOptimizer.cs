@@ -1,4 +1,5 @@
 // Expect: DSL009 on the out parameter 'o'.
+// Message: parameter 'o' is 'out'
 using System;
 using Dsl;
 using TorchSharp;

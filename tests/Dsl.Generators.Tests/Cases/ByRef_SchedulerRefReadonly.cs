@@ -1,4 +1,5 @@
 // Expect: DSL009 on the ref readonly parameter (the generated call would need a modifier).
+// Message: parameter 'steps' is 'ref readonly'
 using System;
 using Dsl;
 using TorchSharp;

@@ -1,4 +1,5 @@
 // Expect: DSL009 on the by-ref parameter 'steps'; nothing generated, nothing in generated code.
+// Message: parameter 'steps' is 'ref'
 using System;
 using Dsl;
 using TorchSharp;

@@ -1,4 +1,5 @@
 // Expect: DSL008 on the method: the loop cannot run without an optimizer, so Optimizer? is refused on the user's line.
+// Message: returns 'Optimizer?', which may be null
 using System;
 using Dsl;
 using TorchSharp;

@@ -1,4 +1,5 @@
 // Expect: DSL009 on the method: LRScheduler? is refused like Optimizer?.
+// Message: returns 'LRScheduler?', which may be null
 using System;
 using Dsl;
 using TorchSharp;

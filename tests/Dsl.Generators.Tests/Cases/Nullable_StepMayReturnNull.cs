@@ -1,4 +1,5 @@
 // Expect: DSL006 on the method: a train step that may return no loss.
+// Message: returns 'Tensor?', which may be null
 using System;
 using Dsl;
 using TorchSharp;
