@@ -100,6 +100,10 @@ public abstract partial class TrainingRun
             _control |= TrainerControl.StopTraining;
             // HF: save at the end of training with any save strategy but No and Best.
             if (Args.SaveStrategy is not SaveStrategy.No and not SaveStrategy.Best) _control |= TrainerControl.Save;
+            // HF (transformers PR #44146): with EvalStrategy.Steps, the last step is evaluated even when it is
+            // not a multiple of EvalSteps (when it is, the rule above already asked), so the last metrics
+            // and the best checkpoint are current. EvalDelay still holds.
+            if (Args.EvalStrategy == IntervalStrategy.Steps && Args.EvalDelay <= step) _control |= TrainerControl.Evaluate;
         }
     }
 

@@ -22,7 +22,8 @@ public sealed class HookTests
             "StepEnd:1",
             "StepEnd:2", "Log:2:loss", "Log:2:eval_loss", "Evaluate:2", "Save:2:checkpoint-2",
             "EpochEnd:0",
-            "StepEnd:3", "Save:3:checkpoint-3",   // MaxSteps reached: HF saves at the end of training
+            // MaxSteps reached: HF evaluates (transformers PR #44146) and saves at the end of training.
+            "StepEnd:3", "Log:3:eval_loss", "Evaluate:3", "Save:3:checkpoint-3",
             "EpochEnd:1",
             "Log:3:train_runtime", "TrainEnd",
         ], trainer.Events);
