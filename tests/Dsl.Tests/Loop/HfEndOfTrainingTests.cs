@@ -54,4 +54,33 @@ public sealed class HfEndOfTrainingTests
         trainer.Train(SampleData.Make(64), SampleData.Make(8));
         Assert.DoesNotContain(trainer.Events, e => e.StartsWith("Evaluate:", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData(new[] { 0.9f, 0.1f, 0.5f, 0.6f, 0.7f }, 4)]   // the best is older than the last checkpoint
+    [InlineData(new[] { 0.9f, 0.8f, 0.7f, 0.6f, 0.5f }, 10)]  // the best is the last checkpoint
+    public void SaveTotalLimit_1_keeps_only_the_best_checkpoint_at_the_end(float[] evalLosses, int bestStep)
+    {
+        using var temp = new TempDirectory();
+        var args = Args.Quiet(temp.Path) with
+        {
+            SaveStrategy = SaveStrategy.Steps, SaveSteps = 2, SaveTotalLimit = 1, MaxSteps = 10,
+            EvalStrategy = IntervalStrategy.Steps, EvalSteps = 2, LoadBestModelAtEnd = true,
+        };
+        var trainer = new ScriptedEvalTrainer(TinyNet.Create(), args);
+        for (int i = 0; i < evalLosses.Length; i++) trainer.EvalLossAtStep[2 * (i + 1)] = evalLosses[i];
+        trainer.Train(SampleData.Make(40), SampleData.Make(8));
+
+        Assert.Equal([$"checkpoint-{bestStep}"], Remaining(temp.Path));
+        Assert.Equal(Checkpoint.PathFor(temp.Path, bestStep), trainer.State.BestModelCheckpoint);
+        Assert.Empty(Directory.GetDirectories(temp.Path, "deleting-*"));
+    }
+
+    [Fact]
+    public void SaveTotalLimit_1_without_a_best_metric_keeps_the_last_checkpoint()
+    {
+        using var temp = new TempDirectory();
+        var args = Args.Quiet(temp.Path) with { SaveStrategy = SaveStrategy.Steps, SaveSteps = 2, SaveTotalLimit = 1, MaxSteps = 10 };
+        new ParityTrainer(TinyNet.Create(), args).Train(SampleData.Make(40));
+        Assert.Equal(["checkpoint-10"], Remaining(temp.Path));
+    }
 }
