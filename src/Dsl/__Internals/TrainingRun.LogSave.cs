@@ -64,7 +64,7 @@ public abstract partial class TrainingRun
 
     /// <summary>
     /// Writes <c>checkpoint-{GlobalStep}</c> and rotates old ones (never the best). A second save at
-    /// the same step (end of epoch after end of training) only rewrites <c>trainer_state.json</c>.
+    /// the same step (a hook asking again at the epoch's end) only rewrites <c>trainer_state.json</c>.
     /// </summary>
     public string SaveCheckpoint()
     {

@@ -83,4 +83,17 @@ public sealed class HfEndOfTrainingTests
         new ParityTrainer(TinyNet.Create(), args).Train(SampleData.Make(40));
         Assert.Equal(["checkpoint-10"], Remaining(temp.Path));
     }
+
+    [Theory]
+    [InlineData(2, 16)]   // MaxSteps is reached at an epoch's end
+    [InlineData(3, 32)]   // MaxSteps is reached inside an epoch, which then ends
+    public void Epoch_strategy_saves_once_when_max_steps_ends_training(int maxSteps, int examples)
+    {
+        using var temp = new TempDirectory();
+        var args = Args.Quiet(temp.Path) with { SaveStrategy = SaveStrategy.Epoch, MaxSteps = maxSteps, PerDeviceTrainBatchSize = 8 };
+        var trainer = new HookTrainer(TinyNet.Create(), args);
+        trainer.Train(SampleData.Make(examples));
+        Assert.Equal([$"Save:{maxSteps}:checkpoint-{maxSteps}"], trainer.Events.Where(e => e.StartsWith("Save:", StringComparison.Ordinal)));
+        Assert.Equal([$"checkpoint-{maxSteps}"], Remaining(temp.Path));
+    }
 }
