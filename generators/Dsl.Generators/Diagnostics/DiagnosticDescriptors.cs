@@ -46,7 +46,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor InvalidStepSignature = Error("DSL006",
         "A step method has the wrong signature",
-        "[{0}] method '{1}' must be an instance, non-generic method taking one batch (a type implementing IBatch<TBatch, TExample>) and returning Tensor or StepOutput");
+        "[{0}] method '{1}' must be an instance, non-generic method taking one batch (a type implementing IBatch<TBatch, TExample>) and returning Tensor or StepOutput{2}");
 
     public static readonly DiagnosticDescriptor EvalBatchMismatch = Error("DSL007",
         "The [EvalStep] batch type differs from the [TrainStep]'s",
@@ -54,7 +54,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor InvalidOptimizerSignature = Error("DSL008",
         "An [Optimizer] method has the wrong signature",
-        "[Optimizer] method '{0}' must be an instance, non-generic method with no parameters returning torch.optim.Optimizer or a subclass");
+        "[Optimizer] method '{0}' must be an instance, non-generic method with no parameters returning torch.optim.Optimizer or a subclass{1}");
 
     public static readonly DiagnosticDescriptor InvalidSchedulerSignature = Error("DSL009",
         "A [Scheduler] method has the wrong signature",
@@ -62,11 +62,11 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor InvalidMetricSignature = Error("DSL010",
         "A [Metric] method has the wrong signature",
-        "[Metric] method '{0}' must be an instance, non-generic method '(Tensor predictions, Tensor labels) → double'");
+        "[Metric] method '{0}' must be an instance, non-generic method '(Tensor predictions, Tensor labels) → double'{1}");
 
     public static readonly DiagnosticDescriptor InvalidHookSignature = Error("DSL011",
         "A hook method has the wrong signature",
-        "[{0}] method '{1}' must be an instance, non-generic method taking nothing or a {2}");
+        "[{0}] method '{1}' must be an instance, non-generic method taking nothing or a {2}{3}");
 
     public static readonly DiagnosticDescriptor AsyncHook = Error("DSL012",
         "Hooks and steps cannot be async",

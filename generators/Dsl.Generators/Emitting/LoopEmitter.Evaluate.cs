@@ -18,7 +18,7 @@ internal static partial class LoopEmitter
         w.Line("/// <param name=\"evalDataset\">The examples, in order.</param>");
         w.Line("/// <param name=\"metricKeyPrefix\">The prefix of every key.</param>");
         w.Line(GeneratedCode);
-        w.Open($"public {KnownNames.GlobalEvalResult} Evaluate({list} evalDataset, string metricKeyPrefix = \"eval\")");
+        w.Open($"{model.EntryAccessibility} {KnownNames.GlobalEvalResult} Evaluate({list} evalDataset, string metricKeyPrefix = \"eval\")");
         string keep = metrics ? $"!{model.Arguments.Access}.PredictionLossOnly" : "false";
         w.Line($"using var {output} = this.__EvaluationLoop(evalDataset, metricKeyPrefix, keepPredictions: {keep}, isPredict: false);");
         w.Line($"var {metricsLocal} = {output}.Metrics;");
@@ -40,7 +40,7 @@ internal static partial class LoopEmitter
         w.Line("/// <param name=\"testDataset\">The examples, in order.</param>");
         w.Line("/// <param name=\"metricKeyPrefix\">The prefix of every key.</param>");
         w.Line(GeneratedCode);
-        w.Line($"public {KnownNames.GlobalPredictionOutput} Predict({list} testDataset, string metricKeyPrefix = \"test\") =>");
+        w.Line($"{model.EntryAccessibility} {KnownNames.GlobalPredictionOutput} Predict({list} testDataset, string metricKeyPrefix = \"test\") =>");
         w.Line($"    this.__EvaluationLoop(testDataset, metricKeyPrefix, keepPredictions: {(logits ? "true" : "false")}, isPredict: true);");
     }
 

@@ -23,7 +23,7 @@ internal static partial class LoopEmitter
         w.Line("/// <param name=\"evalDataset\">The examples to evaluate on when EvalStrategy is not No.</param>");
         w.Line("/// <param name=\"resumeFromCheckpoint\">A checkpoint folder to continue from, or <c>last</c> for the newest in OutputDir.</param>");
         w.Line(GeneratedCode);
-        w.Line($"public {KnownNames.GlobalTrainOutput} Train(");
+        w.Line($"{model.EntryAccessibility} {KnownNames.GlobalTrainOutput} Train(");
         w.Line($"    {list} trainDataset,");
         w.Line($"    {list}? evalDataset = null,");
         w.Line("    string? resumeFromCheckpoint = null)");

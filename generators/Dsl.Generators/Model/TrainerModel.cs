@@ -4,6 +4,7 @@ namespace Dsl.Generators.Model;
 // syntax node, location or compilation, so Roslyn caches it between keystrokes.
 
 /// <summary>Everything the emitter needs to write one trainer's loop.</summary>
+/// <param name="EntryAccessibility">The keyword of Train/Evaluate/Predict: <c>public</c>, or narrower when the example type is.</param>
 internal sealed record TrainerModel(
     string? Namespace,
     string TypeName,
@@ -15,7 +16,8 @@ internal sealed record TrainerModel(
     MethodModel? Optimizer,
     MethodModel? Scheduler,
     EquatableArray<MetricModel> Metrics,
-    EquatableArray<HookModel> Hooks)
+    EquatableArray<HookModel> Hooks,
+    string EntryAccessibility = "public")
 {
     /// <summary>The full name, e.g. <c>Demo.Outer.ImdbTrainer</c>.</summary>
     public string FullName

@@ -60,15 +60,22 @@ internal static partial class TrainerParser
                     case KnownNames.OptimizerAttribute:
                         if (Duplicate(methods.OptimizerSymbol, method, "Optimizer", diagnostics)) break;
                         methods.OptimizerSymbol = method;
-                        if (IsPlainInstance(method) && method.Parameters.Length == 0 && KnownTypes.IsOrDerivesFrom(method.ReturnType, known.Optimizer))
+                        if (MayReturnNull(method))
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptimizerSignature, method, method.Name, NullableReturn(method)));
+                        else if (IsPlainInstance(method) && method.Parameters.Length == 0 && KnownTypes.IsOrDerivesFrom(method.ReturnType, known.Optimizer))
                             methods.Optimizer = new MethodModel(method.Name);
                         else
-                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptimizerSignature, method, method.Name));
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptimizerSignature, method, method.Name, ""));
                         break;
                     case KnownNames.SchedulerAttribute:
                         if (Duplicate(methods.SchedulerSymbol, method, "Scheduler", diagnostics)) break;
                         methods.SchedulerSymbol = method;
-                        if (IsPlainInstance(method) && method.Parameters.Length == 2
+                        if (ByRefParameter(method) is { } schedulerByRef)
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidSchedulerSignature, schedulerByRef.Locations.FirstOrDefault(),
+                                method.Name, ByRefReason(schedulerByRef)));
+                        else if (MayReturnNull(method))
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidSchedulerSignature, method, method.Name, NullableReturn(method)));
+                        else if (IsPlainInstance(method) && method.Parameters.Length == 2
                             && KnownTypes.IsOrDerivesFrom(method.Parameters[0].Type, known.Optimizer)
                             && method.Parameters[1].Type.SpecialType == SpecialType.System_Int32
                             && KnownTypes.IsOrDerivesFrom(method.ReturnType, known.LRScheduler))
@@ -99,12 +106,17 @@ internal static partial class TrainerParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AsyncHook, method, attribute, method.Name));
             return;
         }
+        if (MayReturnNull(method))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidStepSignature, method, attribute, method.Name, NullableReturn(method)));
+            return;
+        }
         bool returnsTensor = KnownTypes.Is(method.ReturnType, known.Tensor);
         bool returnsOutput = KnownTypes.Is(method.ReturnType, known.StepOutput);
         if (!IsPlainInstance(method) || method.Parameters.Length != 1 || method.Parameters[0].RefKind != RefKind.None
             || !(returnsTensor || returnsOutput))
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidStepSignature, method, attribute, method.Name));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidStepSignature, method, attribute, method.Name, ""));
             return;
         }
         var batch = method.Parameters[0].Type;
@@ -120,12 +132,17 @@ internal static partial class TrainerParser
 
     private static void ReadMetric(IMethodSymbol method, AttributeData attribute, KnownTypes known, List<DiagnosticInfo> diagnostics, Methods methods)
     {
+        if (ByRefParameter(method) is { } byRef)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMetricSignature, byRef.Locations.FirstOrDefault(), method.Name, ByRefReason(byRef)));
+            return;
+        }
         bool valid = IsPlainInstance(method) && method.Parameters.Length == 2
             && KnownTypes.Is(method.Parameters[0].Type, known.Tensor) && KnownTypes.Is(method.Parameters[1].Type, known.Tensor)
             && method.ReturnType.SpecialType is SpecialType.System_Double or SpecialType.System_Single;
         if (!valid)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMetricSignature, method, method.Name));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMetricSignature, method, method.Name, ""));
             return;
         }
         string key = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string given
@@ -156,8 +173,11 @@ internal static partial class TrainerParser
         bool takesEvent = method.Parameters.Length == 1 && method.Parameters[0].RefKind is RefKind.None or RefKind.In
             && method.Parameters[0].Type.ToDisplayString() == hook.EventType;
         bool badShape = !IsPlainInstance(method) || !(method.Parameters.Length == 0 || takesEvent);
-        if (badShape)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidHookSignature, method, hook.Short, method.Name, eventName));
+        if (ByRefParameter(method) is { } byRef)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidHookSignature, byRef.Locations.FirstOrDefault(),
+                hook.Short, method.Name, eventName, ByRefReason(byRef)));
+        else if (badShape)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidHookSignature, method, hook.Short, method.Name, eventName, ""));
         bool badReturn = !(returnsVoid || returnsControl);
         if (badReturn) methods.HookReturnsOtherType = true;
         if (badShape || badReturn) return;
@@ -170,6 +190,35 @@ internal static partial class TrainerParser
         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateMember, method, existing.Name, method.Name, attribute));
         return true;
     }
+
+    /// <summary>
+    /// The first parameter the generated call could not pass as a plain value: <c>ref</c>, <c>out</c> and
+    /// <c>ref readonly</c> need a variable and a modifier at the call site (CS1620, CS9192 inside *.g.cs), so they are
+    /// reported on the parameter. <c>in</c> takes a plain value and stays valid.
+    /// </summary>
+    private static IParameterSymbol? ByRefParameter(IMethodSymbol method) =>
+        method.Parameters.FirstOrDefault(p => p.RefKind is RefKind.Ref or RefKind.Out or RefKind.RefReadOnlyParameter);
+
+    private static string ByRefReason(IParameterSymbol parameter)
+    {
+        string modifier = parameter.RefKind switch
+        {
+            RefKind.Out => "out",
+            RefKind.RefReadOnlyParameter => "ref readonly",
+            _ => "ref",
+        };
+        return $": its parameter '{parameter.Name}' is '{modifier}'; the loop passes a value, so take it by value (drop '{modifier}')";
+    }
+
+    /// <summary>
+    /// A method whose result the loop needs is declared to return a nullable reference (<c>Optimizer?</c>): the loop
+    /// has no fallback for null, and calling it would warn inside generated code, so it is refused on the method.
+    /// </summary>
+    private static bool MayReturnNull(IMethodSymbol method) =>
+        method.ReturnType.IsReferenceType && method.ReturnNullableAnnotation == NullableAnnotation.Annotated;
+
+    private static string NullableReturn(IMethodSymbol method) =>
+        $": it returns '{Display(method.ReturnType)}', which may be null, but the loop cannot run without one; return a non-null '{Display(method.ReturnType.WithNullableAnnotation(NullableAnnotation.NotAnnotated))}' and throw if none can be made";
 
     private static bool IsPlainInstance(IMethodSymbol method) =>
         !method.IsStatic && !method.IsGenericMethod && !method.IsAbstract;

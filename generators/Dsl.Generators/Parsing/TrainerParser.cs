@@ -74,7 +74,8 @@ internal static partial class TrainerParser
             Optimizer: methods.Optimizer,
             Scheduler: methods.Scheduler,
             Metrics: methods.Metrics.ToEquatableArray(),
-            Hooks: methods.Hooks.ToEquatableArray());
+            Hooks: methods.Hooks.ToEquatableArray(),
+            EntryAccessibility: EntryAccessibility(type, methods.TrainStepSymbol!.Parameters[0].Type, known));
         return new ParseResult(trainer, diagnostics.ToEquatableArray());
     }
 
@@ -106,6 +107,65 @@ internal static partial class TrainerParser
         { TypeKind: TypeKind.Struct } => "struct",
         { TypeKind: TypeKind.Interface } => "interface",
         _ => "class",
+    };
+
+    /// <summary>
+    /// The keyword for the generated Train/Evaluate/Predict, which take lists of the example type: <c>public</c>
+    /// unless the example type (or a type in it) is less accessible than the trainer, in which case the entry
+    /// points get the accessibility the example allows (an internal example makes them internal) instead of
+    /// failing with CS0051 inside generated code.
+    /// </summary>
+    private static string EntryAccessibility(INamedTypeSymbol trainer, ITypeSymbol batch, KnownTypes known)
+    {
+        var example = known.ExampleTypeOf(batch);
+        if (example is null) return "public";
+        var allowed = Effective(example);
+        if (Rank(allowed) >= Rank(Effective(trainer))) return "public";
+        return allowed switch
+        {
+            Accessibility.Internal => "internal",
+            Accessibility.Protected => "protected",
+            Accessibility.ProtectedOrInternal => "protected internal",
+            Accessibility.ProtectedAndInternal => "private protected",
+            _ => "private",
+        };
+    }
+
+    /// <summary>Where a type can be used from: the narrowest of its own, its containing types' and its type arguments' accessibility.</summary>
+    private static Accessibility Effective(ITypeSymbol type)
+    {
+        var result = Accessibility.Public;
+        switch (type)
+        {
+            case IArrayTypeSymbol array:
+                return Effective(array.ElementType);
+            case ITypeParameterSymbol:
+                return result;
+            case INamedTypeSymbol named:
+                for (var t = named; t is not null; t = t.ContainingType)
+                    result = Narrowest(result, t.DeclaredAccessibility);
+                foreach (var argument in named.TypeArguments)
+                    result = Narrowest(result, Effective(argument));
+                return result;
+            default:
+                return result;
+        }
+    }
+
+    private static Accessibility Narrowest(Accessibility a, Accessibility b)
+    {
+        if ((a, b) is (Accessibility.Protected, Accessibility.Internal) or (Accessibility.Internal, Accessibility.Protected))
+            return Accessibility.ProtectedAndInternal;
+        return Rank(a) <= Rank(b) ? a : b;
+    }
+
+    private static int Rank(Accessibility accessibility) => accessibility switch
+    {
+        Accessibility.Public or Accessibility.NotApplicable => 4,
+        Accessibility.ProtectedOrInternal => 3,
+        Accessibility.Internal or Accessibility.Protected => 2,
+        Accessibility.ProtectedAndInternal => 1,
+        _ => 0,
     };
 
     internal static string Display(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);

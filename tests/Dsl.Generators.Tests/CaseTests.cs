@@ -1,0 +1,70 @@
+using Dsl.Generators.Tests.Support;
+using Microsoft.CodeAnalysis;
+
+namespace Dsl.Generators.Tests;
+
+/// <summary>
+/// Programs written from the user's side, one per file under Cases/. Each file's header comment says what
+/// it expects; the expected diagnostics are marked in it as <c>{|DSL009:name|}</c> (no mark: nothing may be
+/// reported), and each "// Message:" header line is text one reported message must contain. Every file compiles with Sources.Common (Net, Example, Batch in namespace Demo).
+/// Whatever a case expects, no diagnostic of any severity may be located in generated code: a user must
+/// never have to read a *.g.cs file to learn what they did wrong.
+/// </summary>
+public sealed class CaseTests
+{
+    private static string CasesFolder() =>
+        Path.Combine(DiagnosticTests.RepositoryRoot(), "tests", "Dsl.Generators.Tests", "Cases");
+
+    public static TheoryData<string> Cases()
+    {
+        var data = new TheoryData<string>();
+        foreach (var file in Directory.GetFiles(CasesFolder(), "*.cs").OrderBy(f => f, StringComparer.Ordinal))
+            data.Add(Path.GetFileName(file));
+        return data;
+    }
+
+    [Fact]
+    public void Every_case_states_its_expectation_in_a_header_comment()
+    {
+        var files = Directory.GetFiles(CasesFolder(), "*.cs");
+        Assert.NotEmpty(files);
+        foreach (var file in files)
+            Assert.StartsWith("// Expect:", File.ReadAllText(file));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Case(string name)
+    {
+        string markup = File.ReadAllText(Path.Combine(CasesFolder(), name));
+        var compilation = GeneratorHarness.Compile(Markup.Parse(markup).Source, Sources.Common);
+
+        // The marked diagnostics, exactly, on the user's lines.
+        Markup.Verify(markup, compilation);
+
+        // "// Message: text" header lines: the reported message says which part is wrong.
+        var reported = AnalyzerHarness.Run(compilation);
+        foreach (var line in markup.Split('\n').TakeWhile(l => l.StartsWith("//", StringComparison.Ordinal)))
+        {
+            if (!line.StartsWith("// Message: ", StringComparison.Ordinal)) continue;
+            string text = line.Substring("// Message: ".Length).TrimEnd('\r');
+            var messages = reported.Generator.Concat(reported.Analyzers).Select(d => d.GetMessage()).ToList();
+            Assert.True(messages.Any(m => m.Contains(text, StringComparison.Ordinal)),
+                $"No message contains \"{text}\":\n" + string.Join("\n", messages));
+        }
+
+        // Nothing at all inside generated code: no error, no warning, no info.
+        var (generator, analyzers, output) = AnalyzerHarness.Run(compilation);
+        var all = output.GetDiagnostics().Concat(generator).Concat(analyzers)
+            .Where(d => d.Severity != DiagnosticSeverity.Hidden).ToList();
+        var inGenerated = all.Where(d => d.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true).ToList();
+        Assert.True(inGenerated.Count == 0, "Diagnostics inside generated code:\n" + string.Join("\n", inGenerated));
+
+        // A case that expects nothing compiles clean with warnings as errors, and the trainer is generated.
+        if (Markup.Parse(markup).Expected.Count == 0)
+        {
+            Assert.True(all.All(d => d.Severity < DiagnosticSeverity.Warning), string.Join("\n", all));
+            Assert.Contains(output.SyntaxTrees, t => t.FilePath.EndsWith(".g.cs", StringComparison.Ordinal));
+        }
+    }
+}
