@@ -137,6 +137,20 @@ public static partial class Checkpoint
     }
 
     /// <summary>
+    /// Deletes every checkpoint in <paramref name="outputDir"/> but <paramref name="bestCheckpoint"/>. HF does
+    /// this when training ends with <c>save_total_limit=1</c> and a best checkpoint (trainer.py, the end of
+    /// <c>_inner_training_loop</c>): during training it keeps the newest too, so a run can resume; once
+    /// finished, only the best is left. Returns the deleted folders.
+    /// </summary>
+    public static IReadOnlyList<string> KeepOnlyBest(string outputDir, string bestCheckpoint)
+    {
+        ArgumentNullException.ThrowIfNull(bestCheckpoint);
+        var deleted = Sorted(outputDir).Where(dir => !SamePath(dir, bestCheckpoint)).ToList();
+        foreach (string dir in deleted) DeleteByRenaming(dir);
+        return deleted;
+    }
+
+    /// <summary>
     /// Removes what an interrupted run left in <paramref name="outputDir"/>: half-written
     /// <c>tmp-checkpoint-N</c> and half-deleted <c>deleting-checkpoint-N</c> folders, never a
     /// <c>checkpoint-N</c>. Call it only while holding the folder's <see cref="OutputFolderLock"/>.

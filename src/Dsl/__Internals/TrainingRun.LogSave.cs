@@ -64,7 +64,7 @@ public abstract partial class TrainingRun
 
     /// <summary>
     /// Writes <c>checkpoint-{GlobalStep}</c> and rotates old ones (never the best). A second save at
-    /// the same step (end of epoch after end of training) only rewrites <c>trainer_state.json</c>.
+    /// the same step (a hook asking again at the epoch's end) only rewrites <c>trainer_state.json</c>.
     /// </summary>
     public string SaveCheckpoint()
     {
@@ -97,7 +97,8 @@ public abstract partial class TrainingRun
     }
 
     /// <summary>
-    /// Ends training: loads the best model when asked, and builds HF's summary (<c>train_runtime</c>,
+    /// Ends training: loads the best model when asked, leaves only the best checkpoint when
+    /// <c>SaveTotalLimit</c> is 1, and builds HF's summary (<c>train_runtime</c>,
     /// <c>train_samples_per_second</c>, <c>train_steps_per_second</c>, <c>train_loss</c>, <c>epoch</c>).
     /// </summary>
     public (TrainOutput Output, LogEntry Summary) Finish()
@@ -114,6 +115,10 @@ public abstract partial class TrainingRun
 
         if (Args.LoadBestModelAtEnd && State.BestModelCheckpoint is { } best && Directory.Exists(best))
             Checkpoint.LoadModel(Model, best);
+        // HF: SaveTotalLimit = 1 keeps the newest checkpoint beside the best during training (to resume
+        // from); at the end only the best is left.
+        if (IsMainProcess && Args.SaveTotalLimit == 1 && State.BestModelCheckpoint is { } kept && Directory.Exists(kept))
+            Checkpoint.KeepOnlyBest(Args.OutputDir, kept);
 
         // HF: samples = dataset size × epochs, or MaxSteps × batch × GA; steps = max_steps.
         double samples = Args.MaxSteps > 0

@@ -98,8 +98,14 @@ public abstract partial class TrainingRun
         if (step >= MaxSteps)
         {
             _control |= TrainerControl.StopTraining;
-            // HF: save at the end of training with any save strategy but No and Best.
-            if (Args.SaveStrategy is not SaveStrategy.No and not SaveStrategy.Best) _control |= TrainerControl.Save;
+            // HF: save at the end of training with SaveStrategy.Steps only. Epoch saves at the epoch's end,
+            // which always follows; saving here too wrote one checkpoint twice and fired [OnSave] twice
+            // (transformers issue #36203, fixed in DefaultFlowCallback.on_step_end).
+            if (Args.SaveStrategy == SaveStrategy.Steps) _control |= TrainerControl.Save;
+            // HF (transformers PR #44146): with EvalStrategy.Steps, the last step is evaluated even when it is
+            // not a multiple of EvalSteps (when it is, the rule above already asked), so the last metrics
+            // and the best checkpoint are current. EvalDelay still holds.
+            if (Args.EvalStrategy == IntervalStrategy.Steps && Args.EvalDelay <= step) _control |= TrainerControl.Evaluate;
         }
     }
 

@@ -22,7 +22,8 @@ public sealed class HookTests
             "StepEnd:1",
             "StepEnd:2", "Log:2:loss", "Log:2:eval_loss", "Evaluate:2", "Save:2:checkpoint-2",
             "EpochEnd:0",
-            "StepEnd:3", "Save:3:checkpoint-3",   // MaxSteps reached: HF saves at the end of training
+            // MaxSteps reached: HF evaluates (transformers PR #44146) and saves at the end of training.
+            "StepEnd:3", "Log:3:eval_loss", "Evaluate:3", "Save:3:checkpoint-3",
             "EpochEnd:1",
             "Log:3:train_runtime", "TrainEnd",
         ], trainer.Events);
@@ -76,8 +77,9 @@ public sealed class HookTests
         Assert.Equal(
         [
             "StepEnd:1", "StepEnd:2", "EpochEnd:0", "Log:2:loss", "Log:2:eval_loss", "Evaluate:2", "Save:2:checkpoint-2",
-            // HF: reaching max_steps saves at the step's end with any strategy but No and Best; the epoch's end saves again.
-            "StepEnd:3", "StepEnd:4", "Save:4:checkpoint-4", "EpochEnd:1", "Log:4:loss", "Log:4:eval_loss", "Evaluate:4", "Save:4:checkpoint-4",
+            // HF: reaching max_steps saves at the step's end with the Steps strategy only, so the epoch's end
+            // saves once (transformers issue #36203).
+            "StepEnd:3", "StepEnd:4", "EpochEnd:1", "Log:4:loss", "Log:4:eval_loss", "Evaluate:4", "Save:4:checkpoint-4",
             "Log:4:train_runtime", "TrainEnd",
         ], trainer.Events);
     }
