@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Dsl.Generators.Diagnostics;
 using Dsl.Generators.Emitting;
 using Dsl.Generators.Model;
 using Dsl.Generators.Parsing;
@@ -32,12 +33,14 @@ public sealed class TrainerGenerator : IIncrementalGenerator
             if (model is not null) LoopEmitter.Emit(spc, model);
         });
 
+        // Help links point into the document the build names (DslDiagnosticsHelp; see HelpLinks).
+        var helpDocument = context.AnalyzerConfigOptionsProvider.Select(static (options, _) => HelpLinks.Document(options));
         var diagnostics = trainers
             .Select(static (result, _) => result.Diagnostics)
             .WithTrackingName(StepNames.Diagnostics);
-        context.RegisterSourceOutput(diagnostics, static (spc, found) =>
+        context.RegisterSourceOutput(diagnostics.Combine(helpDocument), static (spc, found) =>
         {
-            foreach (var diagnostic in found) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+            foreach (var diagnostic in found.Left) spc.ReportDiagnostic(diagnostic.ToDiagnostic(found.Right));
         });
     }
 }

@@ -241,7 +241,7 @@ public sealed class DiagnosticTests
         {
             Assert.False(string.IsNullOrWhiteSpace(d.Title.ToString()), d.Id);
             Assert.False(string.IsNullOrWhiteSpace(d.MessageFormat.ToString()), d.Id);
-            Assert.EndsWith("docs/diagnostics.md#" + d.Id.ToLowerInvariant(), d.HelpLinkUri);
+            Assert.Equal("diagnostics.md#" + d.Id.ToLowerInvariant(), d.HelpLinkUri);
             Assert.Matches(@"^DSL(0\d\d|1\d\d)$", d.Id);
             Assert.Equal(d.Id.StartsWith("DSL1", StringComparison.Ordinal) ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, d.DefaultSeverity);
             Assert.Contains($"\n## {d.Id}\n", docs.Replace("\r\n", "\n"));

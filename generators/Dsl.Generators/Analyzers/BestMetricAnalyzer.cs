@@ -49,7 +49,7 @@ public sealed class BestMetricAnalyzer : DiagnosticAnalyzer
                     if (key == "loss" || known.Contains(key)) continue;
                     var reported = new List<string> { "eval_loss" };
                     foreach (string k in known) reported.Add("eval_" + k);
-                    c.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnknownMetricForBestModel, assignment.Syntax.GetLocation(),
+                    c.ReportDiagnostic(HelpLinks.Create(DiagnosticDescriptors.UnknownMetricForBestModel, c.Options, assignment.Syntax.GetLocation(),
                         name, trainer.Name, known.IsEmpty ? "only eval_loss" : string.Join(", ", reported), key));
                 }
             }, OperationKind.ObjectCreation);

@@ -166,7 +166,7 @@ public sealed class ConstantArgumentsAnalyzer : DiagnosticAnalyzer
         {
             var assignment = values.AssignmentOf(setting);
             if (assignment is null || assignment.Parent != own) return false;
-            context.ReportDiagnostic(Diagnostic.Create(descriptor, assignment.Syntax.GetLocation(), arguments));
+            context.ReportDiagnostic(HelpLinks.Create(descriptor, context.Options, assignment.Syntax.GetLocation(), arguments));
             return true;
         }
     }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using Dsl.Generators.Diagnostics;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -80,7 +81,7 @@ public abstract class StepScopeAnalyzer : DiagnosticAnalyzer
                     var arguments = new object[finding.Arguments.Length + 1];
                     arguments[0] = where;
                     finding.Arguments.CopyTo(arguments, 1);
-                    end.ReportDiagnostic(Diagnostic.Create(finding.Descriptor, finding.Location, arguments));
+                    end.ReportDiagnostic(HelpLinks.Create(finding.Descriptor, end.Options, finding.Location, arguments));
                 }
             }
         });

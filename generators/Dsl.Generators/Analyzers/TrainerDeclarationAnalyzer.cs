@@ -38,10 +38,10 @@ public sealed class TrainerDeclarationAnalyzer : DiagnosticAnalyzer
         if (!symbols.IsTrainer(type)) return;
 
         if (!TrainerParser.IsPartial(type))
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.TrainerNotPartial, type.Locations[0], type.Name));
+            context.ReportDiagnostic(HelpLinks.Create(DiagnosticDescriptors.TrainerNotPartial, context.Options, type.Locations[0], type.Name));
         for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
             if (!TrainerParser.IsPartial(outer))
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ContainingTypeNotPartial, outer.Locations[0], outer.Name, type.Name));
+                context.ReportDiagnostic(HelpLinks.Create(DiagnosticDescriptors.ContainingTypeNotPartial, context.Options, outer.Locations[0], outer.Name, type.Name));
 
         bool hasStep = false;
         foreach (var member in type.GetMembers())
@@ -53,12 +53,12 @@ public sealed class TrainerDeclarationAnalyzer : DiagnosticAnalyzer
                 if (attribute.AttributeClass is not { } attributeClass) continue;
                 if (SymbolEqualityComparer.Default.Equals(attributeClass, symbols.TrainStepAttribute)) hasStep = true;
                 else if (symbols.HookAttributes.TryGetValue(attributeClass, out string? hook) && ReturnsOtherType(method, symbols.Known))
-                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.HookReturnType, method.Locations[0],
+                    context.ReportDiagnostic(HelpLinks.Create(DiagnosticDescriptors.HookReturnType, context.Options, method.Locations[0],
                         hook, method.Name, method.ReturnType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)));
             }
         }
         if (!hasStep)
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.MissingTrainStep, type.Locations[0], type.Name));
+            context.ReportDiagnostic(HelpLinks.Create(DiagnosticDescriptors.MissingTrainStep, context.Options, type.Locations[0], type.Name));
     }
 
     /// <summary>Neither void nor TrainerControl; async and Task-returning hooks are DSL012's (the generator's).</summary>

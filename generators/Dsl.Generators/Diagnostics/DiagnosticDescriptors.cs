@@ -7,20 +7,20 @@ namespace Dsl.Generators.Diagnostics;
 /// constant <c>TrainingArguments</c> values that can never work; DSL1xx: performance (warnings).
 /// Each has a section in docs/diagnostics.md. Who reports which: the generator reports what stops
 /// it from generating; the analyzers in <c>Analyzers/</c> report the rest, and every rule with a
-/// code fix (see each analyzer's <c>SupportedDiagnostics</c>). No ID is reported by both.
+/// code fix (see each analyzer's <c>SupportedDiagnostics</c>). No ID is reported by both. Help
+/// links: see <see cref="HelpLinks"/>.
 /// </summary>
 internal static class DiagnosticDescriptors
 {
     private const string Contract = "Dsl.Contract";
     private const string Settings = "Dsl.Settings";
     private const string Performance = "Dsl.Performance";
-    private const string HelpBase = "https://github.com/dsl-dotnet/dsl/blob/main/docs/diagnostics.md#";
 
     private static DiagnosticDescriptor Error(string id, string title, string message, string category = Contract) =>
-        new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
+        new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinks.Default(id));
 
     private static DiagnosticDescriptor Warning(string id, string title, string message) =>
-        new(id, title, message, Performance, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
+        new(id, title, message, Performance, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLinks.Default(id));
 
     // DSL001–DSL019: the shape of a [Trainer] class.
 

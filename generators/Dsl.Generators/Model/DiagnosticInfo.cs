@@ -1,4 +1,5 @@
 using System.Linq;
+using Dsl.Generators.Diagnostics;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 
@@ -19,8 +20,9 @@ internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePosition
 /// <summary>A diagnostic to report, as values.</summary>
 internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationInfo? Location, EquatableArray<string> Arguments)
 {
-    public Diagnostic ToDiagnostic() =>
-        Diagnostic.Create(Descriptor, Location?.ToLocation(), Arguments.Cast<object?>().ToArray());
+    /// <param name="helpDocument">Where help links point (<see cref="HelpLinks"/>); null keeps the descriptor's.</param>
+    public Diagnostic ToDiagnostic(string? helpDocument = null) =>
+        Diagnostic.Create(HelpLinks.For(Descriptor, helpDocument), Location?.ToLocation(), Arguments.Cast<object?>().ToArray());
 
     public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, ISymbol? symbol, params string[] arguments) =>
         new(descriptor, symbol is null ? null : LocationInfo.From(symbol), new EquatableArray<string>(arguments));

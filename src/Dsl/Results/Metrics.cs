@@ -58,10 +58,16 @@ public class Metrics : IReadOnlyDictionary<string, double>
         {
             if (i > 0) sb.Append(", ");
             var (key, value) = _values[i];
-            // HF's progress callback rounds the epoch to 2 places when it prints a log.
-            double shown = key == "epoch" ? Math.Round(value, 2) : value;
-            sb.Append('\'').Append(key).Append("': ").Append(Logging.PythonFloat.Repr(shown));
+            sb.Append('\'').Append(key).Append("': ").Append(Format(key, value));
         }
         return sb.Append('}').ToString();
     }
+
+    /// <summary>
+    /// One value as <see cref="ToString"/> prints it: Python's repr, the epoch rounded to 2 places
+    /// (HF's progress callback rounds it when it prints a log). Use it to print a value in a hook
+    /// exactly as the printed dictionaries show it.
+    /// </summary>
+    public static string Format(string key, double value) =>
+        Logging.PythonFloat.Repr(key == "epoch" ? Math.Round(value, 2) : value);
 }

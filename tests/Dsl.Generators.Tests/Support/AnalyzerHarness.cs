@@ -17,11 +17,12 @@ internal static class AnalyzerHarness
         .ToImmutableArray();
 
     /// <summary>The analyzers' diagnostics; an analyzer that throws fails the test.</summary>
-    public static ImmutableArray<Diagnostic> Analyze(Compilation compilation, ImmutableArray<DiagnosticAnalyzer>? analyzers = null)
+    public static ImmutableArray<Diagnostic> Analyze(Compilation compilation, ImmutableArray<DiagnosticAnalyzer>? analyzers = null,
+        AnalyzerConfigOptionsProvider? buildOptions = null)
     {
         var failures = new ConcurrentBag<Exception>();
         var options = new CompilationWithAnalyzersOptions(
-            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
+            buildOptions is null ? new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty) : new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, buildOptions),
             onAnalyzerException: (e, _, _) => failures.Add(e),
             concurrentAnalysis: true, logAnalyzerExecutionTime: false);
         var diagnostics = compilation.WithAnalyzers(analyzers ?? All, options).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
@@ -31,11 +32,13 @@ internal static class AnalyzerHarness
     }
 
     /// <summary>The generator's and the analyzers' diagnostics over <paramref name="compilation"/>, and the compilation with the generated code.</summary>
-    public static (ImmutableArray<Diagnostic> Generator, ImmutableArray<Diagnostic> Analyzers, Compilation Output) Run(Compilation compilation)
+    /// <param name="buildOptions">The build's properties as analyzers see them (<c>build_property.*</c>); none when null.</param>
+    public static (ImmutableArray<Diagnostic> Generator, ImmutableArray<Diagnostic> Analyzers, Compilation Output) Run(Compilation compilation,
+        AnalyzerConfigOptionsProvider? buildOptions = null)
     {
-        var driver = GeneratorHarness.Driver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+        var driver = GeneratorHarness.Driver(buildOptions).RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
         var generator = driver.GetRunResult().Results.Single().Diagnostics;
-        return (generator, Analyze(output), output);
+        return (generator, Analyze(output, buildOptions: buildOptions), output);
     }
 
     public static (ImmutableArray<Diagnostic> Generator, ImmutableArray<Diagnostic> Analyzers, Compilation Output) Run(params string[] sources) =>

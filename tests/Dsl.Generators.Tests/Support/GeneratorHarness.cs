@@ -31,10 +31,11 @@ internal static class GeneratorHarness
             references,
             CompilationOptions);
 
-    public static GeneratorDriver Driver() =>
+    public static GeneratorDriver Driver(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider? buildOptions = null) =>
         CSharpGeneratorDriver.Create(
             [new TrainerGenerator().AsSourceGenerator()],
             parseOptions: ParseOptions,
+            optionsProvider: buildOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     /// <summary>Runs the generator; returns what it wrote, what it reported and the compilation with its output.</summary>

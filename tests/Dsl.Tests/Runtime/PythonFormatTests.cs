@@ -64,4 +64,18 @@ public sealed class PythonFormatTests
         var e = Assert.Throws<KeyNotFoundException>(() => entry["accuracy"]);
         Assert.Equal("No 'accuracy' here; the keys are loss, learning_rate, epoch.", e.Message);
     }
+
+    [Theory]
+    [InlineData("epoch", 2.0, "2.0")]
+    [InlineData("epoch", 0.3333333, "0.33")]
+    [InlineData("epoch", 1.005, "1.0")]
+    [InlineData("eval_accuracy", 0.48, "0.48")]
+    [InlineData("loss", 0.3333333, "0.3333333")]
+    public void One_value_formats_as_the_printed_dict_shows_it(string key, double value, string expected)
+    {
+        Assert.Equal(expected, Metrics.Format(key, value));
+        var metrics = new Metrics();
+        metrics.Set(key, value);
+        Assert.Equal($"{{'{key}': {expected}}}", metrics.ToString());
+    }
 }
