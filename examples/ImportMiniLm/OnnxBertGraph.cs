@@ -234,8 +234,6 @@ public sealed partial class OnnxBertGraph
                 throw new InvalidDataException($"{_source}: '{proto.Name}' holds {values.Length} floats for shape [{string.Join(", ", shape)}].");
             return torch.tensor(values, shape);
         }
-        if (type == TensorProto.Types.DataType.Int64 && proto.RawData.Length > 0)
-            return torch.tensor(MemoryMarshal.Cast<byte, long>(proto.RawData.Span).ToArray(), shape);
         throw new InvalidDataException($"{_source}: '{proto.Name}' is {type}; only float32 weights are imported.");
     }
 }

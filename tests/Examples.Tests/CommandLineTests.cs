@@ -1,21 +1,9 @@
-using System.Diagnostics;
-
 namespace Examples.Tests;
 
 /// <summary>The example as a user runs it: --help, and invalid values refused with exit code 2.</summary>
 public sealed class CommandLineTests
 {
-    internal static (int ExitCode, string Output) Run(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ImdbSentiment.dll"));
-        foreach (string arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(120_000), "the example did not exit");
-        return (process.ExitCode, stdout.Result + stderr.Result);
-    }
+    internal static (int ExitCode, string Output) Run(params string[] args) => Programs.Run("ImdbSentiment.dll", 120, args);
 
     [Fact]
     public void Help_lists_every_option()

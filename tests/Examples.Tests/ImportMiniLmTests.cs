@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Dsl.Checkpoints;
 using Dsl.Text.Modeling;
 using Google.Protobuf;
@@ -180,19 +179,7 @@ public sealed class ImportMiniLmTests(MiniLmFixture miniLm) : IClassFixture<Mini
         return node;
     }
 
-    private static (int ExitCode, string Output) Run(params string[] args) => Dotnet("ImportMiniLm.dll", args);
+    private static (int ExitCode, string Output) Run(params string[] args) => Programs.Run("ImportMiniLm.dll", 300, args);
 
-    private static (int ExitCode, string Output) RunExample(params string[] args) => Dotnet("ImdbSentiment.dll", args);
-
-    private static (int ExitCode, string Output) Dotnet(string program, string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, program));
-        foreach (string arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(300_000), $"{program} did not exit");
-        return (process.ExitCode, stdout.Result + stderr.Result);
-    }
+    private static (int ExitCode, string Output) RunExample(params string[] args) => Programs.Run("ImdbSentiment.dll", 300, args);
 }
