@@ -61,7 +61,7 @@ internal static partial class TrainerParser
 
         bool hasErrors = diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
         if (hasErrors || blocked || model is null || arguments is null || methods.TrainStep is null)
-            return new ParseResult(null, diagnostics.ToEquatableArray());
+            return new ParseResult(null, diagnostics.ToEquatableArray(), Declined(type, diagnostics, methods));
 
         var trainer = new TrainerModel(
             Namespace: type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
@@ -78,6 +78,31 @@ internal static partial class TrainerParser
             EntryAccessibility: EntryAccessibility(type, methods.TrainStepSymbol!.Parameters[0].Type, known));
         return new ParseResult(trainer, diagnostics.ToEquatableArray());
     }
+
+    /// <summary>
+    /// The stubs of a trainer that cannot be generated (see <see cref="DeclinedTrainer"/>), or null when the class
+    /// or a containing type is not partial: then nothing can be added to it (DSL001/DSL002 say so).
+    /// </summary>
+    private static DeclinedTrainer? Declined(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics, Methods methods)
+    {
+        if (!IsPartial(type) || HasNonPartialContainingType(type) || !IsNamed(type)) return null;   // a name not typed yet
+        var reasons = diagnostics.Where(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error).Select(d => d.Descriptor.Id).ToList();
+        if (methods.TrainStepSymbol is null) reasons.Add(DiagnosticDescriptors.MissingTrainStep.Id);
+        if (methods.HookReturnsOtherType) reasons.Add(DiagnosticDescriptors.HookReturnType.Id);
+        var userMembers = type.GetMembers()
+            .Where(m => System.Array.IndexOf(GeneratedMembers, m.Name) >= 0 && !m.IsImplicitlyDeclared && !IsGenerated(m))
+            .Select(m => m.Name).Distinct();
+        string name = type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
+        string? ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
+        string prefix = ns is null ? "" : ns + ".";
+        foreach (var outer in ContainingTypes(type)) prefix += outer.Name + ".";
+        return new DeclinedTrainer(ns, name, HintName(prefix + type.Name), ContainingTypes(type).ToEquatableArray(),
+            reasons.Distinct().OrderBy(id => id, System.StringComparer.Ordinal).ToEquatableArray(), userMembers.ToEquatableArray());
+    }
+
+    /// <summary>A hint name is a file name: type parameter lists become <c>`1</c>-free text without angle brackets.</summary>
+    private static string HintName(string fullName) =>
+        fullName.Replace('<', '{').Replace('>', '}').Replace(" ", "") + ".Trainer.g.cs";
 
     private static bool HasNonPartialContainingType(INamedTypeSymbol type)
     {
