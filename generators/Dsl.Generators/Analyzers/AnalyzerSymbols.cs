@@ -18,6 +18,8 @@ internal sealed class AnalyzerSymbols
         TrainStepAttribute = compilation.GetTypeByMetadataName(KnownNames.TrainStepAttribute);
         EvalStepAttribute = compilation.GetTypeByMetadataName(KnownNames.EvalStepAttribute);
         MetricAttribute = compilation.GetTypeByMetadataName(KnownNames.MetricAttribute);
+        OptimizerAttribute = compilation.GetTypeByMetadataName(KnownNames.OptimizerAttribute);
+        SchedulerAttribute = compilation.GetTypeByMetadataName(KnownNames.SchedulerAttribute);
         var hooks = ImmutableDictionary.CreateBuilder<INamedTypeSymbol, string>(SymbolEqualityComparer.Default);
         foreach (var (name, _, _, shortName) in TrainerParser.HookAttributes)
             if (compilation.GetTypeByMetadataName(name) is { } hook) hooks[hook] = shortName;
@@ -51,6 +53,8 @@ internal sealed class AnalyzerSymbols
     public INamedTypeSymbol? TrainStepAttribute { get; }
     public INamedTypeSymbol? EvalStepAttribute { get; }
     public INamedTypeSymbol? MetricAttribute { get; }
+    public INamedTypeSymbol? OptimizerAttribute { get; }
+    public INamedTypeSymbol? SchedulerAttribute { get; }
     /// <summary>Hook attribute → its name without "Attribute" (<c>OnLog</c>).</summary>
     public ImmutableDictionary<INamedTypeSymbol, string> HookAttributes { get; }
     public INamedTypeSymbol? IntervalStrategy { get; }
@@ -61,6 +65,16 @@ internal sealed class AnalyzerSymbols
     public INamedTypeSymbol? Console { get; }
 
     public bool IsTrainer(INamedTypeSymbol type) => HasAttribute(type, TrainerAttribute);
+
+    /// <summary>Whether <paramref name="attribute"/> marks a trainer's method (a step, optimizer, scheduler, metric or hook), and its short name.</summary>
+    public bool IsMemberAttribute(INamedTypeSymbol attribute, out string shortName)
+    {
+        var comparer = SymbolEqualityComparer.Default;
+        shortName = attribute.Name.EndsWith("Attribute", System.StringComparison.Ordinal) ? attribute.Name.Substring(0, attribute.Name.Length - 9) : attribute.Name;
+        return comparer.Equals(attribute, TrainStepAttribute) || comparer.Equals(attribute, EvalStepAttribute)
+            || comparer.Equals(attribute, MetricAttribute) || comparer.Equals(attribute, OptimizerAttribute)
+            || comparer.Equals(attribute, SchedulerAttribute) || HookAttributes.ContainsKey(attribute);
+    }
 
     public bool IsTensor(ITypeSymbol? type) => KnownTypes.IsOrDerivesFrom(type, Known.Tensor);
 

@@ -74,7 +74,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor MissingModel = Error("DSL013",
         "A [Trainer] needs a model",
-        "The [Trainer] class '{0}' has no field, property or primary-constructor parameter of a torch.nn.Module type");
+        "The [Trainer] class '{0}' has no field, property or primary-constructor parameter of a torch.nn.Module type{1}");
 
     public static readonly DiagnosticDescriptor AmbiguousModel = Error("DSL014",
         "Which member is the model?",
@@ -157,6 +157,22 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor StepDoesLoopWork = Error("DSL031",
         "A [TrainStep] must not do the loop's work",
         "{0} calls '{1}', which the generated loop already does once per optimizer step; remove the call");
+
+    public static readonly DiagnosticDescriptor TrainerDerivesFromTrainer = Error("DSL034",
+        "A [Trainer] cannot derive from another [Trainer]",
+        "The [Trainer] class '{0}' derives from the [Trainer] class '{1}', which has its own generated loop; derive both from a base class without [Trainer] that holds what they share");
+
+    public static readonly DiagnosticDescriptor ParameterPassedToBase = Error("DSL035",
+        "The loop's model or arguments parameter is also passed to the base class",
+        "'{0}' is passed to the base class '{1}' and read by the generated loop, so it would be stored twice (CS9107); expose it from '{1}' as a protected or public field or property, which the loop then reads");
+
+    public static readonly DiagnosticDescriptor NotATrainer = Error("DSL036",
+        "Trainer members in a class without [Trainer]",
+        "'{0}' has {1} methods, but no [Trainer] attribute, so no Train or Evaluate is generated for it; add [Trainer] (and 'partial'){2}");
+
+    public static readonly DiagnosticDescriptor TrainerIsNotAClass = Error("DSL037",
+        "[Trainer] goes on a class",
+        "[Trainer] is on the record '{0}', which is not generated: a record's copies ('with') and value equality would share one model and training state between trainers; declare it 'partial class {0}'");
 
     // DSL1xx: performance.
 

@@ -89,6 +89,38 @@ public partial class Clash(Net model, TrainingArguments args)
     public void Train() { } // DSL019
 }
 
+// Inheritance and ignored trainers: DSL034-DSL037.
+
+[Trainer]
+public partial class Derived(Net model, TrainingArguments args)
+    : Clash(model, args) // DSL034
+{
+}
+
+public abstract class Holder(TrainingArguments args)
+{
+    protected string Folder { get; } = args.OutputDir;
+}
+
+[Trainer]
+public partial class Passed(Net model,
+    TrainingArguments args) // DSL035
+    : Holder(args)
+{
+    [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+}
+
+public partial class Unmarked(Net model, TrainingArguments args) // DSL036
+{
+    [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+}
+
+[Trainer]
+public partial record Recorded(Net Model, TrainingArguments Args) // DSL037
+{
+    [TrainStep] Tensor Step(Batch batch) => Model.forward(batch.X).mean();
+}
+
 // The attributed members: DSL005-DSL012, DSL016-DSL018, DSL030.
 
 [Trainer]
