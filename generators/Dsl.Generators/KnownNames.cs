@@ -43,6 +43,7 @@ internal static class KnownNames
     public const string LRScheduler = "TorchSharp.torch+optim+lr_scheduler+LRScheduler";
     public const string Autograd = "TorchSharp.torch+autograd";
     public const string TensorExtensionMethods = "TorchSharp.TensorExtensionMethods";
+    public const string DeviceType = "TorchSharp.DeviceType";
 
     // BCL types (metadata names)
     public const string Console = "System.Console";

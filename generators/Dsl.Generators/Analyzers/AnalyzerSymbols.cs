@@ -30,6 +30,11 @@ internal sealed class AnalyzerSymbols
         Autograd = compilation.GetTypeByMetadataName(KnownNames.Autograd);
         TensorExtensionMethods = compilation.GetTypeByMetadataName(KnownNames.TensorExtensionMethods);
         Console = compilation.GetTypeByMetadataName(KnownNames.Console);
+        var deviceTypes = new System.Collections.Generic.HashSet<string>();
+        if (compilation.GetTypeByMetadataName(KnownNames.DeviceType) is { TypeKind: TypeKind.Enum } deviceType)
+            foreach (var member in deviceType.GetMembers())
+                if (member is IFieldSymbol { HasConstantValue: true } field) deviceTypes.Add(field.Name.ToUpperInvariant());
+        DeviceTypes = deviceTypes;
     }
 
     /// <summary>
@@ -63,6 +68,8 @@ internal sealed class AnalyzerSymbols
     public INamedTypeSymbol? Autograd { get; }
     public INamedTypeSymbol? TensorExtensionMethods { get; }
     public INamedTypeSymbol? Console { get; }
+    /// <summary>The names of TorchSharp's DeviceType members, upper case (what a Device string may start with).</summary>
+    public System.Collections.Generic.IReadOnlyCollection<string> DeviceTypes { get; }
 
     public bool IsTrainer(INamedTypeSymbol type) => HasAttribute(type, TrainerAttribute);
 

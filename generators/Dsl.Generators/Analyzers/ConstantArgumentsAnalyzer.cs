@@ -14,7 +14,7 @@ namespace Dsl.Generators.Analyzers;
 /// change, and only where that assignment is written (a <c>with</c> is not blamed for its operand).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class ConstantArgumentsAnalyzer : DiagnosticAnalyzer
+public sealed partial class ConstantArgumentsAnalyzer : DiagnosticAnalyzer
 {
     private const int No = 0, Steps = 1, Best = 3;
 
@@ -28,7 +28,10 @@ public sealed class ConstantArgumentsAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.SaveBestWithoutMetric,
         DiagnosticDescriptors.LoadBestWithoutEvaluation,
         DiagnosticDescriptors.LoadBestStrategiesDiffer,
-        DiagnosticDescriptors.LoadBestStepsNotMultiple);
+        DiagnosticDescriptors.LoadBestStepsNotMultiple,
+        DiagnosticDescriptors.SettingOutOfRange,
+        DiagnosticDescriptors.NoTrainingLength,
+        DiagnosticDescriptors.UnknownSettingName);
 
     public override void Initialize(AnalysisContext context)
     {
@@ -50,6 +53,8 @@ public sealed class ConstantArgumentsAnalyzer : DiagnosticAnalyzer
                 if (initializer is null || ArgumentValues.Resolve(c.Operation, arguments) is not { } values) return;
                 var report = new Reporter(c, initializer);
                 Check(values, report, symbols, hasMixedPrecision);
+                CheckRanges(values, report);
+                CheckNames(values, report, symbols);
             }, OperationKind.ObjectCreation, OperationKind.With);
         });
     }
@@ -168,6 +173,21 @@ public sealed class ConstantArgumentsAnalyzer : DiagnosticAnalyzer
             if (assignment is null || assignment.Parent != own) return false;
             context.ReportDiagnostic(HelpLinks.Create(descriptor, context.Options, assignment.Syntax.GetLocation(), arguments));
             return true;
+        }
+
+        /// <summary>Reports on an element of a list or dictionary setting, when the operation being analyzed wrote it.</summary>
+        public void OnElement(IOperation element, DiagnosticDescriptor descriptor, params string[] arguments)
+        {
+            for (var parent = element.Parent; parent is not null; parent = parent.Parent)
+            {
+                if (parent is not IObjectOrCollectionInitializerOperation initializer) continue;
+                if (initializer.Parent is IObjectCreationOperation { Type.Name: "TrainingArguments" } or IWithOperation)
+                {
+                    if (initializer != own) return;
+                    break;
+                }
+            }
+            context.ReportDiagnostic(HelpLinks.Create(descriptor, context.Options, element.Syntax.GetLocation(), arguments));
         }
     }
 }

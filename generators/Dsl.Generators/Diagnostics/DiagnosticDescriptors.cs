@@ -148,6 +148,18 @@ internal static class DiagnosticDescriptors
         "MetricForBestModel names no metric of the trainer",
         "MetricForBestModel is '{0}', but '{1}' reports {2}; use one of those or add a [Metric(\"{3}\")] method", Settings);
 
+    public static readonly DiagnosticDescriptor SettingOutOfRange = Error("DSL038",
+        "A TrainingArguments value is out of its range",
+        "TrainingArguments.{0} is {1}; it must be {2}", Settings);
+
+    public static readonly DiagnosticDescriptor NoTrainingLength = Error("DSL039",
+        "NumTrainEpochs must be above 0 unless MaxSteps is set",
+        "TrainingArguments.NumTrainEpochs is {0} and MaxSteps is not set, so the run has no length; train for more than 0 epochs, or set MaxSteps to the number of optimizer steps", Settings);
+
+    public static readonly DiagnosticDescriptor UnknownSettingName = Error("DSL040",
+        "A TrainingArguments value names something unknown",
+        "TrainingArguments.{0} has '{1}', which is not {2}; use {3}", Settings);
+
     // DSL030–: more of the contract, found by the analyzers.
 
     public static readonly DiagnosticDescriptor HookReturnType = Error("DSL030",
