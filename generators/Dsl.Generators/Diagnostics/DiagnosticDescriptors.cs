@@ -186,6 +186,26 @@ internal static class DiagnosticDescriptors
         "[Trainer] goes on a class",
         "[Trainer] is on the record '{0}', which is not generated: a record's copies ('with') and value equality would share one model and training state between trainers; declare it 'partial class {0}'");
 
+    public static readonly DiagnosticDescriptor TrainWithoutEvalDataset = Error("DSL041",
+        "EvalStrategy needs an evaluation dataset",
+        "'{0}' gets no evalDataset, but the TrainingArguments created in this method set EvalStrategy = {1}, which evaluates during training (Train throws when it starts); pass an evaluation dataset, or set EvalStrategy = IntervalStrategy.No", Settings);
+
+    public static readonly DiagnosticDescriptor StepWithoutGradients = Error("DSL042",
+        "A train step turns gradients off",
+        "[TrainStep] '{0}' returns its loss from under '{1}', so the loss has no gradient and the loop's backward() fails; compute the loss outside it (evaluation already runs under no_grad)");
+
+    public static readonly DiagnosticDescriptor StepReturnsDetached = Error("DSL043",
+        "A train step returns a detached loss",
+        "[TrainStep] '{0}' returns '{1}', which is cut from the autograd graph, so the loop's backward() fails; return the loss itself");
+
+    public static readonly DiagnosticDescriptor StepReturnsDisposed = Error("DSL044",
+        "A train step returns a tensor it disposes",
+        "[TrainStep] '{0}' returns '{1}', which {2} disposes as the step returns, so the loop reads a freed tensor; {3}");
+
+    public static readonly DiagnosticDescriptor EvalStepCallsBackward = Error("DSL045",
+        "An [EvalStep] must not call backward()",
+        "[EvalStep] '{0}' calls backward(), but evaluation runs under no_grad and must not change the gradients; remove the call");
+
     // DSL1xx: performance.
 
     public static readonly DiagnosticDescriptor HostSyncInStep = Warning("DSL101",

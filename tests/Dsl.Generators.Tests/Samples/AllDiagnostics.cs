@@ -158,7 +158,7 @@ public partial class Blind(Net model, TrainingArguments args)
     [Metric] double Accuracy(Tensor predictions, Tensor labels) => 0; // DSL017
 }
 
-// Constant settings: DSL020-DSL029.
+// Constant settings: DSL020-DSL029, DSL033, DSL038-DSL041.
 
 [Trainer]
 public partial class Scored(Net model, TrainingArguments args)
@@ -192,6 +192,62 @@ public static class Settings
 
     public static Scored BestByF1(Net model) =>
         new(model, new TrainingArguments { MetricForBestModel = "f1" }); // DSL029
+
+    public static TrainingArguments EmptyBatches() => new() { PerDeviceTrainBatchSize = 0 }; // DSL038
+
+    public static TrainingArguments NoLength() => new() { NumTrainEpochs = 0 }; // DSL039
+
+    public static TrainingArguments Typo() => new() { ReportTo = ["tensorbord"] }; // DSL040
+
+    public static void TrainOnly(Scored trainer, System.Collections.Generic.List<Example> train)
+    {
+        _ = new TrainingArguments { EvalStrategy = IntervalStrategy.Epoch };
+        trainer.Train(train); // DSL041
+    }
+}
+
+// Steps that break autograd: DSL042-DSL045.
+
+[Trainer]
+public partial class Frozen(Net model, TrainingArguments args)
+{
+    [TrainStep]
+    Tensor Step(Batch batch)
+    {
+        using var off = torch.no_grad(); // DSL042
+        return model.forward(batch.X).mean();
+    }
+}
+
+[Trainer]
+public partial class Cut(Net model, TrainingArguments args)
+{
+    [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean().detach(); // DSL043
+}
+
+[Trainer]
+public partial class Freed(Net model, TrainingArguments args)
+{
+    [TrainStep]
+    Tensor Step(Batch batch)
+    {
+        using var loss = model.forward(batch.X).mean();
+        return loss; // DSL044
+    }
+}
+
+[Trainer]
+public partial class Tinkered(Net model, TrainingArguments args)
+{
+    [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+
+    [EvalStep]
+    Tensor Check(Batch batch)
+    {
+        var loss = model.forward(batch.X).mean();
+        loss.backward(); // DSL045
+        return loss;
+    }
 }
 
 // Inside the step: DSL031, DSL101-DSL103.
