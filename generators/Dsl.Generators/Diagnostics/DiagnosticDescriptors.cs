@@ -66,7 +66,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor InvalidHookSignature = Error("DSL011",
         "A hook method has the wrong signature",
-        "[{0}] method '{1}' must be an instance, non-generic method taking nothing or a {2}{3}");
+        "[{0}] method '{1}' must be an instance, non-generic method taking nothing or {2}{3}");
 
     public static readonly DiagnosticDescriptor AsyncHook = Error("DSL012",
         "Hooks and steps cannot be async",
@@ -86,7 +86,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor NotABatchType = Error("DSL016",
         "The batch type does not implement IBatch<TBatch, TExample>",
-        "'{0}', the batch type of [{1}] '{2}', must implement Dsl.IBatch<{0}, TExample> so the loop can collate it");
+        "'{0}', the batch type of [{1}] '{2}', must implement Dsl.IBatch<{0}, TExample> so the loop can collate it{3}");
 
     public static readonly DiagnosticDescriptor MetricsWithoutLogits = Error("DSL017",
         "[Metric] methods need a step that returns StepOutput",
@@ -146,7 +146,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor UnknownMetricForBestModel = Error("DSL029",
         "MetricForBestModel names no metric of the trainer",
-        "MetricForBestModel is '{0}', but '{1}' reports {2}; use one of those or add a [Metric(\"{3}\")] method", Settings);
+        "MetricForBestModel is '{0}', but '{1}' reports {2}; {3}", Settings);
 
     public static readonly DiagnosticDescriptor SettingOutOfRange = Error("DSL038",
         "A TrainingArguments value is out of its range",
