@@ -15,7 +15,7 @@ internal static partial class TrainerParser
     /// <param name="PassedToBase">A primary-constructor parameter also passed to the base class's constructor.</param>
     private sealed record Candidate(ISymbol Symbol, string Name, ITypeSymbol Type, bool IsPrimaryParameter, bool MarkedModel, bool PassedToBase = false);
 
-    private static MemberModel? FindModel(INamedTypeSymbol type, KnownTypes known, List<DiagnosticInfo> diagnostics, CancellationToken ct)
+    internal static MemberModel? FindModel(INamedTypeSymbol type, KnownTypes known, List<DiagnosticInfo> diagnostics, CancellationToken ct)
     {
         var candidates = Candidates(type, known, ct);
         var modules = candidates.Where(c => KnownTypes.IsOrDerivesFrom(c.Type, known.Module)).ToList();

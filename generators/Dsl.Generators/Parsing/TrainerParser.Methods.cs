@@ -11,7 +11,7 @@ namespace Dsl.Generators.Parsing;
 internal static partial class TrainerParser
 {
     /// <summary>The attributed methods of a trainer, as far as they are valid.</summary>
-    private sealed class Methods
+    internal sealed class Methods
     {
         public StepModel? TrainStep;
         public IMethodSymbol? TrainStepSymbol;
@@ -39,7 +39,7 @@ internal static partial class TrainerParser
         (KnownNames.OnTrainEndAttribute, HookKind.TrainEnd, KnownNames.TrainEndEvent, "OnTrainEnd"),
     ];
 
-    private static Methods ReadMethods(INamedTypeSymbol type, KnownTypes known, List<DiagnosticInfo> diagnostics, CancellationToken ct)
+    internal static Methods ReadMethods(INamedTypeSymbol type, KnownTypes known, List<DiagnosticInfo> diagnostics, CancellationToken ct)
     {
         var methods = new Methods();
         foreach (var method in type.GetMembers().OfType<IMethodSymbol>())
@@ -283,7 +283,7 @@ internal static partial class TrainerParser
     private static bool IsPlainInstance(IMethodSymbol method) =>
         !method.IsStatic && !method.IsGenericMethod && !method.IsAbstract;
 
-    private static void CheckSchedulerTakesOptimizer(Methods methods, KnownTypes known, List<DiagnosticInfo> diagnostics)
+    internal static void CheckSchedulerTakesOptimizer(Methods methods, KnownTypes known, List<DiagnosticInfo> diagnostics)
     {
         if (methods.Scheduler is null || methods.SchedulerSymbol is null) return;
         var parameter = methods.SchedulerSymbol.Parameters[0].Type;

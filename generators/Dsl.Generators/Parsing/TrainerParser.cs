@@ -78,7 +78,7 @@ internal static partial class TrainerParser
 
         bool hasErrors = diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
         if (hasErrors || blocked || model is null || arguments is null || methods.TrainStep is null)
-            return new ParseResult(null, diagnostics.ToEquatableArray(), Declined(type, diagnostics, methods));
+            return new ParseResult(null, Reported(diagnostics), Declined(type, diagnostics, methods));
 
         var trainer = new TrainerModel(
             Namespace: type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
@@ -93,8 +93,16 @@ internal static partial class TrainerParser
             Metrics: methods.Metrics.ToEquatableArray(),
             Hooks: methods.Hooks.ToEquatableArray(),
             EntryAccessibility: EntryAccessibility(type, methods.TrainStepSymbol!.Parameters[0].Type, known));
-        return new ParseResult(trainer, diagnostics.ToEquatableArray());
+        return new ParseResult(trainer, Reported(diagnostics));
     }
+
+    /// <summary>
+    /// What the generator reports itself: all it found but the rules with code fixes, which
+    /// <see cref="Analyzers.TrainerMembersAnalyzer"/> reports from the same checks (a code fix needs an analyzer's
+    /// diagnostic). The generator still declines on them.
+    /// </summary>
+    private static EquatableArray<DiagnosticInfo> Reported(List<DiagnosticInfo> diagnostics) =>
+        diagnostics.Where(d => !Analyzers.TrainerMembersAnalyzer.Reports(d.Descriptor)).ToEquatableArray();
 
     /// <summary>
     /// The stubs of a trainer that cannot be generated (see <see cref="DeclinedTrainer"/>), or null when the class

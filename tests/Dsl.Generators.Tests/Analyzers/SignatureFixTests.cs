@@ -1,0 +1,188 @@
+using Dsl.Generators.Tests.Support;
+
+namespace Dsl.Generators.Tests.Analyzers;
+
+/// <summary>
+/// DSL006, DSL008–DSL011 and DSL014 are reported by TrainerMembersAnalyzer (the generator's own checks) so that
+/// their one-edit fixes can be offered: by-ref to by-value, static to instance, nullable return to non-nullable,
+/// and [Model] on one of several modules. Each with Fix All.
+/// </summary>
+public sealed class SignatureFixTests
+{
+    private static void Fix(string trainer, string id, string expected, string? title = null) =>
+        CodeFixHarness.Verify(Sources.Trainer(trainer), id, Sources.Trainer(expected), title, otherSources: [Sources.Common]);
+
+    [Fact]
+    public void A_by_ref_scheduler_parameter_is_taken_by_value() => Fix("""
+        [Trainer]
+        public partial class T(Net model, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+            [Scheduler] LRScheduler Schedule(Optimizer optimizer, ref int {|DSL009:steps|}) => Schedules.Constant(optimizer);
+        }
+        """, "DSL009", """
+        [Trainer]
+        public partial class T(Net model, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+            [Scheduler] LRScheduler Schedule(Optimizer optimizer, int steps) => Schedules.Constant(optimizer);
+        }
+        """);
+
+    [Fact]
+    public void An_in_batch_of_a_step_is_taken_by_value() => Fix("""
+        [Trainer]
+        public partial class T(Net model, TrainingArguments args)
+        {
+            [TrainStep] Tensor {|DSL006:Step|}(in Batch batch) => model.forward(batch.X).mean();
+        }
+        """, "DSL006", """
+        [Trainer]
+        public partial class T(Net model, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+        }
+        """);
+
+    [Fact]
+    public void A_static_metric_becomes_an_instance_method() => Fix("""
+        [Trainer]
+        public partial class T(Net model, TrainingArguments args)
+        {
+            [TrainStep] StepOutput Step(Batch batch) => new(model.forward(batch.X).mean(), batch.X, batch.Y);
+            [Metric] static double {|DSL010:Accuracy|}(Tensor predictions, Tensor labels) => 0;
+        }
+        """, "DSL010", """
+        [Trainer]
+        public partial class T(Net model, TrainingArguments args)
+        {
+            [TrainStep] StepOutput Step(Batch batch) => new(model.forward(batch.X).mean(), batch.X, batch.Y);
+            [Metric] double Accuracy(Tensor predictions, Tensor labels) => 0;
+        }
+        """);
+
+    [Fact]
+    public void A_nullable_optimizer_return_becomes_non_nullable() => Fix("""
+        [Trainer]
+        public partial class T(Net model, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+            [Optimizer] Optimizer? {|DSL008:Make|}() => SGD(model.parameters(), 0.1);
+        }
+        """, "DSL008", """
+        [Trainer]
+        public partial class T(Net model, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+            [Optimizer] Optimizer Make() => SGD(model.parameters(), 0.1);
+        }
+        """);
+
+    [Fact]
+    public void An_out_hook_event_is_taken_by_value() => Fix("""
+        [Trainer]
+        public partial class T(Net model, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+            [OnLog] void Logged(ref LogEvent {|DSL011:e|}) { }
+        }
+        """, "DSL011", """
+        [Trainer]
+        public partial class T(Net model, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+            [OnLog] void Logged(LogEvent e) { }
+        }
+        """);
+
+    [Fact]
+    public void A_wrong_parameter_count_gets_no_fix() =>
+        Assert.Empty(CodeFixHarness.Offered(Sources.Trainer("""
+            [Trainer]
+            public partial class T(Net model, TrainingArguments args)
+            {
+                [TrainStep] Tensor {|DSL006:Step|}(Batch batch, int extra) => model.forward(batch.X).mean();
+            }
+            """), "DSL006", Sources.Common));
+
+    [Fact]
+    public void DSL014_offers_each_module_and_marks_the_chosen_one() => Fix("""
+        [Trainer]
+        public partial class {|DSL014:T|}(Net student, Net teacher, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => (student.forward(batch.X) - teacher.forward(batch.X)).pow(2).mean();
+        }
+        """, "DSL014", """
+        [Trainer]
+        public partial class T([Model] Net student, Net teacher, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => (student.forward(batch.X) - teacher.forward(batch.X)).pow(2).mean();
+        }
+        """, title: "'student'");
+
+    [Fact]
+    public void DSL014_marks_a_field() => Fix("""
+        [Trainer]
+        public partial class {|DSL014:T|}(TrainingArguments args)
+        {
+            private readonly Net _student = new();
+            private readonly Net _teacher = new();
+            [TrainStep] Tensor Step(Batch batch) => (_student.forward(batch.X) - _teacher.forward(batch.X)).pow(2).mean();
+        }
+        """, "DSL014", """
+        [Trainer]
+        public partial class T(TrainingArguments args)
+        {
+            [Model]
+            private readonly Net _student = new();
+            private readonly Net _teacher = new();
+            [TrainStep] Tensor Step(Batch batch) => (_student.forward(batch.X) - _teacher.forward(batch.X)).pow(2).mean();
+        }
+        """, title: "'_student'");
+
+    [Fact]
+    public void Fix_all_makes_every_static_member_an_instance_one() => CodeFixHarness.VerifyFixAll(Sources.Trainer("""
+        [Trainer]
+        public partial class T(Net model, TrainingArguments args)
+        {
+            [TrainStep] StepOutput Step(Batch batch) => new(model.forward(batch.X).mean(), batch.X, batch.Y);
+            [Metric] static double {|DSL010:Accuracy|}(Tensor predictions, Tensor labels) => 0;
+            [Metric] static double {|DSL010:Recall|}(Tensor predictions, Tensor labels) => 0;
+        }
+        """), "DSL010", Sources.Trainer("""
+        [Trainer]
+        public partial class T(Net model, TrainingArguments args)
+        {
+            [TrainStep] StepOutput Step(Batch batch) => new(model.forward(batch.X).mean(), batch.X, batch.Y);
+            [Metric] double Accuracy(Tensor predictions, Tensor labels) => 0;
+            [Metric] double Recall(Tensor predictions, Tensor labels) => 0;
+        }
+        """), Sources.Common);
+
+    [Fact]
+    public void Fix_all_marks_the_same_member_in_every_trainer() => CodeFixHarness.VerifyFixAll(Sources.Trainer("""
+        [Trainer]
+        public partial class {|DSL014:A|}(Net student, Net teacher, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => (student.forward(batch.X) - teacher.forward(batch.X)).pow(2).mean();
+        }
+
+        [Trainer]
+        public partial class {|DSL014:B|}(Net student, Net teacher, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => (student.forward(batch.X) - teacher.forward(batch.X)).pow(2).mean();
+        }
+        """), "DSL014", Sources.Trainer("""
+        [Trainer]
+        public partial class A([Model] Net student, Net teacher, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => (student.forward(batch.X) - teacher.forward(batch.X)).pow(2).mean();
+        }
+
+        [Trainer]
+        public partial class B([Model] Net student, Net teacher, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => (student.forward(batch.X) - teacher.forward(batch.X)).pow(2).mean();
+        }
+        """), Sources.Common);
+}
