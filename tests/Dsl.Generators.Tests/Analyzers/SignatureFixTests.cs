@@ -186,3 +186,53 @@ public sealed class SignatureFixTests
         }
         """), Sources.Common);
 }
+
+/// <summary>DSL102's code fix: the stored tensor is moved out of the step's dispose scope on purpose.</summary>
+public sealed class MoveOutOfScopeFixTests
+{
+    private const string Before = """
+        [Trainer]
+        public partial class Leaky(Net model, TrainingArguments args)
+        {
+            private Tensor? _last;
+            private readonly System.Collections.Generic.List<Tensor> _history = new();
+
+            [TrainStep]
+            Tensor Step(Batch batch)
+            {
+                var loss = model.forward(batch.X).mean();
+                {|DSL102:_last = loss * 2|};
+                {|DSL102:_history.Add(loss)|};
+                return loss;
+            }
+        }
+        """;
+
+    private const string After = """
+        [Trainer]
+        public partial class Leaky(Net model, TrainingArguments args)
+        {
+            private Tensor? _last;
+            private readonly System.Collections.Generic.List<Tensor> _history = new();
+
+            [TrainStep]
+            Tensor Step(Batch batch)
+            {
+                var loss = model.forward(batch.X).mean();
+                _last?.Dispose();
+                _last = (loss * 2).detach().DetachFromDisposeScope();
+                _history.Add(loss.detach().DetachFromDisposeScope());
+                return loss;
+            }
+        }
+        """;
+
+    [Fact]
+    public void An_assigned_tensor_is_detached_moved_out_and_the_previous_one_disposed() =>
+        CodeFixHarness.Verify(Sources.Trainer(Before), "DSL102", Sources.Trainer(After.Replace(
+            "_history.Add(loss.detach().DetachFromDisposeScope());", "_history.Add(loss);")), otherSources: [Sources.Common]);
+
+    [Fact]
+    public void Fix_all_moves_every_stored_tensor_out() =>
+        CodeFixHarness.VerifyFixAll(Sources.Trainer(Before), "DSL102", Sources.Trainer(After), Sources.Common);
+}
