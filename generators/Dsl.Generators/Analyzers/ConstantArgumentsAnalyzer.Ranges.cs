@@ -24,6 +24,12 @@ public sealed partial class ConstantArgumentsAnalyzer
         ("WarmupSteps", v => v >= 0, "0 or more", 0),
         ("EvalDelay", v => v >= 0, "0 or more", 0),
         ("DataloaderPrefetchFactor", v => v >= 0, "0 or more", 0),
+        // Settings of other branches' TrainingArguments (early stopping, evaluation, label smoothing): inert where the
+        // setting does not exist, and what ValidateInStepTests asks for where it does.
+        ("EarlyStoppingPatience", v => v >= 1, "null (off) or at least 1", 1),
+        ("EarlyStoppingThreshold", v => v >= 0 && IsFinite(v), "a finite number, 0 or more", 0),
+        ("EvalAccumulationSteps", v => v >= 1, "null (keep on the device) or at least 1", 1),
+        ("LabelSmoothingFactor", v => v >= 0 && v <= 1, "in [0, 1] (0: no smoothing)", 0),
     ];
 
     /// <summary>
@@ -41,7 +47,8 @@ public sealed partial class ConstantArgumentsAnalyzer
             {
                 "MaxSteps" => value < -1 ? -1 : 1,
                 "AdamBeta1" or "AdamBeta2" => value < 0 ? 0 : range.Default,
-                "PerDeviceTrainBatchSize" or "PerDeviceEvalBatchSize" => 1,
+                "PerDeviceTrainBatchSize" or "PerDeviceEvalBatchSize" or "EarlyStoppingPatience" or "EvalAccumulationSteps" => 1,
+                "LabelSmoothingFactor" when value > 1 => 1,
                 _ => 0,
             };
         }

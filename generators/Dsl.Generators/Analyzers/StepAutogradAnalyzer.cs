@@ -38,7 +38,7 @@ public sealed class StepAutogradAnalyzer : DiagnosticAnalyzer
                     foreach (var operation in root.DescendantsAndSelf())
                     {
                         block.CancellationToken.ThrowIfCancellationRequested();
-                        if (train && operation is IReturnOperation { ReturnedValue: { } returned } ret)
+                        if (train && operation is IReturnOperation { ReturnedValue: { } returned } ret && !InNestedFunction(ret))
                             CheckReturn(block, method, ret, returned, symbols);
                         if (eval && operation is IInvocationOperation invocation && StepCallsAnalyzer.LoopCall(invocation, symbols) == "backward()")
                             block.ReportDiagnostic(HelpLinks.Create(DiagnosticDescriptors.EvalStepCallsBackward, block.Options,
@@ -122,6 +122,14 @@ public sealed class StepAutogradAnalyzer : DiagnosticAnalyzer
                 if (resource is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local))
                     return resource;
         return null;
+    }
+
+    /// <summary>A return of a lambda or local function inside the step returns nothing to the loop.</summary>
+    private static bool InNestedFunction(IOperation operation)
+    {
+        for (var outer = operation.Parent; outer is not null; outer = outer.Parent)
+            if (outer is IAnonymousFunctionOperation or ILocalFunctionOperation) return true;
+        return false;
     }
 
     private static bool IsFalse(IInvocationOperation invocation) =>

@@ -26,3 +26,15 @@ public partial class U(Net model, TrainingArguments args)
 {
     [TrainStep] Tensor Step(Batch batch) => {|DSL043:model.forward(batch.X).mean().detach()|};
 }
+
+[Trainer]
+public partial class V(Net model, TrainingArguments args)
+{
+    // A lambda's return is not the step's: nothing to report.
+    [TrainStep]
+    Tensor Step(Batch batch)
+    {
+        Func<Tensor, Tensor> frozen = t => { return t.detach(); };
+        return model.forward(frozen(batch.X)).mean();
+    }
+}
