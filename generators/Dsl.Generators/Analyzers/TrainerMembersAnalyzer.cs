@@ -11,7 +11,7 @@ namespace Dsl.Generators.Analyzers;
 
 /// <summary>
 /// The member rules that have a code fix: the signatures of steps, optimizer, scheduler, metrics and hooks
-/// (DSL006, DSL008–DSL011) and which member is the model (DSL014). The checks are the generator's own
+/// (DSL006, DSL008–DSL011), which member is the model (DSL014) and metrics without logits (DSL017). The checks are the generator's own
 /// (<see cref="TrainerParser"/>), run here so the IDE can offer the fixes; the generator declines on them
 /// without reporting them.
 /// </summary>
@@ -24,7 +24,8 @@ public sealed class TrainerMembersAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.InvalidSchedulerSignature,
         DiagnosticDescriptors.InvalidMetricSignature,
         DiagnosticDescriptors.InvalidHookSignature,
-        DiagnosticDescriptors.AmbiguousModel);
+        DiagnosticDescriptors.AmbiguousModel,
+        DiagnosticDescriptors.MetricsWithoutLogits);
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => Descriptors;
 
@@ -45,6 +46,7 @@ public sealed class TrainerMembersAnalyzer : DiagnosticAnalyzer
                 var found = new List<DiagnosticInfo>();
                 var methods = TrainerParser.ReadMethods(type, symbols.Known, found, c.CancellationToken);
                 TrainerParser.CheckSchedulerTakesOptimizer(methods, symbols.Known, found);
+                TrainerParser.CheckMetricsHaveLogits(methods, found);
                 TrainerParser.FindModel(type, symbols.Known, found, c.CancellationToken);
                 foreach (var info in found.Where(d => Reports(d.Descriptor)))
                     c.ReportDiagnostic(HelpLinks.Create(info.Descriptor, c.Options, SourceLocation(info.Location, c.Compilation),

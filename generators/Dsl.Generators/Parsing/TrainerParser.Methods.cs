@@ -283,6 +283,16 @@ internal static partial class TrainerParser
     private static bool IsPlainInstance(IMethodSymbol method) =>
         !method.IsStatic && !method.IsGenericMethod && !method.IsAbstract;
 
+    /// <summary>DSL017: metrics need logits, so the step that evaluates (the [EvalStep], else the [TrainStep]) must return StepOutput.</summary>
+    internal static void CheckMetricsHaveLogits(Methods methods, List<DiagnosticInfo> diagnostics)
+    {
+        if (methods.TrainStep is not { } step || methods.Metrics.Count == 0) return;
+        var evaluationStep = methods.EvalStep ?? step;
+        if (!evaluationStep.ReturnsStepOutput)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MetricsWithoutLogits, methods.MetricSymbols[0],
+                methods.Metrics[0].MethodName, evaluationStep.MethodName));
+    }
+
     internal static void CheckSchedulerTakesOptimizer(Methods methods, KnownTypes known, List<DiagnosticInfo> diagnostics)
     {
         if (methods.Scheduler is null || methods.SchedulerSymbol is null) return;

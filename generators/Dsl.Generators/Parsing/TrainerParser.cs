@@ -66,14 +66,7 @@ internal static partial class TrainerParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EvalBatchMismatch, methods.EvalStepSymbol!,
                 eval.MethodName, Display(methods.EvalStepSymbol!.Parameters[0].Type), train.MethodName, Display(methods.TrainStepSymbol!.Parameters[0].Type)));
 
-        if (methods.TrainStep is { } step && methods.Metrics.Count > 0)
-        {
-            var evaluationStep = methods.EvalStep ?? step;
-            if (!evaluationStep.ReturnsStepOutput)
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MetricsWithoutLogits, methods.MetricSymbols[0],
-                    methods.Metrics[0].MethodName, evaluationStep.MethodName));
-        }
-
+        CheckMetricsHaveLogits(methods, diagnostics);
         CheckSchedulerTakesOptimizer(methods, known, diagnostics);
 
         bool hasErrors = diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);

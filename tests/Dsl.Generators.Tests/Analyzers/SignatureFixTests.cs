@@ -236,3 +236,121 @@ public sealed class MoveOutOfScopeFixTests
     public void Fix_all_moves_every_stored_tensor_out() =>
         CodeFixHarness.VerifyFixAll(Sources.Trainer(Before), "DSL102", Sources.Trainer(After), Sources.Common);
 }
+
+/// <summary>DSL017's code fix: the evaluation step returns StepOutput(loss, logits, labels) when its loss is lossFunction(logits, labels).</summary>
+public sealed class ReturnStepOutputFixTests
+{
+    [Fact]
+    public void An_expression_bodied_step_keeps_its_logits_in_a_local_and_returns_them_with_the_labels() =>
+        CodeFixHarness.Verify(Sources.Trainer("""
+            [Trainer]
+            public partial class T(Net model, TrainingArguments args)
+            {
+                [TrainStep]
+                Tensor Step(Batch batch) => nn.functional.mse_loss(model.forward(batch.X), batch.Y);
+
+                [Metric] double {|DSL017:Accuracy|}(Tensor predictions, Tensor labels) => 0;
+            }
+            """), "DSL017", Sources.Trainer("""
+            [Trainer]
+            public partial class T(Net model, TrainingArguments args)
+            {
+                [TrainStep]
+                StepOutput Step(Batch batch)
+                {
+                    var logits = model.forward(batch.X);
+                    return new StepOutput(nn.functional.mse_loss(logits, batch.Y), logits, batch.Y);
+                }
+
+                [Metric] double Accuracy(Tensor predictions, Tensor labels) => 0;
+            }
+            """), otherSources: [Sources.Common]);
+
+    [Fact]
+    public void An_eval_step_with_a_block_body_returns_StepOutput() =>
+        CodeFixHarness.Verify(Sources.Trainer("""
+            [Trainer]
+            public partial class T(Net model, TrainingArguments args)
+            {
+                [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+
+                [EvalStep]
+                Tensor Check(Batch batch)
+                {
+                    var output = model.forward(batch.X);
+                    return nn.functional.mse_loss(output, batch.Y);
+                }
+
+                [Metric] double {|DSL017:Accuracy|}(Tensor predictions, Tensor labels) => 0;
+            }
+            """), "DSL017", Sources.Trainer("""
+            [Trainer]
+            public partial class T(Net model, TrainingArguments args)
+            {
+                [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+
+                [EvalStep]
+                StepOutput Check(Batch batch)
+                {
+                    var output = model.forward(batch.X);
+                    return new StepOutput(nn.functional.mse_loss(output, batch.Y), output, batch.Y);
+                }
+
+                [Metric] double Accuracy(Tensor predictions, Tensor labels) => 0;
+            }
+            """), otherSources: [Sources.Common]);
+
+    [Fact]
+    public void A_loss_of_another_shape_gets_no_fix() =>
+        Assert.Empty(CodeFixHarness.Offered(Sources.Trainer("""
+            [Trainer]
+            public partial class T(Net model, TrainingArguments args)
+            {
+                [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+                [Metric] double {|DSL017:Accuracy|}(Tensor predictions, Tensor labels) => 0;
+            }
+            """), "DSL017", Sources.Common));
+
+    [Fact]
+    public void Fix_all_corrects_every_trainer_of_the_document() => CodeFixHarness.VerifyFixAll(Sources.Trainer("""
+        [Trainer]
+        public partial class A(Net model, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => nn.functional.mse_loss(model.forward(batch.X), batch.Y);
+            [Metric] double {|DSL017:Accuracy|}(Tensor predictions, Tensor labels) => 0;
+        }
+
+        [Trainer]
+        public partial class B(Net model, TrainingArguments args)
+        {
+            [TrainStep] Tensor Step(Batch batch) => nn.functional.l1_loss(model.forward(batch.X), batch.Y);
+            [Metric] double {|DSL017:Accuracy|}(Tensor predictions, Tensor labels) => 0;
+        }
+        """), "DSL017", Sources.Trainer("""
+        [Trainer]
+        public partial class A(Net model, TrainingArguments args)
+        {
+            [TrainStep]
+            StepOutput Step(Batch batch)
+            {
+                var logits = model.forward(batch.X);
+                return new StepOutput(nn.functional.mse_loss(logits, batch.Y), logits, batch.Y);
+            }
+
+            [Metric] double Accuracy(Tensor predictions, Tensor labels) => 0;
+        }
+
+        [Trainer]
+        public partial class B(Net model, TrainingArguments args)
+        {
+            [TrainStep]
+            StepOutput Step(Batch batch)
+            {
+                var logits = model.forward(batch.X);
+                return new StepOutput(nn.functional.l1_loss(logits, batch.Y), logits, batch.Y);
+            }
+
+            [Metric] double Accuracy(Tensor predictions, Tensor labels) => 0;
+        }
+        """), Sources.Common);
+}
