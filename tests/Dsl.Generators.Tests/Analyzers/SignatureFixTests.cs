@@ -354,3 +354,81 @@ public sealed class ReturnStepOutputFixTests
         }
         """), Sources.Common);
 }
+
+/// <summary>The fixes of DSL036 (add [Trainer]), DSL043 (return the loss, not its detached copy) and DSL045 (no backward() in an [EvalStep]).</summary>
+public sealed class MoreFixTests
+{
+    [Fact]
+    public void DSL036_adds_Trainer_and_partial() =>
+        CodeFixHarness.Verify(Sources.Trainer("""
+            public class {|DSL036:T|}(Net model, TrainingArguments args)
+            {
+                [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+            }
+            """), "DSL036", Sources.Trainer("""
+            [Trainer]
+            public partial class T(Net model, TrainingArguments args)
+            {
+                [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+            }
+            """), otherSources: [Sources.Common]);
+
+    [Fact]
+    public void DSL043_returns_the_loss_itself_in_every_step_with_fix_all() =>
+        CodeFixHarness.VerifyFixAll(Sources.Trainer("""
+            [Trainer]
+            public partial class A(Net model, TrainingArguments args)
+            {
+                [TrainStep] Tensor Step(Batch batch) => {|DSL043:model.forward(batch.X).mean().detach()|};
+            }
+
+            [Trainer]
+            public partial class B(Net model, TrainingArguments args)
+            {
+                [TrainStep] StepOutput Step(Batch batch) => new({|DSL043:model.forward(batch.X).mean().detach()|}, batch.X, batch.Y);
+            }
+            """), "DSL043", Sources.Trainer("""
+            [Trainer]
+            public partial class A(Net model, TrainingArguments args)
+            {
+                [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+            }
+
+            [Trainer]
+            public partial class B(Net model, TrainingArguments args)
+            {
+                [TrainStep] StepOutput Step(Batch batch) => new(model.forward(batch.X).mean(), batch.X, batch.Y);
+            }
+            """), Sources.Common);
+
+    [Fact]
+    public void DSL045_removes_backward_from_the_eval_step() =>
+        CodeFixHarness.Verify(Sources.Trainer("""
+            [Trainer]
+            public partial class T(Net model, TrainingArguments args)
+            {
+                [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+
+                [EvalStep]
+                Tensor Check(Batch batch)
+                {
+                    var loss = model.forward(batch.X).mean();
+                    {|DSL045:loss.backward()|};
+                    return loss;
+                }
+            }
+            """), "DSL045", Sources.Trainer("""
+            [Trainer]
+            public partial class T(Net model, TrainingArguments args)
+            {
+                [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+
+                [EvalStep]
+                Tensor Check(Batch batch)
+                {
+                    var loss = model.forward(batch.X).mean();
+                    return loss;
+                }
+            }
+            """), otherSources: [Sources.Common]);
+}
