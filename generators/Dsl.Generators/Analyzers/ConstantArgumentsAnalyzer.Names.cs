@@ -48,6 +48,13 @@ public sealed partial class ConstantArgumentsAnalyzer
         return parts.Length == 1 || int.TryParse(parts[1], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out _);
     }
 
+    /// <summary>The known name within two edits of <paramref name="name"/>, or null.</summary>
+    internal static string? Nearest(string name, string[] known)
+    {
+        string suggestion = Suggestion(name, known);
+        return suggestion.Length == 0 ? null : suggestion.Substring(" (did you mean '".Length, suggestion.Length - " (did you mean '".Length - "'?)".Length);
+    }
+
     /// <summary>"; did you mean 'console'?" for a name within two edits of a known one.</summary>
     internal static string Suggestion(string name, string[] known)
     {

@@ -43,3 +43,29 @@ public sealed class SettingValueFixTests
             Settings("PerDeviceTrainBatchSize = 1,\n        PerDeviceEvalBatchSize = 1,\n        AdamBeta1 = 0.9"),
             Sources.Common);
 }
+
+/// <summary>DSL040's fix: the known name the message suggests.</summary>
+public sealed class SettingNameFixTests
+{
+    private static string Settings(string initializer) => Sources.Trainer($$"""
+        public static class Settings
+        {
+            public static TrainingArguments Make() => new TrainingArguments
+            {
+                {{initializer}}
+            };
+        }
+        """);
+
+    [Theory]
+    [InlineData("ReportTo = [{|DSL040:\"tensorbord\"|}]", "ReportTo = [\"tensorboard\"]")]
+    [InlineData("{|DSL040:Device = \"gpu:1\"|}", "Device = \"cpu:1\"")]
+    [InlineData("LrSchedulerKwargs = new System.Collections.Generic.Dictionary<string, double> { {|DSL040:[\"num_cycle\"] = 0.5|} }",
+        "LrSchedulerKwargs = new System.Collections.Generic.Dictionary<string, double> { [\"num_cycles\"] = 0.5 }")]
+    public void The_fix_uses_the_suggested_name(string wrong, string right) =>
+        CodeFixHarness.Verify(Settings(wrong), "DSL040", Settings(right), otherSources: [Sources.Common]);
+
+    [Fact]
+    public void A_name_far_from_every_known_one_gets_no_fix() =>
+        Assert.Empty(CodeFixHarness.Offered(Settings("ReportTo = [{|DSL040:\"wandb\"|}]"), "DSL040", Sources.Common));
+}
