@@ -432,3 +432,112 @@ public sealed class MoreFixTests
             }
             """), otherSources: [Sources.Common]);
 }
+
+/// <summary>The fixes of DSL042 (gradients stay on) and DSL044 (the returned tensor is not disposed by the step).</summary>
+public sealed class AutogradFixTests
+{
+    private static void Fix(string before, string id, string after) =>
+        CodeFixHarness.Verify(Sources.Trainer(before), id, Sources.Trainer(after), otherSources: [Sources.Common]);
+
+    [Fact]
+    public void DSL042_removes_a_no_grad_declaration() => Fix("""
+        [Trainer]
+        public partial class T(Net model, TrainingArguments args)
+        {
+            [TrainStep]
+            Tensor Step(Batch batch)
+            {
+                using var off = {|DSL042:torch.no_grad()|};
+                return model.forward(batch.X).mean();
+            }
+        }
+        """, "DSL042", """
+        [Trainer]
+        public partial class T(Net model, TrainingArguments args)
+        {
+            [TrainStep]
+            Tensor Step(Batch batch)
+            {
+                return model.forward(batch.X).mean();
+            }
+        }
+        """);
+
+    [Fact]
+    public void DSL042_unwraps_a_no_grad_block() => Fix("""
+        [Trainer]
+        public partial class T(Net model, TrainingArguments args)
+        {
+            [TrainStep]
+            Tensor Step(Batch batch)
+            {
+                using ({|DSL042:torch.no_grad()|})
+                {
+                    return model.forward(batch.X).mean();
+                }
+            }
+        }
+        """, "DSL042", """
+        [Trainer]
+        public partial class T(Net model, TrainingArguments args)
+        {
+            [TrainStep]
+            Tensor Step(Batch batch)
+            {
+                return model.forward(batch.X).mean();
+            }
+        }
+        """);
+
+    [Fact]
+    public void DSL044_drops_using_from_the_returned_local() => Fix("""
+        [Trainer]
+        public partial class T(Net model, TrainingArguments args)
+        {
+            [TrainStep]
+            Tensor Step(Batch batch)
+            {
+                using var loss = model.forward(batch.X).mean();
+                return {|DSL044:loss|};
+            }
+        }
+        """, "DSL044", """
+        [Trainer]
+        public partial class T(Net model, TrainingArguments args)
+        {
+            [TrainStep]
+            Tensor Step(Batch batch)
+            {
+                var loss = model.forward(batch.X).mean();
+                return loss;
+            }
+        }
+        """);
+
+    [Fact]
+    public void DSL044_moves_the_loss_out_of_the_steps_own_scope() => Fix("""
+        [Trainer]
+        public partial class T(Net model, TrainingArguments args)
+        {
+            [TrainStep]
+            Tensor Step(Batch batch)
+            {
+                using var scope = torch.NewDisposeScope();
+                var loss = model.forward(batch.X).mean();
+                return {|DSL044:loss|};
+            }
+        }
+        """, "DSL044", """
+        [Trainer]
+        public partial class T(Net model, TrainingArguments args)
+        {
+            [TrainStep]
+            Tensor Step(Batch batch)
+            {
+                using var scope = torch.NewDisposeScope();
+                var loss = model.forward(batch.X).mean();
+                return scope.MoveToOuter(loss);
+            }
+        }
+        """);
+}
