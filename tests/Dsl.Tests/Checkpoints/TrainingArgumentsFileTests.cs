@@ -19,7 +19,10 @@ public sealed class TrainingArgumentsFileTests
         Assert.Contains("\"save_steps\": 0.25,", json);
         // Fields HF declares as floats keep their float spelling, as HF writes its defaults.
         Assert.Contains("\"num_train_epochs\": 3.0,", json);
+        Assert.Contains("\"max_grad_norm\": 1.0,", json);
         Assert.Contains("\"per_device_train_batch_size\": 8,", json);
+        Assert.Contains("\"gradient_accumulation_steps\": 1,", json);
+        Assert.Contains("\"max_steps\": -1,", json);
         Assert.Contains("\"optim\": \"adamw_torch\",", json);
         Assert.DoesNotContain("\"optimizer\"", json);
     }
