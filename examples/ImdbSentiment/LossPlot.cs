@@ -18,7 +18,7 @@ public static class LossPlot
     /// <summary>What the plot shows, worked out from the log history; <see cref="Save(Layout, string)"/> draws it.</summary>
     public sealed record Layout(
         IReadOnlyList<(int Step, double Loss)> Training, bool TrainingMarkers,
-        (int Step, double Loss)? MeanTrainingLoss,
+        (int Step, double Loss, string Label)? MeanTrainingLoss,
         IReadOnlyList<(int Step, double Loss, string Label)> Evaluations,
         double XMin, double XMax, double YMin, double YMax, string? Note);
 
@@ -27,20 +27,21 @@ public static class LossPlot
     {
         var training = new List<(int, double)>();
         var evaluations = new List<(int, double, string)>();
-        (int, double)? mean = null;
+        (int, double, string)? mean = null;
         foreach (var entry in history)
         {
             if (entry.TryGetValue("loss", out double loss) && double.IsFinite(loss)) training.Add((entry.Step, loss));
             if (entry.TryGetValue("eval_loss", out double evalLoss) && double.IsFinite(evalLoss))
                 evaluations.Add((entry.Step, evalLoss, evalLoss.ToString("0.####", CultureInfo.InvariantCulture)));
-            if (entry.TryGetValue("train_loss", out double trainLoss) && double.IsFinite(trainLoss)) mean = (entry.Step, trainLoss);
+            if (entry.TryGetValue("train_loss", out double trainLoss) && double.IsFinite(trainLoss))
+                mean = (entry.Step, trainLoss, trainLoss.ToString("0.####", CultureInfo.InvariantCulture));
         }
         // The mean over the run only stands in for a curve the run was too short to log.
         if (training.Count >= 2) mean = null;
         string? note = training.Count == 0
             ? mean is null && evaluations.Count == 0
                 ? "No loss was logged (the run ended before LoggingSteps)."
-                : "No training loss was logged before the run ended (LoggingSteps); the square is the run's mean training loss."
+                : "No training loss was logged: the run ended before LoggingSteps.\nThe square is the run's mean training loss (train_loss)."
             : null;
 
         var ys = training.Select(t => t.Item2).Concat(evaluations.Select(e => e.Item2)).Concat(mean is { } m ? [m.Item2] : []).ToList();
@@ -49,9 +50,9 @@ public static class LossPlot
         double yMin = Math.Min(0, ys.Count > 0 ? ys.Min() : 0);
         double yTop = ys.Count > 0 ? ys.Max() : 1;
         double yMax = yTop > yMin ? yTop + 0.15 * (yTop - yMin) : yMin + 1;
-        // Steps start at 1; the x-axis runs from 0 to the last step, with a margin for the last point.
+        // Steps start at 1; the x-axis runs from 0 to the last step, with room for the last point's label.
         double xMax = Math.Max(1, xs.Count > 0 ? xs.Max() : 1);
-        return new Layout(training, training.Count <= MarkerLimit, mean, evaluations, 0, xMax * 1.05, yMin, yMax, note);
+        return new Layout(training, training.Count <= MarkerLimit, mean, evaluations, 0, xMax * 1.1, yMin, yMax, note);
     }
 
     /// <summary>Saves the plot of <paramref name="state"/>'s log history as a PNG.</summary>
@@ -75,6 +76,11 @@ public static class LossPlot
             point.LineWidth = 0;
             point.MarkerSize = 11;
             point.MarkerShape = ScottPlot.MarkerShape.FilledSquare;
+            var text = plot.Add.Text($"train_loss {mean.Label}", mean.Step, mean.Loss);
+            text.LabelFontSize = 13;
+            text.LabelAlignment = ScottPlot.Alignment.UpperCenter;
+            text.OffsetY = 10;
+            text.LabelFontColor = point.Color;
         }
         if (layout.Evaluations.Count > 0)
         {
@@ -95,16 +101,17 @@ public static class LossPlot
         }
         if (layout.Note is not null)
         {
-            var note = plot.Add.Text(layout.Note, (layout.XMin + layout.XMax) / 2, layout.YMax * 0.95);
-            note.LabelFontSize = 13;
-            note.LabelAlignment = ScottPlot.Alignment.UpperCenter;
+            var note = plot.Add.Text(layout.Note, (layout.XMin + layout.XMax) / 2, (layout.YMin + layout.YMax) / 2);
+            note.LabelFontSize = 14;
+            note.LabelAlignment = ScottPlot.Alignment.MiddleCenter;
         }
         plot.Axes.SetLimits(layout.XMin, layout.XMax, layout.YMin, layout.YMax);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };   // steps are whole
         plot.Title("Loss");
         plot.XLabel("optimizer step");
         plot.YLabel("loss");
         if (layout.Training.Count > 0 || layout.Evaluations.Count > 0 || layout.MeanTrainingLoss is not null)
-            plot.ShowLegend(ScottPlot.Alignment.UpperRight);
+            plot.ShowLegend(ScottPlot.Alignment.LowerLeft);   // a falling loss leaves the lower left empty
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         plot.SavePng(path, 900, 520);
     }

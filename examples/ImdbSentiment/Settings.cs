@@ -63,7 +63,8 @@ public sealed record Settings
         Fp16 = Fp16,
         Device = Device,
         Seed = Seed,
-        DisableTqdm = NoProgress,
+        // The tutorial's own train() shows no progress bar; --tutorial prints only its lines.
+        DisableTqdm = NoProgress || Tutorial,
         LoadBestModelAtEnd = LoadBestModel,
         MetricForBestModel = LoadBestModel ? "accuracy" : null,
         // The [OnLog] hook prints the tutorial's "Step N: Loss = x"; the full entries go to files.
