@@ -68,6 +68,7 @@ internal static partial class LoopEmitter
         w.Open($"using (var {batch} = {batches}.Current)");
         w.Line($"{evaluation}.Add(this.{step.MethodName}({batch}), {batches}.CurrentSize);");
         w.Close();
+        WriteHooks(w, model, HookKind.PredictionStep, $"new global::Dsl.PredictionStepEvent({evaluation}.BatchesDone - 1, this.State)", "this.__run");
         w.Close();
         w.Close();
 

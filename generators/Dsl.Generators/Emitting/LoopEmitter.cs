@@ -124,6 +124,13 @@ internal static partial class LoopEmitter
         }
     }
 
+    private static bool HasHooks(TrainerModel model, HookKind kind)
+    {
+        foreach (var hook in model.Hooks)
+            if (hook.Kind == kind) return true;
+        return false;
+    }
+
     private static string Short(string fullyQualified)
     {
         string name = fullyQualified.StartsWith("global::", System.StringComparison.Ordinal) ? fullyQualified.Substring(8) : fullyQualified;

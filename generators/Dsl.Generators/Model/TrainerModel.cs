@@ -60,8 +60,12 @@ internal sealed record MethodModel(string MethodName);
 /// <summary>A <c>[Metric]</c>: reported as <c>eval_{Key}</c>.</summary>
 internal sealed record MetricModel(string Key, string MethodName);
 
-/// <summary>The hook kinds, in the order HF calls them within a step.</summary>
-internal enum HookKind { StepEnd, Log, Evaluate, Save, EpochEnd, TrainEnd }
+/// <summary>The hook kinds: those of HF's step end in its order, then the rest (their place is in the emitter).</summary>
+internal enum HookKind
+{
+    StepEnd, Log, Evaluate, Save, EpochEnd, TrainEnd,
+    TrainBegin, EpochBegin, StepBegin, SubstepEnd, PreOptimizerStep, OptimizerStep, PredictionStep,
+}
 
 /// <summary>A lifecycle hook.</summary>
 /// <param name="Kind">Which event.</param>

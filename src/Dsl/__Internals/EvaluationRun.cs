@@ -119,6 +119,9 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
         if (output.Labels is not null) _labels.Add(output.Labels.detach().DetachFromDisposeScope());
     }
 
+    /// <summary>The batches added so far.</summary>
+    public int BatchesDone => _batches;
+
     /// <summary>Every example's logits, concatenated on the CPU.</summary>
     public Tensor Predictions => _predictions ??= Gathered(Concatenate(_logits, "logits"), "logits");
 
