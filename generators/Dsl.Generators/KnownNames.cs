@@ -33,6 +33,7 @@ internal static class KnownNames
     public const string IBatch = "Dsl.IBatch`2";
     public const string StepOutput = "Dsl.StepOutput";
     public const string TrainerControl = "Dsl.TrainerControl";
+    public const string IHookState = "Dsl.IHookState";
     public const string LogEvent = "Dsl.LogEvent";
     public const string StepEndEvent = "Dsl.StepEndEvent";
     public const string EpochEndEvent = "Dsl.EpochEndEvent";

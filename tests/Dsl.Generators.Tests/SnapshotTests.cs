@@ -141,8 +141,14 @@ public sealed class SnapshotTests
     [Fact]
     public void Hook_points_around_the_step() => Check(nameof(Hook_points_around_the_step), """
         [Trainer]
-        public partial class InspectingTrainer(Net model, TrainingArguments args)
+        public partial class InspectingTrainer(Net model, TrainingArguments args) : IHookState
         {
+            int _spikes;
+
+            public System.Text.Json.Nodes.JsonObject SaveHookState() => new() { ["spikes"] = _spikes };
+
+            public void LoadHookState(System.Text.Json.Nodes.JsonObject state) => _spikes = (int)state["spikes"]!;
+
             [TrainStep]
             Tensor Step(Batch batch) => model.forward(batch.X).mean();
 

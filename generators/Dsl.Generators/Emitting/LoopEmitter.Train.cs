@@ -38,6 +38,7 @@ internal static partial class LoopEmitter
         w.Line(model.Scheduler is null
             ? $"var {scheduler} = {KnownNames.GlobalSchedules}.FromArguments({optimizer}, {model.Arguments.Access}, {run}.MaxSteps);"
             : $"var {scheduler} = this.{model.Scheduler.MethodName}({optimizer}, {run}.MaxSteps);");
+        if (model.HasHookState) w.Line($"{run}.TrackHookState(this);   // IHookState: the hooks' state is saved in checkpoints and restored on resume");
         w.Line($"{run}.Prepare({optimizer}, {scheduler}, resumeFromCheckpoint);   // restores model, optimizer, schedule and RNG when resuming");
         w.Line($"this.__state = {run}.State;");
         w.Line($"{m}.train();");

@@ -53,6 +53,7 @@ public abstract partial class TrainingRun
                 $"TrainingArguments.MetricForBestModel is '{metric}', which is not among the evaluation metrics " +
                 $"({string.Join(", ", metrics.Keys)}). Declare a [Metric] with that name or change MetricForBestModel.");
         bool greater = Args.ResolvedGreaterIsBetter;
+        CheckEarlyStopping(value, greater);   // HF: on_evaluate (early stopping) runs before _determine_best_metric
         double best = State.BestMetric ?? (greater ? double.NegativeInfinity : double.PositiveInfinity);
         if (greater ? value > best : value < best)
         {
@@ -74,6 +75,7 @@ public abstract partial class TrainingRun
         else if (State.BestGlobalStep is { } bestStep && Directory.Exists(Checkpoint.PathFor(Args.OutputDir, bestStep)))
             State.BestModelCheckpoint = Checkpoint.PathFor(Args.OutputDir, bestStep);
 
+        CollectCallbackStates();
         var rngStates = GatherRngStates();   // null when training alone
         if (IsMainProcess) WriteCheckpoint(dir, rngStates);
         _lastCheckpoint = dir;

@@ -66,6 +66,7 @@ public abstract partial class TrainingRun : IDisposable
         if (args.EvalStrategy != IntervalStrategy.No && !hasEvalDataset)
             throw new ArgumentException(
                 $"TrainingArguments.EvalStrategy is {args.EvalStrategy}, which needs an evaluation dataset: pass evalDataset to Train.");
+        StartEarlyStopping();
 
         // HF: num_update_steps_per_epoch = ceil(batches / GA); max_steps = ceil(epochs × that),
         // or MaxSteps, which sets the epochs to ceil(max_steps / updates per epoch).
@@ -197,6 +198,8 @@ public abstract partial class TrainingRun : IDisposable
         if (Checkpoint.RestoreScheduler(_scheduler!, Path.Combine(dir, Checkpoint.SchedulerFile)) is { } warning) Warn(warning);
         Checkpoint.LoadOptimizer(_optimizer!, Path.Combine(dir, Checkpoint.OptimizerFile));
         Checkpoint.LoadRng(RngFileToLoad(dir));
+
+        RestoreCallbackStates(saved, dir);
 
         saved.MaxSteps = State.MaxSteps;
         saved.NumTrainEpochs = State.NumTrainEpochs;

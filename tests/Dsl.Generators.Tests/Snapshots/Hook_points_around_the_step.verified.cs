@@ -53,6 +53,7 @@ namespace Demo
             {
                 using var optimizer = global::Dsl.Optimizers.FromArguments(model, args);   // its state is freed when Train returns
                 var scheduler = global::Dsl.Schedules.FromArguments(optimizer, args, run.MaxSteps);
+                run.TrackHookState(this);   // IHookState: the hooks' state is saved in checkpoints and restored on resume
                 run.Prepare(optimizer, scheduler, resumeFromCheckpoint);   // restores model, optimizer, schedule and RNG when resuming
                 this.__state = run.State;
                 model.train();
