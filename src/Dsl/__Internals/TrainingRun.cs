@@ -200,6 +200,7 @@ public abstract partial class TrainingRun : IDisposable
         Checkpoint.LoadRng(RngFileToLoad(dir));
 
         RestoreCallbackStates(saved, dir);
+        CompareWithCheckpoint(saved, dir);
 
         saved.MaxSteps = State.MaxSteps;
         saved.NumTrainEpochs = State.NumTrainEpochs;
