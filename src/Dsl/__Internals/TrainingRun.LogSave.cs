@@ -19,6 +19,7 @@ public abstract partial class TrainingRun
         if (step <= _lastLoggedStep) return null;
 
         double loss = AveragedOverRanks(TakeRunningLoss());
+        StoreTokensAndFlos();
         var entry = new LogEntry(step);
         entry.Set("loss", PythonFloat.Round(loss / (step - _lastLoggedStep), 4));
         if (_hasGradNorm)
@@ -75,6 +76,7 @@ public abstract partial class TrainingRun
         else if (State.BestGlobalStep is { } bestStep && Directory.Exists(Checkpoint.PathFor(Args.OutputDir, bestStep)))
             State.BestModelCheckpoint = Checkpoint.PathFor(Args.OutputDir, bestStep);
 
+        StoreTokensAndFlos();
         CollectCallbackStates();
         var rngStates = GatherRngStates();   // null when training alone
         if (IsMainProcess) WriteCheckpoint(dir, rngStates);
@@ -108,6 +110,7 @@ public abstract partial class TrainingRun
         if (_stopped is not null) throw _stopped;
         double seconds = _clock.Elapsed.TotalSeconds;
         _totalLoss += AveragedOverRanks(TakeRunningLoss());
+        StoreTokensAndFlos();
         State.LossScaler = _precision?.ScalerState;
         _precision?.Dispose();   // float32 masters back in the model before the best one may be loaded
         // HF divides by the global step; after a resume we divide by the steps this run took,
@@ -128,6 +131,7 @@ public abstract partial class TrainingRun
             : _datasetSize * Args.NumTrainEpochs;
         var summary = new LogEntry(State.GlobalStep);
         AddSpeed(summary, "train", seconds, samples, State.MaxSteps);
+        summary.Set("total_flos", State.TotalFlos);   // HF's train metrics carry it (0 when batches do not count tokens)
         summary.Set("train_loss", trainLoss);
         summary.Set("epoch", State.Epoch);
         var metrics = new Metrics();
