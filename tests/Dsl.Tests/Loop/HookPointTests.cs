@@ -92,6 +92,20 @@ public sealed class HookPointTests
     }
 
     [Fact]
+    public void A_resumed_run_begins_with_its_checkpoints_step_in_the_checkpoints_epoch()
+    {
+        using var temp = new TempDirectory();
+        // 2 steps an epoch; the checkpoint at step 3 is one step into the second epoch.
+        var args = Args.Quiet(temp.Path) with { NumTrainEpochs = 2, SaveStrategy = SaveStrategy.Steps, SaveSteps = 3 };
+        new HookPointTrainer(TinyNet.Create(), args).Train(SampleData.Make(16));
+
+        var resumed = new HookPointTrainer(TinyNet.Create(), args);
+        resumed.Train(SampleData.Make(16), resumeFromCheckpoint: Path.Combine(temp.Path, "checkpoint-3"));
+        Assert.Equal(["TrainBegin:3", "EpochBegin:1", "StepBegin:3", "PreOptimizerStep:3", "OptimizerStep:3", "StepEnd:4"],
+            resumed.Events.Take(6));
+    }
+
+    [Fact]
     public void PredictionStep_fires_once_per_batch_in_Predict_outside_training()
     {
         using var temp = new TempDirectory();
