@@ -68,6 +68,8 @@ internal static partial class LoopEmitter
         w.Line($"using (var {scope} = {KnownNames.GlobalTorch}.NewDisposeScope())");
         w.Open($"using (var {batch} = {batches}.Current)");
         w.Line($"{evaluation}.Add(this.{step.MethodName}({batch}), {batches}.CurrentSize);");
+        // HF: on_prediction_step after the batch is collected, before its batch_eval_metrics.
+        WriteHooks(w, model, HookKind.PredictionStep, $"new global::Dsl.PredictionStepEvent({evaluation}.BatchesDone - 1, this.State)", "this.__run");
         if (model.Metrics.Count > 0)
         {
             w.Open($"if ({evaluation}.MetricsPerBatch && {evaluation}.BatchHasLabels(required: !isPredict))   // BatchEvalMetrics: each metric per batch, averaged at the end");
@@ -76,7 +78,6 @@ internal static partial class LoopEmitter
             w.Close();
         }
         w.Close();
-        WriteHooks(w, model, HookKind.PredictionStep, $"new global::Dsl.PredictionStepEvent({evaluation}.BatchesDone - 1, this.State)", "this.__run");
         w.Close();
         w.Close();
 

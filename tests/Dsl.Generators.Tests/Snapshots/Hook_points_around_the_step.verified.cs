@@ -175,8 +175,8 @@ namespace Demo
                     using (var batch = batches.Current)
                     {
                         evaluation.Add(this.Step(batch), batches.CurrentSize);
+                        global::Dsl.__Internals.TrainingRun.Request(this.__run, this.Predicted(new global::Dsl.PredictionStepEvent(evaluation.BatchesDone - 1, this.State)));   // outside Train the hook runs; there is no run to steer
                     }
-                    global::Dsl.__Internals.TrainingRun.Request(this.__run, this.Predicted(new global::Dsl.PredictionStepEvent(evaluation.BatchesDone - 1, this.State)));   // outside Train the hook runs; there is no run to steer
                 }
             }
 
