@@ -169,10 +169,9 @@ static int Run(Settings settings)
 
     // 3. Train with the tutorial's TrainingArguments, then evaluate.
     var args = settings.ToTrainingArguments();
-    int batchesPerEpoch = (trainSet.Count + settings.BatchSize - 1) / settings.BatchSize;
     var trainer = new SentimentTrainer(model, args, settings)
     {
-        Tutorial = settings.Tutorial ? new TutorialOutput(batchesPerEpoch, settings.LoggingSteps) : null,
+        Tutorial = settings.Tutorial ? new TutorialOutput(settings.LoggingSteps) : null,
     };
     var result = trainer.Train(trainSet, duringTraining, resumeFromCheckpoint: settings.Resume);
     Console.WriteLine("Training is Done");

@@ -56,6 +56,9 @@ public partial class SentimentTrainer(BertForSequenceClassification model, Train
         if (Tutorial is null && e.Loss is { } loss) Console.WriteLine($"Step {e.Step}: Loss = {loss}");
     }
 
+    [OnEpochBegin]
+    void EpochBegins(EpochBeginEvent e) => Tutorial?.OnEpochBegin(e.Epoch);
+
     [OnStepEnd]
     void StepEnded(StepEndEvent e) => Tutorial?.OnStepEnd();
 

@@ -23,9 +23,10 @@ public sealed partial class TutorialOutputTests : IDisposable
     public void The_printer_numbers_batches_within_each_epoch_and_prints_each_kept_loss_once()
     {
         var output = new StringWriter();
-        var printer = new TutorialOutput(batchesPerEpoch: 5, loggingSteps: 2, output);
+        var printer = new TutorialOutput(loggingSteps: 2, output);
         for (int batch = 0; batch < 10; batch++)
         {
+            if (batch % 5 == 0) printer.OnEpochBegin(batch / 5);   // 5 batches an epoch
             using var loss = torch.tensor(0.5f + batch);
             printer.OnBatch(loss);
             printer.OnStepEnd();
