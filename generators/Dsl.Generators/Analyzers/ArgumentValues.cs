@@ -51,6 +51,7 @@ internal sealed class ArgumentValues
         ["EvalDelay"] = 0.0,
         ["DataloaderPrefetchFactor"] = 2,
         ["Device"] = null,
+        ["EarlyStoppingPatience"] = null,
     };
 
     private readonly Dictionary<string, (object? Value, IOperation Assignment)> _set = new();

@@ -156,7 +156,7 @@ internal static class DiagnosticDescriptors
         "NumTrainEpochs must be above 0 unless MaxSteps is set",
         "TrainingArguments.NumTrainEpochs is {0} and MaxSteps is not set, so the run has no length; train for more than 0 epochs, or set MaxSteps to the number of optimizer steps", Settings);
 
-    public static readonly DiagnosticDescriptor UnknownSettingName = Error("DSL040",
+    public static readonly DiagnosticDescriptor UnknownSettingName = Error("DSL046",
         "A TrainingArguments value names something unknown",
         "TrainingArguments.{0} has '{1}', which is not {2}; use {3}", Settings);
 
@@ -205,6 +205,11 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor EvalStepCallsBackward = Error("DSL045",
         "An [EvalStep] must not call backward()",
         "[EvalStep] '{0}' calls backward(), but evaluation runs under no_grad and must not change the gradients; remove the call");
+    // DSL040–: settings that need others (early stopping).
+
+    public static readonly DiagnosticDescriptor EarlyStoppingWithoutEvaluation = Error("DSL040",
+        "Early stopping needs evaluations and a metric",
+        "EarlyStoppingPatience stops training when an evaluation metric stops improving, but {0}; {1}", Settings);
 
     // DSL1xx: performance.
 

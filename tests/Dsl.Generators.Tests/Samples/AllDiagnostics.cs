@@ -158,7 +158,7 @@ public partial class Blind(Net model, TrainingArguments args)
     [Metric] double Accuracy(Tensor predictions, Tensor labels) => 0; // DSL017
 }
 
-// Constant settings: DSL020-DSL029, DSL033, DSL038-DSL041.
+// Constant settings: DSL020-DSL029, DSL033, DSL038-DSL041, DSL046.
 
 [Trainer]
 public partial class Scored(Net model, TrainingArguments args)
@@ -197,13 +197,15 @@ public static class Settings
 
     public static TrainingArguments NoLength() => new() { NumTrainEpochs = 0 }; // DSL039
 
-    public static TrainingArguments Typo() => new() { ReportTo = ["tensorbord"] }; // DSL040
+    public static TrainingArguments Typo() => new() { ReportTo = ["tensorbord"] }; // DSL046
 
     public static void TrainOnly(Scored trainer, System.Collections.Generic.List<Example> train)
     {
         _ = new TrainingArguments { EvalStrategy = IntervalStrategy.Epoch };
         trainer.Train(train); // DSL041
     }
+
+    public static TrainingArguments StopWithoutEvaluating() => new() { EarlyStoppingPatience = 3 }; // DSL040
 }
 
 // Steps that break autograd: DSL042-DSL045.
