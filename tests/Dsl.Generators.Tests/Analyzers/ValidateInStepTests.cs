@@ -54,6 +54,12 @@ public sealed class ValidateInStepTests
         : double.IsNegativeInfinity(v) ? "double.NegativeInfinity"
         : v.ToString("R", CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// Rules that mirror checks made when training starts rather than in Validate(): DSL040 (early stopping needs
+    /// evaluations and a metric, TrainingArguments.ValidateEarlyStopping). Validate() accepts what they report.
+    /// </summary>
+    private static readonly string[] TrainStartRules = ["DSL040"];
+
     /// <summary>Settings whose Validate() check needs more than constants (the file system): not rules, by design.</summary>
     private static readonly string[] Undecidable = [];
 
@@ -74,7 +80,7 @@ public sealed class ValidateInStepTests
         var compilation = GeneratorHarness.Compile(source, Sources.Common);
         Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
         var reported = AnalyzerHarness.Analyze(compilation)
-            .Where(d => d.Location.SourceTree?.FilePath == "Source0.cs")
+            .Where(d => d.Location.SourceTree?.FilePath == "Source0.cs" && !TrainStartRules.Contains(d.Id))
             .Select(d => d.Location.GetLineSpan().StartLinePosition.Line).ToHashSet();
         int firstLine = source.Split('\n').ToList().FindIndex(l => l.Contains("P0()", StringComparison.Ordinal));
 
