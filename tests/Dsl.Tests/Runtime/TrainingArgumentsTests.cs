@@ -24,7 +24,7 @@ public sealed class TrainingArgumentsTests
 
     // Deliberately impossible settings: these test the run-time checks that the DSL02x analyzers
     // report at compile time (docs/diagnostics.md).
-#pragma warning disable DSL020, DSL021, DSL022, DSL023, DSL024, DSL026, DSL027, DSL028, DSL033, DSL038, DSL040
+#pragma warning disable DSL020, DSL021, DSL022, DSL023, DSL024, DSL026, DSL027, DSL028, DSL033, DSL038, DSL046
     public static TheoryData<TrainingArguments, string> Impossible => new()
     {
         { new() { GradientAccumulationSteps = 0 }, "TrainingArguments.GradientAccumulationSteps is 0; it must be at least 1." },
@@ -46,7 +46,7 @@ public sealed class TrainingArgumentsTests
             "TrainingArguments.LrSchedulerKwargs is 'cycles'; it must be one of num_cycles, power, lr_end." },
         { new() { Device = "tpu" }, "TrainingArguments.Device is 'tpu'; use cpu, cuda or cuda:N." },
     };
-#pragma warning restore DSL020, DSL021, DSL022, DSL023, DSL024, DSL026, DSL027, DSL028, DSL033, DSL038, DSL040
+#pragma warning restore DSL020, DSL021, DSL022, DSL023, DSL024, DSL026, DSL027, DSL028, DSL033, DSL038, DSL046
 
     [Theory]
     [MemberData(nameof(Impossible))]
