@@ -304,8 +304,8 @@ public abstract partial class TrainingRun : IDisposable
         _passExhausted = !empty;
         if (!empty) return;
         // HF: "There seems not to be a single sample in your epoch_iterator, stopping training".
-        Warn($"The training stream gave no batch in pass {_epoch} (epoch {_epoch}): training stops at step {State.GlobalStep} " +
-             $"of {MaxSteps}. A stream must yield at least one batch of examples each time it is enumerated.");
+        Warn($"The training stream gave no batch in epoch {_epoch}, stopping training at step {State.GlobalStep} of {MaxSteps}. " +
+             "A stream is enumerated again for every epoch and must yield at least one batch each time.");
         _control |= TrainerControl.StopTraining;
     }
 

@@ -35,13 +35,23 @@ public sealed class StreamingTests
     [Fact]
     public void A_stream_without_MaxSteps_is_refused_as_HF_refuses_a_dataloader_without_length()
     {
-        // HF test_trainer.py test_trainer_iterable_dataset: "args.max_steps must be set to a positive value
-        // if dataloader does not have a length".
+        // HF trainer.py (_inner_training_loop): "args.max_steps must be set to a positive value if
+        // dataloader does not have a length".
         using var temp = new TempDirectory();
         var trainer = new ParityTrainer(TinyNet.Create(), Args.Quiet(temp.Path));
         var e = Assert.Throws<ArgumentException>(() => trainer.Train(new Stream(SampleData.Make(16))));
         Assert.Contains("TrainingArguments.MaxSteps is -1", e.Message);
         Assert.Contains("stream", e.Message);
+    }
+
+    [Fact]
+    public void A_stream_trains_MaxSteps_steps()
+    {
+        // HF test_trainer.py test_training_iterable_dataset: max_steps=4 gives global_step 4.
+        using var temp = new TempDirectory();
+        var trainer = new ParityTrainer(TinyNet.Create(), Args.Quiet(temp.Path) with { MaxSteps = 4 });
+        Assert.Equal(4, trainer.Train(new Stream(SampleData.Make(64))).GlobalStep);
+        Assert.Equal(4, trainer.Losses.Count);
     }
 
     [Fact]
@@ -106,8 +116,14 @@ public sealed class StreamingTests
         // HF test_trainer.py test_training_finite_iterable_dataset: global_step stops at the available steps.
         using var temp = new TempDirectory();
         var stream = new Stream(SampleData.Make(16), oneShot: true);
-        var trainer = new HookTrainer(TinyNet.Create(), Args.Quiet(temp.Path) with { MaxSteps = 10 });
-        trainer.Train(stream);
+        var trainer = new HookTrainer(TinyNet.Create(), Args.Quiet(temp.Path) with { MaxSteps = 10, ReportTo = ["jsonl"] });
+        var errors = new StringWriter();
+        var previous = Console.Error;
+        Console.SetError(errors);
+        try { trainer.Train(stream); }
+        finally { Console.SetError(previous); }
+
+        Assert.Contains("stopping training at step 2 of 10", errors.ToString());
 
         Assert.Equal(2, trainer.State.GlobalStep);
         Assert.Contains("EpochEnd:1", trainer.Events);   // HF ends the empty epoch, then stops

@@ -1,4 +1,8 @@
 using Dsl.Tests.Support;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.optim;
+using static TorchSharp.torch.optim.lr_scheduler;
 
 namespace Dsl.Tests.Loop;
 
@@ -37,4 +41,36 @@ public sealed class ReduceOnPlateauLoopTests
         Assert.Equal([0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.025], rates);
         Assert.Equal(0.8f, trainer.State.BestMetric!.Value, 6);   // HF: the plateau schedule defaults metric_for_best_model to loss
     }
+
+    [Fact]
+    public void Reduce_lr_on_plateau_from_a_Scheduler_method_keeps_its_arguments_and_sees_each_evaluation()
+    {
+        // HF test_trainer.py test_reduce_lr_on_plateau_args: a custom ReduceLROnPlateau passed to the trainer.
+        using var temp = new TempDirectory();
+        var args = Args.Quiet(temp.Path) with { EvalStrategy = IntervalStrategy.Epoch, MetricForBestModel = "eval_loss", NumTrainEpochs = 3, LoggingSteps = 1 };
+        var trainer = new PlateauTrainer(TinyNet.Create(), args);
+        trainer.Train(SampleData.Make(32), SampleData.Make(16, seed: 8));
+
+        var plateau = trainer.Schedule!;
+        Assert.Equal((0.2, 5, 2), (plateau.FactorValue, plateau.Patience, plateau.Cooldown));
+        Assert.Equal(3, plateau.Evaluations);
+        Assert.Equal(1.0, trainer.State.LogHistory.Single(e => e.ContainsKey("loss") && e.Step == 12)["learning_rate"]);
+    }
+}
+
+/// <summary>SGD at rate 1 with a plateau schedule from its own [Scheduler] method.</summary>
+[Trainer]
+public partial class PlateauTrainer(TinyNet model, TrainingArguments args)
+{
+    public PlateauSchedule? Schedule { get; private set; }
+
+    [Optimizer]
+    Optimizer CreateOptimizer() => SGD(model.parameters(), learningRate: 1.0);
+
+    [Scheduler]
+    LRScheduler CreateScheduler(Optimizer optimizer, int trainingSteps) =>
+        Schedule = Schedules.ReduceLROnPlateau(optimizer, factor: 0.2, patience: 5, cooldown: 2);
+
+    [TrainStep]
+    Tensor Step(SampleBatch batch) => nn.functional.cross_entropy(model.forward(batch.X), batch.Y);
 }

@@ -33,6 +33,32 @@ public sealed class LabelSmoothingTests
     }
 
     [Fact]
+    public void Label_smoothing_is_HFs_mix_of_cross_entropy_and_mean_negative_log_probability()
+    {
+        // HF test_trainer_utils.py test_label_smoothing: (1 - ε) × cross-entropy + ε × mean(-log p), and
+        // with labels set to -100 the same over the remaining positions.
+        torch.manual_seed(0);
+        using var logits = randn(4, 5, 12);
+        using var labels = randint(0, 12, [4, 5]);
+        using (var ce = nn.functional.cross_entropy(logits.view(-1, 12), labels.view(-1)))
+        using (var meanNegLog = nn.functional.log_softmax(logits, -1).neg().mean())
+        using (var smoothed = Losses.CrossEntropy(logits, labels, 0.1))
+            Assert.Equal(0.9 * ce.item<float>() + 0.1 * meanNegLog.item<float>(), smoothed.item<float>(), 5);
+
+        var values = labels.data<long>().ToArray();
+        values[11] = -100;
+        values[13] = -100;
+        using var padded = tensor(values).reshape(4, 5);
+        using var kept = padded.ne(-100);
+        using var activeLogits = logits[kept];
+        using var activeLabels = padded[kept];
+        using (var ce = nn.functional.cross_entropy(activeLogits, activeLabels))
+        using (var meanNegLog = nn.functional.log_softmax(activeLogits, -1).neg().mean())
+        using (var smoothed = Losses.CrossEntropy(logits, padded, 0.1))
+            Assert.Equal(0.9 * ce.item<float>() + 0.1 * meanNegLog.item<float>(), smoothed.item<float>(), 5);
+    }
+
+    [Fact]
     public void Label_smoothing_with_shift_labels_predicts_the_next_token()
     {
         // [1, 3, 2]: positions 0 and 1 predict labels 1 and 0; the last position has nothing to predict.

@@ -91,6 +91,15 @@ public sealed class MetricScheduleTests
     }
 
     [Fact]
+    public void Cosine_with_min_lr_ends_at_min_lr()
+    {
+        // HF test_trainer.py test_cosine_with_min_lr_scheduler: rate 0.2, 2 warmup steps, 10 steps, min_lr 1e-5.
+        var schedule = Schedules.Create(SchedulerType.CosineWithMinLr, Sgd(0.2), 2, 10, new Dictionary<string, double> { ["min_lr"] = 1e-5 });
+        for (int i = 0; i < 10; i++) schedule.step();
+        Assert.Equal(1e-5, Schedules.LastLearningRate(schedule), 15);
+    }
+
+    [Fact]
     public void Cosine_with_min_lr_needs_exactly_one_floor_as_HF_does()
     {
         Assert.Contains("min_lr or min_lr_rate", Assert.Throws<ArgumentException>(
