@@ -158,6 +158,11 @@ internal static class DiagnosticDescriptors
         "A [TrainStep] must not do the loop's work",
         "{0} calls '{1}', which the generated loop already does once per optimizer step; remove the call");
 
+    public static readonly DiagnosticDescriptor StreamWithoutMaxSteps = Error("DSL046",
+        "Training on a stream needs MaxSteps",
+        "'{0}.Train' is given a stream ({1}), which has no length, but its TrainingArguments leave MaxSteps at {2}; set MaxSteps to the number of optimizer steps, or pass an IReadOnlyList",
+        Settings);
+
     // DSL1xx: performance.
 
     public static readonly DiagnosticDescriptor HostSyncInStep = Warning("DSL101",

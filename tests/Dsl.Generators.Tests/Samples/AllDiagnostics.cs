@@ -160,6 +160,9 @@ public static class Settings
 
     public static Scored BestByF1(Net model) =>
         new(model, new TrainingArguments { MetricForBestModel = "f1" }); // DSL029
+
+    public static TrainOutput Streamed(Net model, System.Collections.Generic.IEnumerable<Example> stream) =>
+        new Scored(model, new TrainingArguments { NumTrainEpochs = 2 }).Train(stream); // DSL046
 }
 
 // Inside the step: DSL031, DSL101-DSL103.
