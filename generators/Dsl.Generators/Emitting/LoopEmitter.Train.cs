@@ -25,6 +25,7 @@ internal static partial class LoopEmitter
         w.Open($"private {KnownNames.GlobalTrainOutput} __Train({runType} {run}, string? resumeFromCheckpoint)");
         w.Line($"this.__run = {run};");
         w.Open("try");
+        w.Line("// 1. Set up, continued: the optimizer and schedule; a checkpoint is restored when resuming.");
         w.Line(model.Optimizer is null
             ? $"using var {optimizer} = {KnownNames.GlobalOptimizers}.FromArguments({m}, {model.Arguments.Access});   // its state is freed when Train returns"
             : $"var {optimizer} = this.{model.Optimizer.MethodName}();");

@@ -82,6 +82,7 @@ namespace Demo
             this.__run = run;
             try
             {
+                // 1. Set up, continued: the optimizer and schedule; a checkpoint is restored when resuming.
                 using var optimizer = global::Dsl.Optimizers.FromArguments(model, args);   // its state is freed when Train returns
                 var scheduler = global::Dsl.Schedules.FromArguments(optimizer, args, run.MaxSteps);
                 run.Prepare(optimizer, scheduler, resumeFromCheckpoint);   // restores model, optimizer, schedule and RNG when resuming

@@ -78,6 +78,7 @@ namespace Demo
             this.__run = run;
             try
             {
+                // 1. Set up, continued: the optimizer and schedule; a checkpoint is restored when resuming.
                 var optimizer = this.CreateOptimizer();
                 var scheduler = this.CreateScheduler(optimizer, run.MaxSteps);
                 run.Prepare(optimizer, scheduler, resumeFromCheckpoint);   // restores model, optimizer, schedule and RNG when resuming

@@ -80,6 +80,7 @@ namespace Demo
             this.__run = run_;
             try
             {
+                // 1. Set up, continued: the optimizer and schedule; a checkpoint is restored when resuming.
                 using var optimizer_ = global::Dsl.Optimizers.FromArguments(run, optimizer);   // its state is freed when Train returns
                 var scheduler = global::Dsl.Schedules.FromArguments(optimizer_, optimizer, run_.MaxSteps);
                 run_.Prepare(optimizer_, scheduler, resumeFromCheckpoint);   // restores model, optimizer, schedule and RNG when resuming
