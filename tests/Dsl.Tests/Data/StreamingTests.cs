@@ -175,6 +175,30 @@ public sealed class StreamingTests
     }
 
     [Fact]
+    public void Resuming_a_stream_from_an_epoch_end_checkpoint_starts_the_next_pass()
+    {
+        using var temp = new TempDirectory();
+        var data = SampleData.Make(20);   // 3 batches a pass
+        var args = Args.Quiet(temp.Path) with { MaxSteps = 7, SaveStrategy = SaveStrategy.Epoch, LoggingSteps = 1 };
+        var fullModel = TinyNet.Create(seed: 4);
+        var full = new ParityTrainer(fullModel, args);
+        full.Train(new Stream(data));
+
+        // checkpoint-3 was written when the first pass ran out: its epoch is whole.
+        Assert.Equal(1.0, TrainerState.Load(Path.Combine(Checkpoint.PathFor(temp.Path, 3), Checkpoint.StateFile)).Epoch);
+        var resumedModel = TinyNet.Create(seed: 11);
+        var resumed = new ParityTrainer(resumedModel, args);
+        var stream = new Stream(data);
+        resumed.Train(stream, resumeFromCheckpoint: Checkpoint.PathFor(temp.Path, 3));
+
+        Assert.Equal(4, resumed.Losses.Count);   // passes 2 and 3: nothing of pass 1 read again
+        Assert.Equal(2, stream.Passes);
+        Assert.Equal(full.Losses.Skip(3), resumed.Losses);
+        var expected = fullModel.Snapshot();
+        foreach (var (name, values) in resumedModel.Snapshot()) Assert.Equal(expected[name], values);
+    }
+
+    [Fact]
     public void An_async_stream_trains_through_the_blocking_adapter()
     {
         static async IAsyncEnumerable<Sample> Produce(IReadOnlyList<Sample> samples)
