@@ -117,18 +117,23 @@ public sealed class StreamBatchEnumerator<TBatch, TExample> : IDisposable
     {
         if (_producer is null)
         {
-            _syncReader ??= _stream.GetEnumerator();
-            if (!_skipped) { _skipped = true; Skip(_syncReader); }
-            return Read(_syncReader, _syncExamples ??= new TExample[_batchSize], out batch, out size);
+            try
+            {
+                _syncReader ??= _stream.GetEnumerator();
+                if (!_skipped) { _skipped = true; Skip(_syncReader); }
+                return Read(_syncReader, _syncExamples ??= new TExample[_batchSize], out batch, out size);
+            }
+            catch (Exception e)
+            {
+                throw Failed(e, _read);
+            }
         }
         lock (_gate)
         {
             while (_count == 0 && !_finished && _failure is null) Monitor.Wait(_gate);
             if (_count == 0)
             {
-                if (_failure is not null)
-                    throw new InvalidOperationException(
-                        $"Reading or collating the training stream failed at example {_failedAt} of this pass: {_failure.Message}", _failure);
+                if (_failure is not null) throw Failed(_failure, _failedAt);
                 batch = default!;
                 size = 0;
                 return false;
@@ -142,6 +147,9 @@ public sealed class StreamBatchEnumerator<TBatch, TExample> : IDisposable
             return true;
         }
     }
+
+    private static InvalidOperationException Failed(Exception e, long example) =>
+        new($"Reading or collating the training stream failed at example {example} of this pass: {e.Message}", e);
 
     private long _read;   // examples read from the stream in this pass
 

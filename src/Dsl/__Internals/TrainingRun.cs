@@ -211,6 +211,7 @@ public abstract partial class TrainingRun : IDisposable
         Checkpoint.LoadOptimizer(_optimizer!, Path.Combine(dir, Checkpoint.OptimizerFile));
         Checkpoint.LoadRng(RngFileToLoad(dir));
 
+        int savedMaxSteps = saved.MaxSteps;   // a stream's epoch fraction was counted in the saved run's MaxSteps
         saved.MaxSteps = State.MaxSteps;
         saved.NumTrainEpochs = State.NumTrainEpochs;
         saved.LoggingSteps = State.LoggingSteps;
@@ -233,7 +234,8 @@ public abstract partial class TrainingRun : IDisposable
             // restarted. The epoch says where the run was: its whole part is the pass, and its fraction
             // (batches / (MaxSteps × GA), HF's steps_in_epoch for a stream) the batches read in that pass.
             FirstEpoch = (int)Math.Floor(saved.Epoch);
-            _skipBatches = (int)Math.Round((saved.Epoch - FirstEpoch) * StreamBatchesPerEpoch);
+            long batchesPerEpoch = (long)(savedMaxSteps > 0 ? savedMaxSteps : MaxSteps) * Args.GradientAccumulationSteps;
+            _skipBatches = (int)Math.Round((saved.Epoch - FirstEpoch) * batchesPerEpoch);
         }
         _lastCheckpoint = dir;
         if (saved.GlobalStep >= MaxSteps)

@@ -199,6 +199,64 @@ public sealed class StreamingTests
     }
 
     [Fact]
+    public void Resuming_a_stream_with_a_larger_MaxSteps_skips_by_the_checkpoints_own_count()
+    {
+        using var temp = new TempDirectory();
+        var data = SampleData.Make(20);   // 3 batches a pass
+        var args = Args.Quiet(temp.Path) with { MaxSteps = 5, SaveStrategy = SaveStrategy.Steps, SaveSteps = 5 };
+        new ParityTrainer(TinyNet.Create(seed: 4), args).Train(new Stream(data));   // ends 2 batches into pass 2
+
+        var resumed = new ParityTrainer(TinyNet.Create(seed: 11), args with { MaxSteps = 9 });
+        var stream = new Stream(data);
+        resumed.Train(stream, resumeFromCheckpoint: Checkpoint.PathFor(temp.Path, 5));
+        Assert.Equal(4, resumed.Losses.Count);   // 1 batch left in pass 2, then 3 of pass 3
+        Assert.Equal(2, stream.Passes);
+        Assert.Equal(2 + 3.0 / 9, resumed.State.Epoch, 12);
+    }
+
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(2, 3)]
+    [InlineData(0, 3)]
+    public void A_stream_leaves_no_tensor_behind_and_live_tensors_stay_bounded(int prefetch, int ga)
+    {
+        using var temp = new TempDirectory();
+        var args = Args.Quiet(temp.Path) with
+        {
+            MaxSteps = 40, PerDeviceTrainBatchSize = 4, DataloaderPrefetchFactor = prefetch, GradientAccumulationSteps = ga,
+        };
+        var trainer = new HookTrainer(TinyNet.Create(), args);
+        long before = TorchSharp.torch.Tensor.TotalCount;
+        trainer.Train(new Stream(SampleData.Make(50)));   // 13 batches a pass, the last short: passes end mid-window
+        var counts = trainer.LiveTensorsAtStepEnd.Skip(5).ToList();
+        // At most the ring, the batch being collated and the rest of a window, of 2 tensors each.
+        Assert.True(counts.Max() - counts.Min() <= 2 * (prefetch + 1 + ga), string.Join(",", counts));
+        Assert.Equal(before, TorchSharp.torch.Tensor.TotalCount);
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(0)]
+    public void A_failing_stream_is_reported_with_the_example_it_failed_at(int prefetch)
+    {
+        static IEnumerable<Sample> Broken(IReadOnlyList<Sample> samples)
+        {
+            for (int i = 0; i < samples.Count; i++)
+            {
+                if (i == 11) throw new IOException("disk gone");
+                yield return samples[i];
+            }
+        }
+
+        using var temp = new TempDirectory();
+        var trainer = new ParityTrainer(TinyNet.Create(), Args.Quiet(temp.Path) with { MaxSteps = 5, DataloaderPrefetchFactor = prefetch });
+        var e = Assert.Throws<InvalidOperationException>(() => trainer.Train(Broken(SampleData.Make(40))));
+        Assert.Contains("training stream failed at example 11", e.Message);
+        Assert.Contains("disk gone", e.Message);
+        Assert.IsType<IOException>(e.InnerException);
+    }
+
+    [Fact]
     public void An_async_stream_trains_through_the_blocking_adapter()
     {
         static async IAsyncEnumerable<Sample> Produce(IReadOnlyList<Sample> samples)
