@@ -130,6 +130,17 @@ public sealed class StreamingTests
         Assert.Equal(2, stream.Passes);
     }
 
+    [Fact]
+    public void DataloaderDropLast_drops_the_short_last_batch_of_each_pass()
+    {
+        using var temp = new TempDirectory();
+        var stream = new Stream(SampleData.Make(20));   // 8, 8 and a dropped 4
+        var trainer = new HookTrainer(TinyNet.Create(), Args.Quiet(temp.Path) with { MaxSteps = 5, DataloaderDropLast = true });
+        trainer.Train(stream);
+        Assert.Equal(3, stream.Passes);   // 2 + 2 + 1 steps
+        Assert.Equal(["EpochEnd:0", "EpochEnd:1", "EpochEnd:2"], trainer.Events.Where(e => e.StartsWith("EpochEnd")));
+    }
+
     [Theory]
     [InlineData(2)]
     [InlineData(0)]
