@@ -54,7 +54,7 @@ internal static partial class LoopEmitter
         w.Line($"if ({run}.ClipGradients())   // to MaxGradNorm (the norm stays a tensor until a log step); false only when Fp16 gradients overflowed");
         w.OpenBlock();
         w.Line($"{optimizer}.step();");
-        w.Line($"{scheduler}.step();   // HF skips both on an Fp16 overflow; a plateau schedule steps after evaluations instead");
+        w.Line($"{scheduler}.step();   // HF skips both steps on an Fp16 overflow");
         w.Close();
         w.Line($"{m}.zero_grad();");
         w.Line($"{run}.EndStep({lr});   // GlobalStep++, epoch; decides whether to log, evaluate, save or stop");

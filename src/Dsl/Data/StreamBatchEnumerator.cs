@@ -86,6 +86,9 @@ public sealed class StreamBatchEnumerator<TBatch, TExample> : IDisposable
     /// <summary>Batches in the window <see cref="Current"/> belongs to: the accumulation steps, or fewer at the end of the stream.</summary>
     public int WindowSize => _windowCount;
 
+    /// <summary><see cref="Current"/> is the first batch of its window.</summary>
+    public bool StartsWindow => _windowNext == 1;
+
     /// <summary><see cref="Current"/> is the last batch of its window: time for an optimizer step.</summary>
     public bool EndsWindow => _windowNext == _windowCount;
 

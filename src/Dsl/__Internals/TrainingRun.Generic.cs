@@ -125,7 +125,7 @@ public sealed class TrainingRun<TBatch, TExample> : TrainingRun
                     return false;
                 }
                 _took = true;
-                _run.OnStreamBatch(_stream.Index, _stream.WindowSize, _stream.EndsWindow);
+                _run.OnStreamBatch(_stream.Index, _stream.WindowSize, _stream.StartsWindow, _stream.EndsWindow);
                 return true;
             }
             if (!_batches!.MoveNext()) return false;

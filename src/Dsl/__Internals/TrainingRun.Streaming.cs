@@ -11,7 +11,7 @@ public abstract partial class TrainingRun
     private bool _passExhausted;
 
     /// <summary>Called as each micro-batch of a stream is taken: its window is known because the window was read whole.</summary>
-    private protected void OnStreamBatch(int index, int windowSize, bool endsWindow)
+    private protected void OnStreamBatch(int index, int windowSize, bool startsWindow, bool endsWindow)
     {
         _batchIndex = index;
         _batchesInEpoch = StreamBatchesPerEpoch;
@@ -19,6 +19,9 @@ public abstract partial class TrainingRun
         // A short window at the end of the stream steps too, as the last window of a list's epoch does. (HF's
         // iterable path leaves its gradients to the next pass's first window: it cannot know it is the last.)
         IsOptimizerStep = endsWindow;
+        // As OnBatch: HF's on_step_begin clears log/evaluate/save at the start of a window.
+        StartsStep = startsWindow;
+        if (StartsStep) _control &= TrainerControl.StopTraining | TrainerControl.StopEpoch;
     }
 
     /// <summary>Called when a pass over the stream ends; <paramref name="empty"/>: it gave no batch at all.</summary>

@@ -152,6 +152,9 @@ public abstract partial class TrainingRun : IDisposable
     /// <summary>True when the current batch ends its gradient-accumulation window: time for an optimizer step.</summary>
     public bool IsOptimizerStep { get; private set; }
 
+    /// <summary>True when the current batch is the first of its gradient-accumulation window (HF's <c>on_step_begin</c>).</summary>
+    public bool StartsStep { get; private set; }
+
     /// <summary>A hook, <c>MaxSteps</c> or an evaluation asked to stop training.</summary>
     public bool ShouldStopTraining => (_control & TrainerControl.StopTraining) != 0;
 
@@ -279,6 +282,10 @@ public abstract partial class TrainingRun : IDisposable
         int windowStart = index / ga * ga;
         _windowSize = Math.Min(ga, batchesInEpoch - windowStart);
         IsOptimizerStep = (index + 1) % ga == 0 || index + 1 == batchesInEpoch;
+        StartsStep = index % ga == 0;
+        // HF's on_step_begin clears log/evaluate/save at the start of a window, so what a hook asks for
+        // from here to the step's end (step begin, pre-optimizer, optimizer step) is acted on.
+        if (StartsStep) _control &= TrainerControl.StopTraining | TrainerControl.StopEpoch;
     }
 
     /// <summary>Releases the device buffers.</summary>

@@ -111,7 +111,7 @@ namespace Demo
                             if (run.ClipGradients())   // to MaxGradNorm (the norm stays a tensor until a log step); false only when Fp16 gradients overflowed
                             {
                                 optimizer.step();
-                                scheduler.step();   // HF skips both on an Fp16 overflow; a plateau schedule steps after evaluations instead
+                                scheduler.step();   // HF skips both steps on an Fp16 overflow
                             }
                             model.zero_grad();
                             run.EndStep(learningRate);   // GlobalStep++, epoch; decides whether to log, evaluate, save or stop
