@@ -38,6 +38,7 @@ internal sealed class ArgumentValues
         ["Fp16"] = false,
         ["Bf16FullEval"] = false,
         ["Fp16FullEval"] = false,
+        ["EarlyStoppingPatience"] = null,
     };
 
     private readonly Dictionary<string, (object? Value, IOperation Assignment)> _set = new();

@@ -158,6 +158,12 @@ internal static class DiagnosticDescriptors
         "A [TrainStep] must not do the loop's work",
         "{0} calls '{1}', which the generated loop already does once per optimizer step; remove the call");
 
+    // DSL040–: settings that need others (early stopping).
+
+    public static readonly DiagnosticDescriptor EarlyStoppingWithoutEvaluation = Error("DSL040",
+        "Early stopping needs evaluations and a metric",
+        "EarlyStoppingPatience stops training when an evaluation metric stops improving, but {0}; {1}", Settings);
+
     public static readonly DiagnosticDescriptor StreamWithoutMaxSteps = Error("DSL046",
         "Training on a stream needs MaxSteps",
         "'{0}.Train' is given a stream ({1}), which has no length, but its TrainingArguments leave MaxSteps at {2}; set MaxSteps to the number of optimizer steps, or pass an IReadOnlyList",

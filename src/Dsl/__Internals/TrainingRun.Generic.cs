@@ -19,6 +19,7 @@ public sealed class TrainingRun<TBatch, TExample> : TrainingRun
     {
         _loader = loader;
         Evaluation = eval;
+        StartTokenCount(typeof(TBatch));
     }
 
     private TrainingRun(TrainingArguments args, nn.Module model, IEnumerable<TExample> stream, EvaluationSets<TExample> eval)
@@ -26,6 +27,7 @@ public sealed class TrainingRun<TBatch, TExample> : TrainingRun
     {
         _stream = stream;
         Evaluation = eval;
+        StartTokenCount(typeof(TBatch));
         // HF gives an IterableDataset no sampler, so group_by_length does not apply to it.
         if (args.GroupByLength) Warn("GroupByLength does not apply to a streamed training dataset: its examples are taken in stream order.");
     }
@@ -126,10 +128,12 @@ public sealed class TrainingRun<TBatch, TExample> : TrainingRun
                 }
                 _took = true;
                 _run.OnStreamBatch(_stream.Index, _stream.WindowSize, _stream.StartsWindow, _stream.EndsWindow);
+                if (_stream.Current is ITokenBatch streamed) _run.CountTokens(streamed);   // a shape, not a device read
                 return true;
             }
             if (!_batches!.MoveNext()) return false;
             _run.OnBatch(_batches.Index, _batches.Count);
+            if (_batches.Current is ITokenBatch tokens) _run.CountTokens(tokens);   // a shape, not a device read
             return true;
         }
 

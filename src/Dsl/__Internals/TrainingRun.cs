@@ -74,6 +74,7 @@ public abstract partial class TrainingRun : IDisposable
         if (args.EvalStrategy != IntervalStrategy.No && !hasEvalDataset)
             throw new ArgumentException(
                 $"TrainingArguments.EvalStrategy is {args.EvalStrategy}, which needs an evaluation dataset: pass evalDataset (or named evalDatasets) to Train.");
+        StartEarlyStopping();
 
         // HF: num_update_steps_per_epoch = ceil(batches / GA); max_steps = ceil(epochs × that),
         // or MaxSteps, which sets the epochs to ceil(max_steps / updates per epoch).
@@ -213,6 +214,9 @@ public abstract partial class TrainingRun : IDisposable
         if (Checkpoint.RestoreScheduler(_scheduler!, Path.Combine(dir, Checkpoint.SchedulerFile)) is { } warning) Warn(warning);
         Checkpoint.LoadOptimizer(_optimizer!, Path.Combine(dir, Checkpoint.OptimizerFile));
         Checkpoint.LoadRng(RngFileToLoad(dir));
+
+        RestoreCallbackStates(saved, dir);
+        CompareWithCheckpoint(saved, dir);
 
         int savedMaxSteps = saved.MaxSteps;   // a stream's epoch fraction was counted in the saved run's MaxSteps
         saved.MaxSteps = State.MaxSteps;

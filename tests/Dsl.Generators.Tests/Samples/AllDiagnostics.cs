@@ -161,6 +161,7 @@ public static class Settings
     public static Scored BestByF1(Net model) =>
         new(model, new TrainingArguments { MetricForBestModel = "f1" }); // DSL029
 
+    public static TrainingArguments StopWithoutEvaluating() => new() { EarlyStoppingPatience = 3 }; // DSL040
     public static TrainOutput Streamed(Net model, System.Collections.Generic.IEnumerable<Example> stream) =>
         new Scored(model, new TrainingArguments { NumTrainEpochs = 2 }).Train(stream); // DSL046
 }

@@ -268,6 +268,27 @@ public sealed class StreamingTests
     }
 
     [Fact]
+    public void A_streams_event_flow_has_HFs_step_begin_and_substep_end_per_window_and_an_epoch_per_pass()
+    {
+        using var temp = new TempDirectory();
+        // 5 batches a pass, GA 2: windows [0 1] [2 3] [4], the short one at the end of the pass steps too.
+        var args = Args.Quiet(temp.Path) with { GradientAccumulationSteps = 2, PerDeviceTrainBatchSize = 4, MaxSteps = 4 };
+        var trainer = new Dsl.Tests.Loop.HookPointTrainer(TinyNet.Create(), args);
+        trainer.Train(new Stream(SampleData.Make(20)));
+
+        Assert.Equal(
+        [
+            "TrainBegin:0", "EpochBegin:0",
+            "StepBegin:0", "SubstepEnd:0", "PreOptimizerStep:0", "OptimizerStep:0", "StepEnd:1",
+            "StepBegin:1", "SubstepEnd:1", "PreOptimizerStep:1", "OptimizerStep:1", "StepEnd:2",
+            "StepBegin:2", "PreOptimizerStep:2", "OptimizerStep:2", "StepEnd:3",
+            "EpochEnd:0", "EpochBegin:1",
+            "StepBegin:3", "SubstepEnd:3", "PreOptimizerStep:3", "OptimizerStep:3", "StepEnd:4",
+            "EpochEnd:1", "Log:4:train_runtime", "TrainEnd",
+        ], trainer.Events);
+    }
+
+    [Fact]
     public void An_async_stream_trains_through_the_blocking_adapter()
     {
         static async IAsyncEnumerable<Sample> Produce(IReadOnlyList<Sample> samples)
