@@ -45,6 +45,7 @@ public enum SchedulerType
     /// The rate drops by <c>factor</c> (0.1) when the evaluation metric (<c>MetricForBestModel</c>, default loss)
     /// has not improved for <c>patience</c> (10) evaluations; needs an <c>EvalStrategy</c>.
     /// </summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("reduce_lr_on_plateau")]
     ReduceLROnPlateau,
     /// <summary>Linear warmup, then a cosine down to <c>min_lr</c> or <c>min_lr_rate</c> × the initial rate (one is required).</summary>
     CosineWithMinLr,
