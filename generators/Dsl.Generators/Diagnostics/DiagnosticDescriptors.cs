@@ -164,6 +164,11 @@ internal static class DiagnosticDescriptors
         "Early stopping needs evaluations and a metric",
         "EarlyStoppingPatience stops training when an evaluation metric stops improving, but {0}; {1}", Settings);
 
+    public static readonly DiagnosticDescriptor StreamWithoutMaxSteps = Error("DSL046",
+        "Training on a stream needs MaxSteps",
+        "'{0}.Train' is given a stream ({1}), which has no length, but its TrainingArguments leave MaxSteps at {2}; set MaxSteps to the number of optimizer steps, or pass an IReadOnlyList",
+        Settings);
+
     // DSL1xx: performance.
 
     public static readonly DiagnosticDescriptor HostSyncInStep = Warning("DSL101",

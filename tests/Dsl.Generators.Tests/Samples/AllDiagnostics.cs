@@ -162,6 +162,8 @@ public static class Settings
         new(model, new TrainingArguments { MetricForBestModel = "f1" }); // DSL029
 
     public static TrainingArguments StopWithoutEvaluating() => new() { EarlyStoppingPatience = 3 }; // DSL040
+    public static TrainOutput Streamed(Net model, System.Collections.Generic.IEnumerable<Example> stream) =>
+        new Scored(model, new TrainingArguments { NumTrainEpochs = 2 }).Train(stream); // DSL046
 }
 
 // Inside the step: DSL031, DSL101-DSL103.
