@@ -13,7 +13,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace Dsl.CodeFixes;
 
 /// <summary>
-/// DSL046: replaces an unknown name (a report target, a scheduler argument, a device type) by the known one within
+/// DSL047: replaces an unknown name (a report target, a scheduler argument, a device type) by the known one within
 /// two edits of it, the one the message suggests (<c>"tensorbord"</c> → <c>"tensorboard"</c>, <c>"gpu:1"</c> →
 /// <c>"cpu:1"</c>). No fix when no known name is that close.
 /// </summary>

@@ -78,5 +78,8 @@ internal static class KnownNames
     public const string GlobalOptimizers = "global::Dsl.Optimizers";
     public const string GlobalTorch = "global::TorchSharp.torch";
     public const string GlobalReadOnlyList = "global::System.Collections.Generic.IReadOnlyList";
+    public const string GlobalEnumerable = "global::System.Collections.Generic.IEnumerable";
+    public const string GlobalReadOnlyDictionary = "global::System.Collections.Generic.IReadOnlyDictionary";
+    public const string GlobalEvaluationSets = "global::Dsl.__Internals.EvaluationSets";
     public const string GlobalGeneratedCode = "global::System.CodeDom.Compiler.GeneratedCode";
 }

@@ -39,6 +39,18 @@ public enum SchedulerType
     Constant,
     /// <summary>Linear warmup, then constant.</summary>
     ConstantWithWarmup,
+    /// <summary>Linear warmup, then the inverse square root of the step (timescale: the warmup steps, or 10,000).</summary>
+    InverseSqrt,
+    /// <summary>
+    /// The rate drops by <c>factor</c> (0.1) when the evaluation metric (<c>MetricForBestModel</c>, default loss)
+    /// has not improved for <c>patience</c> (10) evaluations; needs an <c>EvalStrategy</c>.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("reduce_lr_on_plateau")]
+    ReduceLROnPlateau,
+    /// <summary>Linear warmup, then a cosine down to <c>min_lr</c> or <c>min_lr_rate</c> × the initial rate (one is required).</summary>
+    CosineWithMinLr,
+    /// <summary>Warmup, a stable phase, then a decay over <c>num_decay_steps</c> (required) to <c>min_lr_ratio</c> × the rate.</summary>
+    WarmupStableDecay,
 }
 
 /// <summary>The optimizer a trainer without <c>[Optimizer]</c> uses (Hugging Face's <c>optim</c>).</summary>

@@ -6,7 +6,11 @@ namespace Dsl;
 public sealed partial record TrainingArguments
 {
     private static readonly string[] KnownReportTargets = ["all", "none", "console", "jsonl", "tensorboard"];
-    private static readonly string[] KnownSchedulerKwargs = ["num_cycles", "power", "lr_end"];
+    private static readonly string[] KnownSchedulerKwargs =
+    [
+        "num_cycles", "power", "lr_end", "min_lr", "min_lr_rate", "num_decay_steps", "num_stable_steps", "min_lr_ratio",
+        "factor", "patience", "threshold", "cooldown", "eps",
+    ];
 
     /// <summary>
     /// Throws <see cref="ArgumentException"/> naming the first setting that can never work and its
@@ -64,6 +68,12 @@ public sealed partial record TrainingArguments
                     $"TrainingArguments.LoadBestModelAtEnd requires SaveSteps to be a multiple of EvalSteps, but SaveSteps is " +
                     $"{Format(SaveSteps)} and EvalSteps is {Format(ResolvedEvalSteps)}.", nameof(SaveSteps));
         }
+        // HF __post_init__: "lr_scheduler_type reduce_lr_on_plateau requires an eval strategy".
+        if (LrSchedulerType == SchedulerType.ReduceLROnPlateau && EvalStrategy == IntervalStrategy.No)
+            throw new ArgumentException(
+                "TrainingArguments.LrSchedulerType is ReduceLROnPlateau, which steps with the evaluation metric, but EvalStrategy is No; " +
+                "set EvalStrategy to Steps or Epoch.", nameof(LrSchedulerType));
+        Require(LabelSmoothingFactor is >= 0 and <= 1, nameof(LabelSmoothingFactor), LabelSmoothingFactor, "in [0, 1] (0: no smoothing)");
         if (SaveStrategy == SaveStrategy.Best && ResolvedMetricForBestModel is null)
             throw new ArgumentException(
                 "TrainingArguments.SaveStrategy is Best, which needs MetricForBestModel (or LoadBestModelAtEnd, which defaults it to loss).",
@@ -100,13 +110,14 @@ public sealed partial record TrainingArguments
 
     /// <summary>
     /// The metric that picks the best checkpoint, with its <c>eval_</c> prefix, or null when none is
-    /// tracked. HF: <c>load_best_model_at_end</c> without <c>metric_for_best_model</c> means <c>loss</c>.
+    /// tracked. HF: <c>load_best_model_at_end</c> or the <c>reduce_lr_on_plateau</c> schedule without
+    /// <c>metric_for_best_model</c> means <c>loss</c>.
     /// </summary>
     public string? ResolvedMetricForBestModel
     {
         get
         {
-            string? metric = MetricForBestModel ?? (LoadBestModelAtEnd ? "loss" : null);
+            string? metric = MetricForBestModel ?? (LoadBestModelAtEnd || LrSchedulerType == SchedulerType.ReduceLROnPlateau ? "loss" : null);
             if (metric is null) return null;
             return metric.StartsWith("eval_", StringComparison.Ordinal) ? metric : "eval_" + metric;
         }

@@ -53,7 +53,12 @@ public sealed partial record TrainingArguments
     /// <summary>The schedule a trainer without <c>[Scheduler]</c> uses. Default <see cref="SchedulerType.Linear"/>.</summary>
     public SchedulerType LrSchedulerType { get; init; } = SchedulerType.Linear;
 
-    /// <summary>Extra schedule settings: <c>num_cycles</c> (cosine), <c>power</c> and <c>lr_end</c> (polynomial).</summary>
+    /// <summary>
+    /// Extra schedule settings (HF's <c>lr_scheduler_kwargs</c>): <c>num_cycles</c> (cosine), <c>power</c> and
+    /// <c>lr_end</c> (polynomial), <c>min_lr</c> or <c>min_lr_rate</c> (cosine with min lr), <c>num_decay_steps</c>,
+    /// <c>num_stable_steps</c>, <c>min_lr_ratio</c> (warmup-stable-decay), <c>factor</c>, <c>patience</c>,
+    /// <c>threshold</c>, <c>cooldown</c>, <c>min_lr</c>, <c>eps</c> (reduce on plateau).
+    /// </summary>
     public IReadOnlyDictionary<string, double>? LrSchedulerKwargs { get; init; }
 
     /// <summary>Fraction of the training steps spent warming up, when <see cref="WarmupSteps"/> is 0. Default 0.</summary>
@@ -174,6 +179,14 @@ public sealed partial record TrainingArguments
 
     /// <summary>A name for the run, shown in logs. Default: the output folder's name.</summary>
     public string? RunName { get; init; }
+
+    /// <summary>
+    /// HF's <c>label_smoothing_factor</c>: the weight of the uniform distribution mixed into the one-hot labels
+    /// of a cross-entropy loss. A train step applies it by computing its loss with
+    /// <see cref="Losses.CrossEntropy(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TrainingArguments, bool)"/>;
+    /// 0 is plain cross-entropy. Default 0.
+    /// </summary>
+    public double LabelSmoothingFactor { get; init; }
 
     /// <summary>Evaluation computes only the loss, even when the trainer declares metrics. Default false.</summary>
     public bool PredictionLossOnly { get; init; }

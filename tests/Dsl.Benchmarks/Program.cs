@@ -6,6 +6,7 @@ using TorchSharp;
 // Benchmarks of the generated loop (see docs/benchmarks.md). Run in Release:
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- speed [steps] [rounds] [prefetch]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- memory [steps]
+//   dotnet run -c Release --project tests/Dsl.Benchmarks -- stream [steps] [rounds] [prefetch]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- bert [size] [steps] [rounds] [max-length] [batch]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- profile [size] [max-length] [batch]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- precision fp32|bf16|fp16 [size] [steps] [max-length] [batch]
@@ -80,6 +81,32 @@ if (mode == "speed")
     Console.WriteLine($"  generated loop: {g:F3} s  ({steps / g:F1} steps/s)   all: {string.Join(" ", generated.Select(x => x.ToString("F3")))}");
     Console.WriteLine($"  hand loop:      {h:F3} s  ({steps / h:F1} steps/s)   all: {string.Join(" ", hand.Select(x => x.ToString("F3")))}");
     Console.WriteLine($"  generated / hand = {g / h:F3} (median), {generated.Min() / hand.Min():F3} (fastest of each)");
+}
+else if (mode == "stream")
+{
+    // The same rows as a list (shuffled each epoch) and as a stream (read in order on the collation thread).
+    IEnumerable<Row> Stream() { foreach (var row in data) yield return row; }
+    double Streamed(int n)
+    {
+        var trainer = new MlpTrainer(Mlp.Create(1), Arguments(n));
+        var clock = Stopwatch.StartNew();
+        trainer.Train(Stream());
+        return clock.Elapsed.TotalSeconds;
+    }
+    Generated(30);
+    Streamed(30);   // warm up both
+    var listed = new List<double>();
+    var streamed = new List<double>();
+    for (int r = 0; r < rounds; r++)
+    {
+        listed.Add(Generated(steps));
+        streamed.Add(Streamed(steps));
+    }
+    double l = Median(listed), st = Median(streamed);
+    Console.WriteLine($"MLP 64-512-512-4, batch {batchSize}, {steps} steps, prefetch {prefetch}, median of {rounds} alternating rounds");
+    Console.WriteLine($"  list:   {l:F3} s  ({steps / l:F1} steps/s)   all: {string.Join(" ", listed.Select(x => x.ToString("F3")))}");
+    Console.WriteLine($"  stream: {st:F3} s  ({steps / st:F1} steps/s)   all: {string.Join(" ", streamed.Select(x => x.ToString("F3")))}");
+    Console.WriteLine($"  stream / list = {st / l:F3} (median), {streamed.Min() / listed.Min():F3} (fastest of each)");
 }
 else if (mode == "memory")
 {

@@ -22,6 +22,7 @@ internal sealed class ArgumentValues
     internal static readonly IReadOnlyDictionary<string, object?> Defaults = new Dictionary<string, object?>
     {
         ["GradientAccumulationSteps"] = 1,
+        ["MaxSteps"] = -1,
         ["LearningRate"] = 5e-5,
         ["WarmupRatio"] = 0.0,
         ["LoggingStrategy"] = 1,   // IntervalStrategy.Steps
@@ -84,7 +85,11 @@ internal sealed class ArgumentValues
     /// The settings a local holds where it is declared with <c>var args = new TrainingArguments { ... }</c>
     /// (or a <c>with</c>) and never assigned again in its method; else null.
     /// </summary>
-    public static ArgumentValues? ResolveLocal(ILocalSymbol local, SemanticModel model, ITypeSymbol argumentsType, System.Threading.CancellationToken ct)
+    public static ArgumentValues? ResolveLocal(ILocalSymbol local, SemanticModel model, ITypeSymbol argumentsType, System.Threading.CancellationToken ct) =>
+        InitializerOf(local, model, ct) is { } operation ? Resolve(operation, argumentsType) : null;
+
+    /// <summary>The initializer of a local declared with one and never assigned again in its method; else null.</summary>
+    public static IOperation? InitializerOf(ILocalSymbol local, SemanticModel model, System.Threading.CancellationToken ct)
     {
         if (local.DeclaringSyntaxReferences.Length != 1) return null;
         if (local.DeclaringSyntaxReferences[0].GetSyntax(ct) is not VariableDeclaratorSyntax { Initializer.Value: { } value } declarator
@@ -103,7 +108,7 @@ internal sealed class ArgumentValues
             };
             if (written) return null;
         }
-        return model.GetOperation(value, ct) is { } operation ? Resolve(operation, argumentsType) : null;
+        return model.GetOperation(value, ct);
     }
 
     private void Apply(IObjectOrCollectionInitializerOperation initializer)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using Dsl.Generators.Diagnostics;
 using Dsl.Generators.Parsing;
 using Microsoft.CodeAnalysis;
@@ -14,7 +15,7 @@ namespace Dsl.Generators.Analyzers;
 /// where both are visible in one method: <c>new MyTrainer(model, new TrainingArguments { ... })</c>,
 /// a <c>with</c>, or a local declared with one and not assigned again. Metric names are
 /// <c>[Metric("name")]</c> or the method's name in snake_case, with or without <c>eval_</c>;
-/// <c>loss</c> is always there.
+/// <c>loss</c> is always there, and <c>{dataset}_{metric}</c> names a metric of a named evaluation dataset.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class BestMetricAnalyzer : DiagnosticAnalyzer
@@ -46,7 +47,7 @@ public sealed class BestMetricAnalyzer : DiagnosticAnalyzer
                         continue;
                     var known = metricsOf.GetOrAdd(trainer, t => MetricNames(t, symbols));
                     string key = WithoutEvalPrefix(name);
-                    if (key == "loss" || known.Contains(key)) continue;
+                    if (Reported(key, "loss") || known.Any(k => Reported(key, k))) continue;
                     var reported = new List<string> { "eval_loss" };
                     foreach (string k in known) reported.Add("eval_" + k);
                     c.ReportDiagnostic(HelpLinks.Create(DiagnosticDescriptors.UnknownMetricForBestModel, c.Options, assignment.Syntax.GetLocation(),
@@ -89,6 +90,13 @@ public sealed class BestMetricAnalyzer : DiagnosticAnalyzer
                         : TrainerParser.SnakeCase(method.Name)));
         return names.ToImmutable();
     }
+
+    /// <summary>
+    /// <paramref name="key"/> is <paramref name="metric"/>, or <c>{name}_{metric}</c>: with named evaluation
+    /// datasets (<c>Train(..., evalDatasets:)</c>) each key is <c>eval_{name}_{metric}</c>, as in HF.
+    /// </summary>
+    private static bool Reported(string key, string metric) =>
+        key == metric || (key.Length > metric.Length + 1 && key.EndsWith("_" + metric, System.StringComparison.Ordinal));
 
     private static string WithoutEvalPrefix(string name) =>
         name.StartsWith("eval_", System.StringComparison.Ordinal) ? name.Substring(5) : name;

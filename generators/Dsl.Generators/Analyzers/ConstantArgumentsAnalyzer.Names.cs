@@ -12,7 +12,7 @@ public sealed partial class ConstantArgumentsAnalyzer
     /// <summary>The scheduler arguments TrainingArguments accepts (its KnownSchedulerKwargs; a test compares the two).</summary>
     internal static readonly string[] SchedulerKwargs = ["num_cycles", "power", "lr_end"];
 
-    /// <summary>DSL046: a name the runtime does not know, in ReportTo, LrSchedulerKwargs or Device.</summary>
+    /// <summary>DSL047: a name the runtime does not know, in ReportTo, LrSchedulerKwargs or Device.</summary>
     private static void CheckNames(ArgumentValues values, Reporter report, AnalyzerSymbols symbols)
     {
         if (values.ElementsOf("ReportTo") is { } targets)

@@ -156,7 +156,7 @@ internal static class DiagnosticDescriptors
         "NumTrainEpochs must be above 0 unless MaxSteps is set",
         "TrainingArguments.NumTrainEpochs is {0} and MaxSteps is not set, so the run has no length; train for more than 0 epochs, or set MaxSteps to the number of optimizer steps", Settings);
 
-    public static readonly DiagnosticDescriptor UnknownSettingName = Error("DSL046",
+    public static readonly DiagnosticDescriptor UnknownSettingName = Error("DSL047",
         "A TrainingArguments value names something unknown",
         "TrainingArguments.{0} has '{1}', which is not {2}; use {3}", Settings);
 
@@ -210,6 +210,11 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor EarlyStoppingWithoutEvaluation = Error("DSL040",
         "Early stopping needs evaluations and a metric",
         "EarlyStoppingPatience stops training when an evaluation metric stops improving, but {0}; {1}", Settings);
+
+    public static readonly DiagnosticDescriptor StreamWithoutMaxSteps = Error("DSL046",
+        "Training on a stream needs MaxSteps",
+        "'{0}.Train' is given a stream ({1}), which has no length, but its TrainingArguments leave MaxSteps at {2}; set MaxSteps to the number of optimizer steps, or pass an IReadOnlyList",
+        Settings);
 
     // DSL1xx: performance.
 

@@ -26,6 +26,16 @@ internal static partial class LoopEmitter
         WriteHooks(w, model, HookKind.Evaluate, $"new global::Dsl.EvaluateEvent({metricsLocal}, this.State)", "this.__run");
         w.Line($"return {metricsLocal};");
         w.Close();
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Evaluates each of <paramref name=\"evalDatasets\"/> as HF's <c>evaluate</c> does with a dict: keys");
+        w.Line("/// <c>{metricKeyPrefix}_{name}_loss</c>, ..., each dataset logged on its own; returns all the keys.");
+        w.Line("/// </summary>");
+        w.Line("/// <param name=\"evalDatasets\">The datasets by name.</param>");
+        w.Line("/// <param name=\"metricKeyPrefix\">The prefix before each name.</param>");
+        w.Line(GeneratedCode);
+        w.Line($"{model.EntryAccessibility} {KnownNames.GlobalEvalResult} Evaluate({KnownNames.GlobalReadOnlyDictionary}<string, {list}> evalDatasets, string metricKeyPrefix = \"eval\") =>");
+        w.Line($"    {KnownNames.GlobalEvaluationSets}<{model.TrainStep.ExampleType}>.EvaluateEach(evalDatasets, metricKeyPrefix, this.Evaluate);");
     }
 
     private static void WritePredict(CodeWriter w, TrainerModel model)

@@ -8,30 +8,24 @@ internal static partial class LoopEmitter
     {
         var step = model.TrainStep;
         string list = KnownNames.GlobalReadOnlyList + "<" + step.ExampleType + ">";
+        string stream = KnownNames.GlobalEnumerable + "<" + step.ExampleType + ">";
+        string named = KnownNames.GlobalReadOnlyDictionary + "<string, " + list + ">";
         string runType = $"{KnownNames.GlobalTrainingRun}<{step.BatchType}, {step.ExampleType}>";
         string m = model.Model.Access;
         string run = n["run"], optimizer = n["optimizer"], scheduler = n["scheduler"], epoch = n["epoch"];
         string batches = n["batches"], batch = n["batch"], scope = n["scope"], loss = n["loss"], lr = n["learningRate"];
         string output = n["output"], summary = n["summary"];
 
-        w.Line("/// <summary>");
-        w.Line("/// Trains the model on <paramref name=\"trainDataset\"/> with Hugging Face Trainer's semantics: optimizer");
-        w.Line("/// steps, gradient accumulation, clipping, schedule, logging, evaluation and checkpoints as the");
-        w.Line("/// TrainingArguments say.");
-        w.Line("/// </summary>");
-        w.Line("/// <param name=\"trainDataset\">The training examples, shuffled every epoch with the arguments' seed.</param>");
-        w.Line("/// <param name=\"evalDataset\">The examples to evaluate on when EvalStrategy is not No.</param>");
-        w.Line("/// <param name=\"resumeFromCheckpoint\">A checkpoint folder to continue from, or <c>last</c> for the newest in OutputDir.</param>");
+        WriteTrainEntry(w, model, list, named, runType, run, streaming: false);
+        w.Line();
+        WriteTrainEntry(w, model, stream, named, runType, run, streaming: true);
+        w.Line();
+        w.Line("/// <summary>The loop of both Train overloads: HF's <c>_inner_training_loop</c>.</summary>");
         w.Line(GeneratedCode);
-        w.Line($"{model.EntryAccessibility} {KnownNames.GlobalTrainOutput} Train(");
-        w.Line($"    {list} trainDataset,");
-        w.Line($"    {list}? evalDataset = null,");
-        w.Line("    string? resumeFromCheckpoint = null)");
-        w.OpenBlock();
-        w.Line("// 1. Set up: check the arguments, seed torch, move the model to the device, batch the data, count the steps.");
-        w.Line($"using var {run} = {runType}.Start({model.Arguments.Access}, {m}, trainDataset, evalDataset is not null);");
+        w.Open($"private {KnownNames.GlobalTrainOutput} __Train({runType} {run}, string? resumeFromCheckpoint)");
         w.Line($"this.__run = {run};");
         w.Open("try");
+        w.Line("// 1. Set up, continued: the optimizer and schedule; a checkpoint is restored when resuming.");
         w.Line(model.Optimizer is null
             ? $"using var {optimizer} = {KnownNames.GlobalOptimizers}.FromArguments({m}, {model.Arguments.Access});   // its state is freed when Train returns"
             : $"var {optimizer} = this.{model.Optimizer.MethodName}();");
@@ -108,14 +102,14 @@ internal static partial class LoopEmitter
             ? "// 5. [OnStepEnd] hooks, then log, evaluate and save as the arguments ask."
             : "// 5. Log, evaluate and save as the arguments ask.");
         WriteHooks(w, model, HookKind.StepEnd, $"new global::Dsl.StepEndEvent({run}.State)", run);
-        w.Line($"this.__LogEvaluateSave({run}, evalDataset);");
+        w.Line($"this.__LogEvaluateSave({run});");
         w.Line($"if ({run}.ShouldStopEpoch) break;");
         w.Close();
         w.Line();
         w.Line("// 6. End of the epoch.");
         w.Line($"{run}.EndEpoch();");
         WriteHooks(w, model, HookKind.EpochEnd, $"new global::Dsl.EpochEndEvent({epoch}, {run}.State)", run);
-        w.Line($"this.__LogEvaluateSave({run}, evalDataset);");
+        w.Line($"this.__LogEvaluateSave({run});");
         w.Line($"if ({run}.ShouldStopTraining) break;");
         w.Close();
         w.Line();
@@ -131,15 +125,56 @@ internal static partial class LoopEmitter
         w.Close();
     }
 
+    /// <summary>A public Train overload: starts the run on a list or a stream and hands it to <c>__Train</c>.</summary>
+    private static void WriteTrainEntry(CodeWriter w, TrainerModel model, string dataType, string named, string runType, string run, bool streaming)
+    {
+        w.Line("/// <summary>");
+        if (streaming)
+        {
+            w.Line("/// Trains the model on the stream <paramref name=\"trainDataset\"/> (HF's IterableDataset): MaxSteps must be set;");
+            w.Line("/// examples are taken in stream order, each pass over the stream is one epoch, and the stream is");
+            w.Line("/// enumerated again when it runs out. A resumed run skips what its pass had already consumed.");
+        }
+        else
+        {
+            w.Line("/// Trains the model on <paramref name=\"trainDataset\"/> with Hugging Face Trainer's semantics: optimizer");
+            w.Line("/// steps, gradient accumulation, clipping, schedule, logging, evaluation and checkpoints as the");
+            w.Line("/// TrainingArguments say.");
+        }
+        w.Line("/// </summary>");
+        w.Line(streaming
+            ? "/// <param name=\"trainDataset\">The training examples, read on a background thread; enumerated once per epoch.</param>"
+            : "/// <param name=\"trainDataset\">The training examples, shuffled every epoch with the arguments' seed.</param>");
+        w.Line("/// <param name=\"evalDataset\">The examples to evaluate on when EvalStrategy is not No.</param>");
+        w.Line("/// <param name=\"resumeFromCheckpoint\">A checkpoint folder to continue from, or <c>last</c> for the newest in OutputDir.</param>");
+        w.Line("/// <param name=\"evalDatasets\">Instead of <paramref name=\"evalDataset\"/>, several named datasets, logged as <c>eval_{name}_*</c>.</param>");
+        w.Line(GeneratedCode);
+        w.Line($"{model.EntryAccessibility} {KnownNames.GlobalTrainOutput} Train(");
+        w.Line($"    {dataType} trainDataset,");
+        w.Line($"    {KnownNames.GlobalReadOnlyList}<{model.TrainStep.ExampleType}>? evalDataset = null,");
+        w.Line("    string? resumeFromCheckpoint = null,");
+        w.Line($"    {named}? evalDatasets = null)");
+        w.OpenBlock();
+        w.Line(streaming
+            ? "// 1. Set up: check the arguments (MaxSteps is required), seed torch, move the model to the device, open the stream."
+            : "// 1. Set up: check the arguments, seed torch, move the model to the device, batch the data, count the steps.");
+        w.Line($"using var {run} = {runType}.Start({model.Arguments.Access}, {model.Model.Access}, trainDataset, evalDataset, evalDatasets);");
+        w.Line($"return this.__Train({run}, resumeFromCheckpoint);");
+        w.Close();
+    }
+
     private static void WriteLogEvaluateSave(CodeWriter w, TrainerModel model, Names n)
     {
         var step = model.TrainStep;
-        string list = KnownNames.GlobalReadOnlyList + "<" + step.ExampleType + ">";
+        string runType = $"{KnownNames.GlobalTrainingRun}<{step.BatchType}, {step.ExampleType}>";
         w.Line("/// <summary>HF's <c>_maybe_log_save_evaluate</c>: log, then evaluate, then save, each only when asked.</summary>");
         w.Line(GeneratedCode);
-        w.Open($"private void __LogEvaluateSave({KnownNames.GlobalTrainingRun} run, {list}? evalDataset)");
+        w.Open($"private void __LogEvaluateSave({runType} run)");
         w.Line("if (run.ShouldLog && run.LogTrainingLoss() is { } logs) this.__Log(logs);");
-        w.Line("if (run.ShouldEvaluate) run.ObserveEvaluation(this.Evaluate(run.EvaluationSet(evalDataset)));");
+        w.Line("if (run.ShouldEvaluate)");
+        w.Line("    run.ObserveEvaluation(run.Evaluation.Named is { } named");
+        w.Line("        ? this.Evaluate(named)   // HF: each named dataset, its keys eval_{name}_*");
+        w.Line("        : this.Evaluate(run.EvaluationSet()));");
         w.Open("if (run.ShouldSave)");
         if (HasHooks(model, HookKind.Save))
         {

@@ -267,10 +267,17 @@ public static partial class Checkpoint
         foreach (double lr in scheduler.get_last_lr()) rates.Add(lr);
         var obj = new JsonObject
         {
-            ["type"] = scheduler is LambdaSchedule named ? named.Name : scheduler.GetType().Name,
+            ["type"] = scheduler switch
+            {
+                LambdaSchedule named => named.Name,
+                PlateauSchedule => "ReduceLROnPlateau",
+                _ => scheduler.GetType().Name,
+            },
             ["last_epoch"] = stepsTaken,
             ["_last_lr"] = rates,
         };
+        // The plateau schedule is not a function of the step count: its counters are saved as they are.
+        if (scheduler is PlateauSchedule plateau) plateau.WriteState(obj);
         File.WriteAllText(path, PythonJson.Serialize(obj) + "\n");
     }
 
@@ -294,8 +301,13 @@ public static partial class Checkpoint
         {
             throw new InvalidDataException($"{path}: not a schedule state ({e.Message}).", e);
         }
-        for (int i = 0; i < steps; i++) scheduler.step();
         var saved = obj["_last_lr"]?.AsArray().Select(n => n!.GetValue<double>()).ToArray() ?? [];
+        if (scheduler is PlateauSchedule plateau)
+        {
+            plateau.ReadState(obj, saved);
+            return null;
+        }
+        for (int i = 0; i < steps; i++) scheduler.step();
         var now = scheduler.get_last_lr().ToArray();
         if (saved.Length == 0 || saved.SequenceEqual(now)) return null;
         return $"after replaying {steps} steps the schedule's rates are [{string.Join(", ", now)}], but {path} has " +

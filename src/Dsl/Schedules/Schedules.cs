@@ -8,7 +8,7 @@ namespace Dsl;
 /// at every step. Each returns a <see cref="LambdaSchedule"/>; a <c>[Scheduler]</c> method can call
 /// them: <c>Schedules.Linear(optimizer, warmupSteps: 0, trainingSteps)</c>.
 /// </summary>
-public static class Schedules
+public static partial class Schedules
 {
     /// <summary>HF <c>get_constant_schedule</c>: the initial rate throughout.</summary>
     public static LambdaSchedule Constant(Optimizer optimizer) =>
@@ -77,13 +77,18 @@ public static class Schedules
     /// <summary>HF <c>get_scheduler</c>: the schedule named by <paramref name="type"/>.</summary>
     /// <param name="type">Which schedule.</param>
     /// <param name="optimizer">The optimizer.</param>
-    /// <param name="warmupSteps">Steps of linear warmup (ignored by <see cref="SchedulerType.Constant"/>).</param>
+    /// <param name="warmupSteps">Steps of linear warmup (ignored by <see cref="SchedulerType.Constant"/> and
+    /// <see cref="SchedulerType.ReduceLROnPlateau"/>).</param>
     /// <param name="trainingSteps">Optimizer steps in the run.</param>
-    /// <param name="kwargs"><c>num_cycles</c>, <c>power</c>, <c>lr_end</c>, as in HF's <c>lr_scheduler_kwargs</c>.</param>
-    public static LambdaSchedule Create(SchedulerType type, Optimizer optimizer, int warmupSteps, int trainingSteps,
+    /// <param name="kwargs">HF's <c>lr_scheduler_kwargs</c>: <c>num_cycles</c>, <c>power</c>, <c>lr_end</c>,
+    /// <c>min_lr</c>, <c>min_lr_rate</c>, <c>num_decay_steps</c>, <c>num_stable_steps</c>, <c>min_lr_ratio</c>,
+    /// and for the plateau schedule <c>factor</c>, <c>patience</c>, <c>threshold</c>, <c>cooldown</c>, <c>eps</c>
+    /// (<c>min_lr</c> is its floor).</param>
+    public static LRScheduler Create(SchedulerType type, Optimizer optimizer, int warmupSteps, int trainingSteps,
         IReadOnlyDictionary<string, double>? kwargs = null)
     {
         double Get(string key, double fallback) => kwargs is not null && kwargs.TryGetValue(key, out double v) ? v : fallback;
+        double? Optional(string key) => kwargs is not null && kwargs.TryGetValue(key, out double v) ? v : null;
         return type switch
         {
             SchedulerType.Linear => Linear(optimizer, warmupSteps, trainingSteps),
@@ -92,6 +97,18 @@ public static class Schedules
             SchedulerType.Polynomial => Polynomial(optimizer, warmupSteps, trainingSteps, Get("lr_end", 1e-7), Get("power", 1.0)),
             SchedulerType.Constant => Constant(optimizer),
             SchedulerType.ConstantWithWarmup => ConstantWithWarmup(optimizer, warmupSteps),
+            // HF's get_scheduler passes no kwargs to inverse_sqrt: its timescale is the warmup (or 10,000).
+            SchedulerType.InverseSqrt => InverseSqrt(optimizer, warmupSteps),
+            SchedulerType.CosineWithMinLr => CosineWithMinLr(optimizer, warmupSteps, trainingSteps, Get("num_cycles", 0.5),
+                Optional("min_lr"), Optional("min_lr_rate")),
+            SchedulerType.WarmupStableDecay => WarmupStableDecay(optimizer, warmupSteps,
+                Optional("num_decay_steps") is { } decay ? (int)decay : throw new ArgumentException(
+                    "The warmup_stable_decay schedule needs num_decay_steps in TrainingArguments.LrSchedulerKwargs.", nameof(kwargs)),
+                trainingSteps, Optional("num_stable_steps") is { } stable ? (int)stable : null,
+                minLrRatio: Get("min_lr_ratio", 0), numCycles: Get("num_cycles", 0.5)),
+            // HF's get_scheduler gives the plateau schedule its kwargs only: no warmup, no training steps.
+            SchedulerType.ReduceLROnPlateau => ReduceLROnPlateau(optimizer, factor: Get("factor", 0.1), patience: (int)Get("patience", 10),
+                threshold: Get("threshold", 1e-4), cooldown: (int)Get("cooldown", 0), minLr: Get("min_lr", 0), eps: Get("eps", 1e-8)),
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Unknown schedule."),
         };
     }
@@ -100,7 +117,7 @@ public static class Schedules
     /// The schedule of a trainer without <c>[Scheduler]</c>: <see cref="TrainingArguments.LrSchedulerType"/>
     /// with <see cref="TrainingArguments.WarmupSteps"/> or <see cref="TrainingArguments.WarmupRatio"/>.
     /// </summary>
-    public static LambdaSchedule FromArguments(Optimizer optimizer, TrainingArguments args, int trainingSteps) =>
+    public static LRScheduler FromArguments(Optimizer optimizer, TrainingArguments args, int trainingSteps) =>
         Create(args.LrSchedulerType, optimizer, args.WarmupStepsFor(trainingSteps), trainingSteps, args.LrSchedulerKwargs);
 
     /// <summary>The rate of the first parameter group that <paramref name="scheduler"/> set last (HF's <c>_get_learning_rate</c>).</summary>

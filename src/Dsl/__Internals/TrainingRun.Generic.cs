@@ -11,25 +11,42 @@ namespace Dsl.__Internals;
 public sealed class TrainingRun<TBatch, TExample> : TrainingRun
     where TBatch : IBatch<TBatch, TExample>
 {
-    private readonly DataLoader<TBatch, TExample> _loader;
+    private readonly DataLoader<TBatch, TExample>? _loader;   // a list
+    private readonly IEnumerable<TExample>? _stream;          // or a stream
 
-    private TrainingRun(TrainingArguments args, nn.Module model, DataLoader<TBatch, TExample> loader, bool hasEvalDataset)
-        : base(args, model, loader.DatasetSize, loader.Count, hasEvalDataset)
+    private TrainingRun(TrainingArguments args, nn.Module model, DataLoader<TBatch, TExample> loader, EvaluationSets<TExample> eval)
+        : base(args, model, loader.DatasetSize, loader.Count, eval.Any)
     {
         _loader = loader;
+        Evaluation = eval;
         StartTokenCount(typeof(TBatch));
     }
+
+    private TrainingRun(TrainingArguments args, nn.Module model, IEnumerable<TExample> stream, EvaluationSets<TExample> eval)
+        : base(args, model, 0, 0, eval.Any, streaming: true)
+    {
+        _stream = stream;
+        Evaluation = eval;
+        StartTokenCount(typeof(TBatch));
+        // HF gives an IterableDataset no sampler, so group_by_length does not apply to it.
+        if (args.GroupByLength) Warn("GroupByLength does not apply to a streamed training dataset: its examples are taken in stream order.");
+    }
+
+    /// <summary>The evaluation dataset or named datasets passed to Train.</summary>
+    public EvaluationSets<TExample> Evaluation { get; }
 
     /// <summary>
     /// Starts a run: validates <paramref name="args"/>, seeds torch, moves the model to the device,
     /// batches the data (shuffled with <see cref="TrainingArguments.ResolvedDataSeed"/>) and counts the steps.
     /// </summary>
     public static TrainingRun<TBatch, TExample> Start(TrainingArguments args, nn.Module model,
-        IReadOnlyList<TExample> trainDataset, bool hasEvalDataset)
+        IReadOnlyList<TExample> trainDataset, IReadOnlyList<TExample>? evalDataset = null,
+        IReadOnlyDictionary<string, IReadOnlyList<TExample>>? evalDatasets = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(trainDataset);
+        var eval = new EvaluationSets<TExample>(evalDataset, evalDatasets);
         args.Validate();
         Seeding.SetSeed(args.Seed);
         // Under mpirun every rank takes its own batches of each epoch (accelerate's even batches).
@@ -38,21 +55,51 @@ public sealed class TrainingRun<TBatch, TExample> : TrainingRun
         var loader = new DataLoader<TBatch, TExample>(trainDataset, args.PerDeviceTrainBatchSize, shuffle: true,
             dropLast: args.DataloaderDropLast, device: args.ResolveDevice(), seed: args.ResolvedDataSeed,
             prefetch: args.DataloaderPrefetchFactor, groupByLength: args.GroupByLength, shard: shard);
-        return new TrainingRun<TBatch, TExample>(args, model, loader, hasEvalDataset);
+        return new TrainingRun<TBatch, TExample>(args, model, loader, eval);
     }
+
+    /// <summary>
+    /// Starts a run over a stream (HF's IterableDataset): <see cref="TrainingArguments.MaxSteps"/> is required,
+    /// the examples are taken in stream order, and each pass over the stream is one epoch; the stream is
+    /// enumerated again when it runs out before MaxSteps.
+    /// </summary>
+    public static TrainingRun<TBatch, TExample> Start(TrainingArguments args, nn.Module model,
+        IEnumerable<TExample> trainDataset, IReadOnlyList<TExample>? evalDataset = null,
+        IReadOnlyDictionary<string, IReadOnlyList<TExample>>? evalDatasets = null)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(trainDataset);
+        var eval = new EvaluationSets<TExample>(evalDataset, evalDatasets);
+        args.Validate();
+        if (Distributed.DistributedLaunch.For(args) is not null)
+            throw new NotSupportedException(
+                "A streamed training dataset cannot be split between mpirun ranks yet; pass an IReadOnlyList so each rank takes its batches.");
+        Seeding.SetSeed(args.Seed);
+        return new TrainingRun<TBatch, TExample>(args, model, trainDataset, eval);
+    }
+
+    /// <summary>The dataset to evaluate on when no named datasets were given; an evaluation asked for without one is a clear error.</summary>
+    public IReadOnlyList<TExample> EvaluationSet() => EvaluationSet(Evaluation.Single);
 
     /// <summary>The batches of <paramref name="epoch"/>, skipping those a resumed run has already seen.</summary>
     public TrainBatches Batches(int epoch)
     {
-        _loader.FloatDType = BatchDType;
-        return new(this, _loader.Epoch(epoch, SkipFor(epoch)));
+        int skip = SkipFor(epoch);
+        if (_stream is not null)
+            return new(this, new StreamBatchEnumerator<TBatch, TExample>(_stream, Args.PerDeviceTrainBatchSize,
+                Args.GradientAccumulationSteps, Args.DataloaderDropLast, Device, Args.DataloaderPrefetchFactor, skip, BatchDType));
+        _loader!.FloatDType = BatchDType;
+        return new(this, _loader.Epoch(epoch, skip));
     }
 
     /// <summary>An epoch's batches; each <see cref="MoveNext"/> also works out the accumulation window.</summary>
     public sealed class TrainBatches : IDisposable
     {
         private readonly TrainingRun<TBatch, TExample> _run;
-        private readonly BatchEnumerator<TBatch, TExample> _batches;
+        private readonly BatchEnumerator<TBatch, TExample>? _batches;
+        private readonly StreamBatchEnumerator<TBatch, TExample>? _stream;
+        private bool _took;
 
         internal TrainBatches(TrainingRun<TBatch, TExample> run, BatchEnumerator<TBatch, TExample> batches)
         {
@@ -60,19 +107,41 @@ public sealed class TrainingRun<TBatch, TExample> : TrainingRun
             _batches = batches;
         }
 
+        internal TrainBatches(TrainingRun<TBatch, TExample> run, StreamBatchEnumerator<TBatch, TExample> stream)
+        {
+            _run = run;
+            _stream = stream;
+        }
+
         /// <summary>The batch to train on; the loop disposes it after its step.</summary>
-        public TBatch Current => _batches.Current;
+        public TBatch Current => _stream is not null ? _stream.Current : _batches!.Current;
 
         /// <summary>Takes the next batch.</summary>
         public bool MoveNext()
         {
-            if (!_batches.MoveNext()) return false;
+            if (_stream is not null)
+            {
+                if (!_stream.MoveNext())
+                {
+                    _run.OnStreamExhausted(empty: !_took && _stream.Skipped == 0);
+                    return false;
+                }
+                _took = true;
+                _run.OnStreamBatch(_stream.Index, _stream.WindowSize, _stream.StartsWindow, _stream.EndsWindow);
+                if (_stream.Current is ITokenBatch streamed) _run.CountTokens(streamed);   // a shape, not a device read
+                return true;
+            }
+            if (!_batches!.MoveNext()) return false;
             _run.OnBatch(_batches.Index, _batches.Count);
             if (_batches.Current is ITokenBatch tokens) _run.CountTokens(tokens);   // a shape, not a device read
             return true;
         }
 
         /// <summary>Stops the collation thread.</summary>
-        public void Dispose() => _batches.Dispose();
+        public void Dispose()
+        {
+            _batches?.Dispose();
+            _stream?.Dispose();
+        }
     }
 }

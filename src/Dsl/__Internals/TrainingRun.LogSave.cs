@@ -48,11 +48,10 @@ public abstract partial class TrainingRun
     {
         _control &= ~TrainerControl.Evaluate;
         string? metric = Args.ResolvedMetricForBestModel;
+        // HF _evaluate: a ReduceLROnPlateau schedule steps with metric_for_best_model (default loss) after each evaluation.
+        if (_scheduler is PlateauSchedule plateau) plateau.Observe(MetricValue(metrics, metric ?? "eval_loss"));
         if (metric is null) return;
-        if (!metrics.TryGetValue(metric, out double value))
-            throw new KeyNotFoundException(
-                $"TrainingArguments.MetricForBestModel is '{metric}', which is not among the evaluation metrics " +
-                $"({string.Join(", ", metrics.Keys)}). Declare a [Metric] with that name or change MetricForBestModel.");
+        double value = MetricValue(metrics, metric);
         bool greater = Args.ResolvedGreaterIsBetter;
         CheckEarlyStopping(value, greater);   // HF: on_evaluate (early stopping) runs before _determine_best_metric
         double best = State.BestMetric ?? (greater ? double.NegativeInfinity : double.PositiveInfinity);
@@ -63,6 +62,11 @@ public abstract partial class TrainingRun
             if (Args.SaveStrategy == SaveStrategy.Best) _control |= TrainerControl.Save;
         }
     }
+
+    private static double MetricValue(EvalResult metrics, string metric) =>
+        metrics.TryGetValue(metric, out double value) ? value : throw new KeyNotFoundException(
+            $"TrainingArguments.MetricForBestModel is '{metric}', which is not among the evaluation metrics " +
+            $"({string.Join(", ", metrics.Keys)}). Declare a [Metric] with that name or change MetricForBestModel.");
 
     /// <summary>
     /// Writes <c>checkpoint-{GlobalStep}</c> and rotates old ones (never the best). A second save at

@@ -111,6 +111,9 @@ public abstract partial class TrainingRun
     /// <summary>Ends an epoch: HF's <c>on_epoch_end</c> decides whether to log, evaluate or save.</summary>
     public void EndEpoch()
     {
+        // A stream's pass that ran out ends its epoch: the epoch becomes whole, as a list's last step makes it,
+        // so a checkpoint saved now resumes at the start of the next pass. (HF leaves the last step's fraction.)
+        if (Streaming && _passExhausted) State.Epoch = _epoch + 1;
         _control &= TrainerControl.StopTraining | TrainerControl.StopEpoch;
         if (Args.LoggingStrategy == IntervalStrategy.Epoch) _control |= TrainerControl.Log;
         if (Args.EvalStrategy == IntervalStrategy.Epoch && Args.EvalDelay <= State.Epoch) _control |= TrainerControl.Evaluate;

@@ -52,26 +52,42 @@ public abstract partial class TrainingRun : IDisposable
     private ProgressDisplay? _progress;
     private readonly MixedPrecision? _precision;   // null: float32
 
-    private protected TrainingRun(TrainingArguments args, nn.Module model, int datasetSize, int batchesPerEpoch, bool hasEvalDataset)
+    private protected TrainingRun(TrainingArguments args, nn.Module model, int datasetSize, int batchesPerEpoch, bool hasEvalDataset,
+        bool streaming = false)
     {
         Args = args;
         Model = model;
         _datasetSize = datasetSize;
+        Streaming = streaming;
         Device = args.ResolveDevice();
 
-        if (batchesPerEpoch == 0)
+        if (streaming && args.MaxSteps <= 0)
+            throw new ArgumentException(
+                $"TrainingArguments.MaxSteps is {args.MaxSteps}, but the training dataset is a stream (an IEnumerable with no length), " +
+                "so the number of optimizer steps cannot be worked out from NumTrainEpochs. Set MaxSteps to the number of steps to train " +
+                "(Hugging Face: \"args.max_steps must be set to a positive value if dataloader does not have a length\"), " +
+                "or pass an IReadOnlyList.", nameof(args));
+        if (!streaming && batchesPerEpoch == 0)
             throw new ArgumentException(datasetSize == 0
                 ? "The training dataset is empty."
                 : $"The training dataset has {datasetSize} examples, fewer than one batch of {args.PerDeviceTrainBatchSize} with DataloaderDropLast.");
         if (args.EvalStrategy != IntervalStrategy.No && !hasEvalDataset)
             throw new ArgumentException(
-                $"TrainingArguments.EvalStrategy is {args.EvalStrategy}, which needs an evaluation dataset: pass evalDataset to Train.");
+                $"TrainingArguments.EvalStrategy is {args.EvalStrategy}, which needs an evaluation dataset: pass evalDataset (or named evalDatasets) to Train.");
         StartEarlyStopping();
 
         // HF: num_update_steps_per_epoch = ceil(batches / GA); max_steps = ceil(epochs × that),
         // or MaxSteps, which sets the epochs to ceil(max_steps / updates per epoch).
         UpdatesPerEpoch = Math.Max(1, (batchesPerEpoch + args.GradientAccumulationSteps - 1) / args.GradientAccumulationSteps);
-        if (args.MaxSteps > 0)
+        if (streaming)
+        {
+            // HF, a dataloader without a length: max_steps = args.max_steps, num_update_steps_per_epoch = max_steps,
+            // and a practically endless number of epochs (sys.maxsize): each pass over the stream is one epoch.
+            MaxSteps = args.MaxSteps;
+            UpdatesPerEpoch = MaxSteps;
+            NumTrainEpochs = int.MaxValue;
+        }
+        else if (args.MaxSteps > 0)
         {
             MaxSteps = args.MaxSteps;
             NumTrainEpochs = (MaxSteps + UpdatesPerEpoch - 1) / UpdatesPerEpoch;
@@ -202,6 +218,7 @@ public abstract partial class TrainingRun : IDisposable
         RestoreCallbackStates(saved, dir);
         CompareWithCheckpoint(saved, dir);
 
+        int savedMaxSteps = saved.MaxSteps;   // a stream's epoch fraction was counted in the saved run's MaxSteps
         saved.MaxSteps = State.MaxSteps;
         saved.NumTrainEpochs = State.NumTrainEpochs;
         saved.LoggingSteps = State.LoggingSteps;
@@ -218,6 +235,15 @@ public abstract partial class TrainingRun : IDisposable
         _lastLoggedStep = saved.GlobalStep;
         FirstEpoch = saved.GlobalStep / UpdatesPerEpoch;
         _skipBatches = saved.GlobalStep % UpdatesPerEpoch * Args.GradientAccumulationSteps;
+        if (Streaming)
+        {
+            // HF skips global_step × GA batches from the stream's start, which is wrong once the stream has
+            // restarted. The epoch says where the run was: its whole part is the pass, and its fraction
+            // (batches / (MaxSteps × GA), HF's steps_in_epoch for a stream) the batches read in that pass.
+            FirstEpoch = (int)Math.Floor(saved.Epoch);
+            long batchesPerEpoch = (long)(savedMaxSteps > 0 ? savedMaxSteps : MaxSteps) * Args.GradientAccumulationSteps;
+            _skipBatches = (int)Math.Round((saved.Epoch - FirstEpoch) * batchesPerEpoch);
+        }
         _lastCheckpoint = dir;
         if (saved.GlobalStep >= MaxSteps)
         {
@@ -231,7 +257,7 @@ public abstract partial class TrainingRun : IDisposable
     /// <summary>Warnings of this run (also printed on stderr unless ReportTo is <c>none</c>, as HF's logger prints them).</summary>
     public List<string> Warnings { get; } = [];
 
-    private void Warn(string message)
+    private protected void Warn(string message)
     {
         Warnings.Add(message);
         if (!Args.ReportTo.Contains("none")) Console.Error.WriteLine("Warning: " + message);
@@ -244,6 +270,7 @@ public abstract partial class TrainingRun : IDisposable
     private protected int SkipFor(int epoch)
     {
         _epoch = epoch;
+        _passExhausted = false;
         _control &= ~TrainerControl.StopEpoch;
         int skip = epoch == FirstEpoch ? _skipBatches : 0;
         return skip;

@@ -54,6 +54,8 @@ public sealed class BestMetricTests
                 _ = new Scored(model, new TrainingArguments { MetricForBestModel = "top_k_recall" });
                 _ = new Scored(model, new TrainingArguments { MetricForBestModel = "loss" });
                 _ = new LossOnly(model, new TrainingArguments { MetricForBestModel = "eval_loss" });
+                _ = new LossOnly(model, new TrainingArguments { MetricForBestModel = "eval_data1_loss" });   // named eval datasets
+                _ = new Scored(model, new TrainingArguments { MetricForBestModel = "validation_f1" });
                 _ = new Scored(model, new TrainingArguments { MetricForBestModel = name });
                 _ = new Scored(model, other);
                 var unused = new TrainingArguments { MetricForBestModel = "nothing" };

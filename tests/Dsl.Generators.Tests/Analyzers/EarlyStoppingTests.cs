@@ -59,7 +59,8 @@ public sealed class EarlyStoppingTests
                 public static TrainingArguments B() => new() { EarlyStoppingPatience = 3, EvalStrategy = IntervalStrategy.Epoch };
             }
             """), Sources.Common);
-        var messages = analyzers.Where(d => d.Id == "DSL040").OrderBy(d => d.Location.SourceSpan.Start).Select(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var messages = analyzers.Where(d => d.Id == "DSL040").Select(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture))
+            .Order(StringComparer.Ordinal).ToList();   // analyzers run concurrently: the order of their reports is not fixed
         Assert.Equal(
         [
             "EarlyStoppingPatience stops training when an evaluation metric stops improving, but EvalStrategy is No (the default); set EvalStrategy to Steps or Epoch",

@@ -44,7 +44,7 @@ public sealed class SettingValueFixTests
             Sources.Common);
 }
 
-/// <summary>DSL046's fix: the known name the message suggests.</summary>
+/// <summary>DSL047's fix: the known name the message suggests.</summary>
 public sealed class SettingNameFixTests
 {
     private static string Settings(string initializer) => Sources.Trainer($$"""
@@ -58,14 +58,14 @@ public sealed class SettingNameFixTests
         """);
 
     [Theory]
-    [InlineData("ReportTo = [{|DSL046:\"tensorbord\"|}]", "ReportTo = [\"tensorboard\"]")]
-    [InlineData("{|DSL046:Device = \"gpu:1\"|}", "Device = \"cpu:1\"")]
-    [InlineData("LrSchedulerKwargs = new System.Collections.Generic.Dictionary<string, double> { {|DSL046:[\"num_cycle\"] = 0.5|} }",
+    [InlineData("ReportTo = [{|DSL047:\"tensorbord\"|}]", "ReportTo = [\"tensorboard\"]")]
+    [InlineData("{|DSL047:Device = \"gpu:1\"|}", "Device = \"cpu:1\"")]
+    [InlineData("LrSchedulerKwargs = new System.Collections.Generic.Dictionary<string, double> { {|DSL047:[\"num_cycle\"] = 0.5|} }",
         "LrSchedulerKwargs = new System.Collections.Generic.Dictionary<string, double> { [\"num_cycles\"] = 0.5 }")]
     public void The_fix_uses_the_suggested_name(string wrong, string right) =>
-        CodeFixHarness.Verify(Settings(wrong), "DSL046", Settings(right), otherSources: [Sources.Common]);
+        CodeFixHarness.Verify(Settings(wrong), "DSL047", Settings(right), otherSources: [Sources.Common]);
 
     [Fact]
     public void A_name_far_from_every_known_one_gets_no_fix() =>
-        Assert.Empty(CodeFixHarness.Offered(Settings("ReportTo = [{|DSL046:\"wandb\"|}]"), "DSL046", Sources.Common));
+        Assert.Empty(CodeFixHarness.Offered(Settings("ReportTo = [{|DSL047:\"wandb\"|}]"), "DSL047", Sources.Common));
 }

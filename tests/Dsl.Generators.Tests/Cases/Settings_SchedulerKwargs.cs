@@ -1,4 +1,4 @@
-// Expect: DSL046 on an unknown scheduler argument, DSL038 on a non-finite one.
+// Expect: DSL047 on an unknown scheduler argument, DSL038 on a non-finite one.
 using System;
 using System.Collections.Generic;
 using Dsl;
@@ -19,6 +19,6 @@ static class Setup
 {
     static TrainingArguments Make() => new TrainingArguments
     {
-        LrSchedulerKwargs = new Dictionary<string, double> { {|DSL046:["cycles"] = 0.5|}, {|DSL038:["power"] = double.NaN|} },
+        LrSchedulerKwargs = new Dictionary<string, double> { {|DSL047:["cycles"] = 0.5|}, {|DSL038:["power"] = double.NaN|} },
     };
 }

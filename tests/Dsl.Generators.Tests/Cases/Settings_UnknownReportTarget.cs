@@ -1,4 +1,4 @@
-// Expect: DSL046 on the unknown report target, with the nearest known one suggested.
+// Expect: DSL047 on the unknown report target, with the nearest known one suggested.
 // Message: did you mean 'tensorboard'?
 using System;
 using System.Collections.Generic;
@@ -18,5 +18,5 @@ public partial class T(Net model, TrainingArguments args)
 
 static class Setup
 {
-    static TrainingArguments Make() => new TrainingArguments { ReportTo = ["console", {|DSL046:"tensorbord"|}] };
+    static TrainingArguments Make() => new TrainingArguments { ReportTo = ["console", {|DSL047:"tensorbord"|}] };
 }

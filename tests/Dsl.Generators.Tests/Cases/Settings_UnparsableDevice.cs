@@ -1,4 +1,4 @@
-// Expect: DSL046 on a Device libtorch cannot parse; "cuda:1" is fine.
+// Expect: DSL047 on a Device libtorch cannot parse; "cuda:1" is fine.
 // Message: use cpu, cuda or cuda:N
 using System;
 using System.Collections.Generic;
@@ -18,6 +18,6 @@ public partial class T(Net model, TrainingArguments args)
 
 static class Setup
 {
-    static TrainingArguments Bad() => new TrainingArguments { {|DSL046:Device = "gpu"|} };
+    static TrainingArguments Bad() => new TrainingArguments { {|DSL047:Device = "gpu"|} };
     static TrainingArguments Good() => new TrainingArguments { Device = "cuda:1" };
 }

@@ -158,7 +158,7 @@ public partial class Blind(Net model, TrainingArguments args)
     [Metric] double Accuracy(Tensor predictions, Tensor labels) => 0; // DSL017
 }
 
-// Constant settings: DSL020-DSL029, DSL033, DSL038-DSL041, DSL046.
+// Constant settings: DSL020-DSL029, DSL033, DSL038-DSL041, DSL047.
 
 [Trainer]
 public partial class Scored(Net model, TrainingArguments args)
@@ -197,7 +197,7 @@ public static class Settings
 
     public static TrainingArguments NoLength() => new() { NumTrainEpochs = 0 }; // DSL039
 
-    public static TrainingArguments Typo() => new() { ReportTo = ["tensorbord"] }; // DSL046
+    public static TrainingArguments Typo() => new() { ReportTo = ["tensorbord"] }; // DSL047
 
     public static void TrainOnly(Scored trainer, System.Collections.Generic.List<Example> train)
     {
@@ -206,6 +206,8 @@ public static class Settings
     }
 
     public static TrainingArguments StopWithoutEvaluating() => new() { EarlyStoppingPatience = 3 }; // DSL040
+    public static TrainOutput Streamed(Net model, System.Collections.Generic.IEnumerable<Example> stream) =>
+        new Scored(model, new TrainingArguments { NumTrainEpochs = 2 }).Train(stream); // DSL046
 }
 
 // Steps that break autograd: DSL042-DSL045.

@@ -41,17 +41,48 @@ namespace Demo
         /// <param name="trainDataset">The training examples, shuffled every epoch with the arguments' seed.</param>
         /// <param name="evalDataset">The examples to evaluate on when EvalStrategy is not No.</param>
         /// <param name="resumeFromCheckpoint">A checkpoint folder to continue from, or <c>last</c> for the newest in OutputDir.</param>
+        /// <param name="evalDatasets">Instead of <paramref name="evalDataset"/>, several named datasets, logged as <c>eval_{name}_*</c>.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
         public global::Dsl.TrainOutput Train(
             global::System.Collections.Generic.IReadOnlyList<global::Demo.Example> trainDataset,
             global::System.Collections.Generic.IReadOnlyList<global::Demo.Example>? evalDataset = null,
-            string? resumeFromCheckpoint = null)
+            string? resumeFromCheckpoint = null,
+            global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Collections.Generic.IReadOnlyList<global::Demo.Example>>? evalDatasets = null)
         {
             // 1. Set up: check the arguments, seed torch, move the model to the device, batch the data, count the steps.
-            using var run = global::Dsl.__Internals.TrainingRun<global::Demo.Batch, global::Demo.Example>.Start(args, model, trainDataset, evalDataset is not null);
+            using var run = global::Dsl.__Internals.TrainingRun<global::Demo.Batch, global::Demo.Example>.Start(args, model, trainDataset, evalDataset, evalDatasets);
+            return this.__Train(run, resumeFromCheckpoint);
+        }
+
+        /// <summary>
+        /// Trains the model on the stream <paramref name="trainDataset"/> (HF's IterableDataset): MaxSteps must be set;
+        /// examples are taken in stream order, each pass over the stream is one epoch, and the stream is
+        /// enumerated again when it runs out. A resumed run skips what its pass had already consumed.
+        /// </summary>
+        /// <param name="trainDataset">The training examples, read on a background thread; enumerated once per epoch.</param>
+        /// <param name="evalDataset">The examples to evaluate on when EvalStrategy is not No.</param>
+        /// <param name="resumeFromCheckpoint">A checkpoint folder to continue from, or <c>last</c> for the newest in OutputDir.</param>
+        /// <param name="evalDatasets">Instead of <paramref name="evalDataset"/>, several named datasets, logged as <c>eval_{name}_*</c>.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
+        public global::Dsl.TrainOutput Train(
+            global::System.Collections.Generic.IEnumerable<global::Demo.Example> trainDataset,
+            global::System.Collections.Generic.IReadOnlyList<global::Demo.Example>? evalDataset = null,
+            string? resumeFromCheckpoint = null,
+            global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Collections.Generic.IReadOnlyList<global::Demo.Example>>? evalDatasets = null)
+        {
+            // 1. Set up: check the arguments (MaxSteps is required), seed torch, move the model to the device, open the stream.
+            using var run = global::Dsl.__Internals.TrainingRun<global::Demo.Batch, global::Demo.Example>.Start(args, model, trainDataset, evalDataset, evalDatasets);
+            return this.__Train(run, resumeFromCheckpoint);
+        }
+
+        /// <summary>The loop of both Train overloads: HF's <c>_inner_training_loop</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
+        private global::Dsl.TrainOutput __Train(global::Dsl.__Internals.TrainingRun<global::Demo.Batch, global::Demo.Example> run, string? resumeFromCheckpoint)
+        {
             this.__run = run;
             try
             {
+                // 1. Set up, continued: the optimizer and schedule; a checkpoint is restored when resuming.
                 using var optimizer = global::Dsl.Optimizers.FromArguments(model, args);   // its state is freed when Train returns
                 var scheduler = global::Dsl.Schedules.FromArguments(optimizer, args, run.MaxSteps);
                 run.Prepare(optimizer, scheduler, resumeFromCheckpoint);   // restores model, optimizer, schedule and RNG when resuming
@@ -88,14 +119,14 @@ namespace Demo
 
                         // 5. [OnStepEnd] hooks, then log, evaluate and save as the arguments ask.
                         run.Request(this.StepEnded(new global::Dsl.StepEndEvent(run.State)));
-                        this.__LogEvaluateSave(run, evalDataset);
+                        this.__LogEvaluateSave(run);
                         if (run.ShouldStopEpoch) break;
                     }
 
                     // 6. End of the epoch.
                     run.EndEpoch();
                     this.EpochEnded(new global::Dsl.EpochEndEvent(epoch, run.State));
-                    this.__LogEvaluateSave(run, evalDataset);
+                    this.__LogEvaluateSave(run);
                     if (run.ShouldStopTraining) break;
                 }
 
@@ -113,10 +144,13 @@ namespace Demo
 
         /// <summary>HF's <c>_maybe_log_save_evaluate</c>: log, then evaluate, then save, each only when asked.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
-        private void __LogEvaluateSave(global::Dsl.__Internals.TrainingRun run, global::System.Collections.Generic.IReadOnlyList<global::Demo.Example>? evalDataset)
+        private void __LogEvaluateSave(global::Dsl.__Internals.TrainingRun<global::Demo.Batch, global::Demo.Example> run)
         {
             if (run.ShouldLog && run.LogTrainingLoss() is { } logs) this.__Log(logs);
-            if (run.ShouldEvaluate) run.ObserveEvaluation(this.Evaluate(run.EvaluationSet(evalDataset)));
+            if (run.ShouldEvaluate)
+                run.ObserveEvaluation(run.Evaluation.Named is { } named
+                    ? this.Evaluate(named)   // HF: each named dataset, its keys eval_{name}_*
+                    : this.Evaluate(run.EvaluationSet()));
             if (run.ShouldSave)
             {
                 var checkpoint = run.SaveCheckpoint();
@@ -140,6 +174,16 @@ namespace Demo
             this.Evaluated(new global::Dsl.EvaluateEvent(metrics, this.State));
             return metrics;
         }
+
+        /// <summary>
+        /// Evaluates each of <paramref name="evalDatasets"/> as HF's <c>evaluate</c> does with a dict: keys
+        /// <c>{metricKeyPrefix}_{name}_loss</c>, ..., each dataset logged on its own; returns all the keys.
+        /// </summary>
+        /// <param name="evalDatasets">The datasets by name.</param>
+        /// <param name="metricKeyPrefix">The prefix before each name.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
+        public global::Dsl.EvalResult Evaluate(global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Collections.Generic.IReadOnlyList<global::Demo.Example>> evalDatasets, string metricKeyPrefix = "eval") =>
+            global::Dsl.__Internals.EvaluationSets<global::Demo.Example>.EvaluateEach(evalDatasets, metricKeyPrefix, this.Evaluate);
 
         /// <summary>
         /// Runs the model on <paramref name="testDataset"/> and returns the loss (the step returns no logits) with <c>test_*</c> metrics.

@@ -24,7 +24,7 @@ public sealed class TrainingArgumentsTests
 
     // Deliberately impossible settings: these test the run-time checks that the DSL02x analyzers
     // report at compile time (docs/diagnostics.md).
-#pragma warning disable DSL020, DSL021, DSL022, DSL023, DSL024, DSL026, DSL027, DSL028, DSL033, DSL038, DSL046
+#pragma warning disable DSL020, DSL021, DSL022, DSL023, DSL024, DSL026, DSL027, DSL028, DSL033, DSL038, DSL047
     public static TheoryData<TrainingArguments, string> Impossible => new()
     {
         { new() { GradientAccumulationSteps = 0 }, "TrainingArguments.GradientAccumulationSteps is 0; it must be at least 1." },
@@ -43,10 +43,11 @@ public sealed class TrainingArgumentsTests
             "requires SaveSteps to be a multiple of EvalSteps, but SaveSteps is 50 and EvalSteps is 30" },
         { new() { SaveStrategy = SaveStrategy.Best }, "SaveStrategy is Best, which needs MetricForBestModel" },
         { new() { LrSchedulerKwargs = new Dictionary<string, double> { ["cycles"] = 2 } },
-            "TrainingArguments.LrSchedulerKwargs is 'cycles'; it must be one of num_cycles, power, lr_end." },
+            "TrainingArguments.LrSchedulerKwargs is 'cycles'; it must be one of num_cycles, power, lr_end, min_lr, min_lr_rate, " +
+            "num_decay_steps, num_stable_steps, min_lr_ratio, factor, patience, threshold, cooldown, eps." },
         { new() { Device = "tpu" }, "TrainingArguments.Device is 'tpu'; use cpu, cuda or cuda:N." },
     };
-#pragma warning restore DSL020, DSL021, DSL022, DSL023, DSL024, DSL026, DSL027, DSL028, DSL033, DSL038, DSL046
+#pragma warning restore DSL020, DSL021, DSL022, DSL023, DSL024, DSL026, DSL027, DSL028, DSL033, DSL038, DSL047
 
     [Theory]
     [MemberData(nameof(Impossible))]
