@@ -35,6 +35,9 @@ internal sealed class AnalyzerSymbols
             foreach (var member in deviceType.GetMembers())
                 if (member is IFieldSymbol { HasConstantValue: true } field) deviceTypes.Add(field.Name.ToUpperInvariant());
         DeviceTypes = deviceTypes;
+        if (compilation.GetTypeByMetadataName(KnownNames.SchedulerType) is { TypeKind: TypeKind.Enum } schedulerType)
+            foreach (var member in schedulerType.GetMembers("ReduceLROnPlateau"))
+                if (member is IFieldSymbol { HasConstantValue: true } field) ReduceLROnPlateau = System.Convert.ToInt32(field.ConstantValue);
     }
 
     /// <summary>
@@ -68,6 +71,8 @@ internal sealed class AnalyzerSymbols
     public INamedTypeSymbol? Autograd { get; }
     public INamedTypeSymbol? TensorExtensionMethods { get; }
     public INamedTypeSymbol? Console { get; }
+    /// <summary>The value of SchedulerType.ReduceLROnPlateau, or null where the runtime has none.</summary>
+    public int? ReduceLROnPlateau { get; }
     /// <summary>The names of TorchSharp's DeviceType members, upper case (what a Device string may start with).</summary>
     public System.Collections.Generic.IReadOnlyCollection<string> DeviceTypes { get; }
 

@@ -52,6 +52,7 @@ internal sealed class ArgumentValues
         ["EvalDelay"] = 0.0,
         ["DataloaderPrefetchFactor"] = 2,
         ["Device"] = null,
+        ["LrSchedulerType"] = 0,   // SchedulerType.Linear
         ["EarlyStoppingPatience"] = null,
     };
 

@@ -10,7 +10,11 @@ public sealed partial class ConstantArgumentsAnalyzer
     internal static readonly string[] ReportTargets = ["all", "none", "console", "jsonl", "tensorboard"];
 
     /// <summary>The scheduler arguments TrainingArguments accepts (its KnownSchedulerKwargs; a test compares the two).</summary>
-    internal static readonly string[] SchedulerKwargs = ["num_cycles", "power", "lr_end"];
+    internal static readonly string[] SchedulerKwargs =
+    [
+        "num_cycles", "power", "lr_end", "min_lr", "min_lr_rate", "num_decay_steps", "num_stable_steps", "min_lr_ratio",
+        "factor", "patience", "threshold", "cooldown", "eps",
+    ];
 
     /// <summary>DSL047: a name the runtime does not know, in ReportTo, LrSchedulerKwargs or Device.</summary>
     private static void CheckNames(ArgumentValues values, Reporter report, AnalyzerSymbols symbols)

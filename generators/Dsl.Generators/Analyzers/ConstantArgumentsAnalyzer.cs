@@ -31,7 +31,8 @@ public sealed partial class ConstantArgumentsAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.LoadBestStepsNotMultiple,
         DiagnosticDescriptors.SettingOutOfRange,
         DiagnosticDescriptors.NoTrainingLength,
-        DiagnosticDescriptors.UnknownSettingName);
+        DiagnosticDescriptors.UnknownSettingName,
+        DiagnosticDescriptors.PlateauWithoutEvaluation);
 
     public override void Initialize(AnalysisContext context)
     {
@@ -75,9 +76,15 @@ public sealed partial class ConstantArgumentsAnalyzer : DiagnosticAnalyzer
             BothSet(values, report, "Bf16", "Fp16");
             BothSet(values, report, "Bf16FullEval", "Fp16FullEval");
         }
+        // HF: ReduceLROnPlateau steps with the evaluation metric (and defaults MetricForBestModel to loss).
+        bool plateau = symbols.ReduceLROnPlateau is { } plateauValue && Strategy(values, "LrSchedulerType") == plateauValue;
         if (Strategy(values, "SaveStrategy") == Best && values.TryGet("MetricForBestModel", out object? metric) && metric is null
-            && values.TryGet("LoadBestModelAtEnd", out object? loadBest) && loadBest is false)
+            && values.TryGet("LoadBestModelAtEnd", out object? loadBest) && loadBest is false
+            && !plateau && (symbols.ReduceLROnPlateau is null || Strategy(values, "LrSchedulerType") is not null))
             report.On(values, "SaveStrategy", DiagnosticDescriptors.SaveBestWithoutMetric);
+        if (plateau && Strategy(values, "EvalStrategy") == No)
+            report.On(values, "LrSchedulerType", DiagnosticDescriptors.PlateauWithoutEvaluation,
+                values.AssignmentOf("EvalStrategy") is null ? " (the default)" : "");
         CheckIntervals(values, report);
         CheckLoadBestModel(values, report, symbols);
     }

@@ -186,6 +186,10 @@ internal static class DiagnosticDescriptors
         "[Trainer] goes on a class",
         "[Trainer] is on the record '{0}', which is not generated: a record's copies ('with') and value equality would share one model and training state between trainers; declare it 'partial class {0}'");
 
+    public static readonly DiagnosticDescriptor PlateauWithoutEvaluation = Error("DSL048",
+        "ReduceLROnPlateau needs evaluations",
+        "TrainingArguments.LrSchedulerType is ReduceLROnPlateau, which steps with the evaluation metric, but EvalStrategy is No{0}; set EvalStrategy to Steps or Epoch", Settings);
+
     public static readonly DiagnosticDescriptor TrainWithoutEvalDataset = Error("DSL041",
         "EvalStrategy needs an evaluation dataset",
         "'{0}' gets no evalDataset, but the TrainingArguments created in this method set EvalStrategy = {1}, which evaluates during training (Train throws when it starts); pass an evaluation dataset, or set EvalStrategy = IntervalStrategy.No", Settings);

@@ -158,7 +158,7 @@ public partial class Blind(Net model, TrainingArguments args)
     [Metric] double Accuracy(Tensor predictions, Tensor labels) => 0; // DSL017
 }
 
-// Constant settings: DSL020-DSL029, DSL033, DSL038-DSL041, DSL047.
+// Constant settings: DSL020-DSL029, DSL033, DSL038-DSL041, DSL047, DSL048.
 
 [Trainer]
 public partial class Scored(Net model, TrainingArguments args)
@@ -198,6 +198,8 @@ public static class Settings
     public static TrainingArguments NoLength() => new() { NumTrainEpochs = 0 }; // DSL039
 
     public static TrainingArguments Typo() => new() { ReportTo = ["tensorbord"] }; // DSL047
+
+    public static TrainingArguments PlateauBlind() => new() { LrSchedulerType = SchedulerType.ReduceLROnPlateau }; // DSL048
 
     public static void TrainOnly(Scored trainer, System.Collections.Generic.List<Example> train)
     {
