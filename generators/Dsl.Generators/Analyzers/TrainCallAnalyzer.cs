@@ -47,9 +47,11 @@ public sealed class TrainCallAnalyzer : DiagnosticAnalyzer
     private static bool IsTrainWithoutEval(IInvocationOperation invocation, AnalyzerSymbols symbols)
     {
         if (invocation.TargetMethod is not { Name: "Train" } method || method.ContainingType is not { } type || !symbols.IsTrainer(type)) return false;
-        var eval = invocation.Arguments.FirstOrDefault(a => a.Parameter?.Name == "evalDataset");
-        if (eval is null) return false;
-        return eval.ArgumentKind == ArgumentKind.DefaultValue || StepScopeAnalyzer.Unwrap(eval.Value).ConstantValue is { HasValue: true, Value: null };
+        // evalDataset, or named sets (evalDatasets): any given and not null is an evaluation dataset.
+        var evals = invocation.Arguments.Where(a => a.Parameter?.Name.StartsWith("evalDataset", System.StringComparison.Ordinal) == true).ToList();
+        if (evals.Count == 0) return false;
+        return evals.All(eval => eval.ArgumentKind == ArgumentKind.DefaultValue
+            || StepScopeAnalyzer.Unwrap(eval.Value).ConstantValue is { HasValue: true, Value: null });
     }
 
     private static string EnumName(INamedTypeSymbol? type, int value)

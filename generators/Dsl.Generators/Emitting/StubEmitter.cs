@@ -50,14 +50,14 @@ internal static class StubEmitter
         {
             w.Line();
             w.Line(doc).Line(generatedCode);
-            w.Line($"public {KnownNames.GlobalTrainOutput} Train(object trainDataset, object? evalDataset = null, string? resumeFromCheckpoint = null) =>");
+            w.Line($"public {KnownNames.GlobalTrainOutput} Train(object trainDataset, object? evalDataset = null, string? resumeFromCheckpoint = null, object? evalDatasets = null) =>");
             w.Line($"    {stub}");
         }
         if (Writes("Evaluate"))
         {
             w.Line();
             w.Line(doc).Line(generatedCode);
-            w.Line($"public {KnownNames.GlobalEvalResult} Evaluate(object evalDataset, string metricKeyPrefix = \"eval\") =>");
+            w.Line($"public {KnownNames.GlobalEvalResult} Evaluate(object? evalDataset = null, string metricKeyPrefix = \"eval\", object? evalDatasets = null) =>");
             w.Line($"    {stub}");
         }
         if (Writes("Predict"))

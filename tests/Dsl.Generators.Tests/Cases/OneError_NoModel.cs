@@ -26,3 +26,13 @@ static class Use
         Console.WriteLine(trainer.State.GlobalStep);
     }
 }
+
+static class UseNamed
+{
+    static void Run(T trainer, List<Example> train, Dictionary<string, IReadOnlyList<Example>> sets)
+    {
+        trainer.Train(train, evalDatasets: sets);
+        trainer.Evaluate(sets);
+        trainer.Evaluate(evalDatasets: sets, metricKeyPrefix: "val");
+    }
+}

@@ -33,3 +33,13 @@ static class Run
         trainer.Train(train);
     }
 }
+
+static class Named
+{
+    // Named evaluation sets are evaluation datasets too: nothing to report.
+    static void Main(Net model, List<Example> train, List<Example> eval)
+    {
+        var trainer = new T(model, new TrainingArguments { EvalStrategy = IntervalStrategy.Epoch });
+        trainer.Train(train, evalDatasets: new Dictionary<string, IReadOnlyList<Example>> { ["a"] = eval });
+    }
+}

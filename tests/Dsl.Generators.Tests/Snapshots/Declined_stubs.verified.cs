@@ -13,12 +13,12 @@ namespace Demo
 
         /// <summary>Not generated. The training loop of 'Modelless' was not generated because of errors DSL010, DSL013 in its declaration (see the error list); fix them and rebuild.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
-        public global::Dsl.TrainOutput Train(object trainDataset, object? evalDataset = null, string? resumeFromCheckpoint = null) =>
+        public global::Dsl.TrainOutput Train(object trainDataset, object? evalDataset = null, string? resumeFromCheckpoint = null, object? evalDatasets = null) =>
             throw new global::System.InvalidOperationException("The training loop of 'Modelless' was not generated because of errors DSL010, DSL013 in its declaration (see the error list); fix them and rebuild.");
 
         /// <summary>Not generated. The training loop of 'Modelless' was not generated because of errors DSL010, DSL013 in its declaration (see the error list); fix them and rebuild.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
-        public global::Dsl.EvalResult Evaluate(object evalDataset, string metricKeyPrefix = "eval") =>
+        public global::Dsl.EvalResult Evaluate(object? evalDataset = null, string metricKeyPrefix = "eval", object? evalDatasets = null) =>
             throw new global::System.InvalidOperationException("The training loop of 'Modelless' was not generated because of errors DSL010, DSL013 in its declaration (see the error list); fix them and rebuild.");
 
         /// <summary>Not generated. The training loop of 'Modelless' was not generated because of errors DSL010, DSL013 in its declaration (see the error list); fix them and rebuild.</summary>
