@@ -8,8 +8,14 @@ using TorchSharp;
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- memory [steps]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- bert [size] [steps] [rounds] [max-length] [batch]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- profile [size] [max-length] [batch]
+//   dotnet run -c Release --project tests/Dsl.Benchmarks -- peer ids|train|eval|sgemm|startup ...   (see peer/harness.py)
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- precision fp32|bf16|fp16 [size] [steps] [max-length] [batch]
 string mode = args.Length > 0 ? args[0] : "speed";
+if (mode == "peer")
+{
+    PeerBenchmark.Run(args);   // the PyTorch comparison: peer/harness.py calls these modes
+    return;
+}
 if (mode == "precision")
 {
     PrecisionBenchmark.Run(args.Length > 1 ? args[1] : "fp32", args.Length > 2 ? args[2] : "mini", args.Length > 3 ? int.Parse(args[3]) : 40,
