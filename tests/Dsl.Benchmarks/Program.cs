@@ -8,9 +8,15 @@ using TorchSharp;
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- memory [steps]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- bert [size] [steps] [rounds] [max-length] [batch]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- profile [size] [max-length] [batch]
+//   dotnet run -c Release --project tests/Dsl.Benchmarks -- optimizer [size] [steps] [rounds]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- peer ids|train|eval|sgemm|startup ...   (see peer/harness.py)
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- precision fp32|bf16|fp16 [size] [steps] [max-length] [batch]
 string mode = args.Length > 0 ? args[0] : "speed";
+if (mode == "optimizer")
+{
+    OptimizerBenchmark.Run(args.Length > 1 ? args[1] : "tiny", args.Length > 2 ? int.Parse(args[2]) : 20, args.Length > 3 ? int.Parse(args[3]) : 5);
+    return;
+}
 if (mode == "peer")
 {
     PeerBenchmark.Run(args);   // the PyTorch comparison: peer/harness.py calls these modes
