@@ -34,6 +34,9 @@ public static class PeerBenchmark
 
     public static void Run(string[] args)
     {
+        // sgemm and startup touch TorchSharp before anything of Dsl, so the runtime's start-up
+        // settings are applied explicitly, as docs/benchmarks.md tells such programs to.
+        Dsl.Threading.LibTorchStartup.Apply();
         string mode = args[1];
         string json = mode switch
         {
@@ -122,6 +125,7 @@ public static class PeerBenchmark
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < reps; i++) torch.mm(a, b).Dispose();
         double gflops = 2.0 * n * n * n * reps / clock.Elapsed.TotalSeconds / 1e9;
-        return $"{{\"gflops\": {gflops.ToString(CultureInfo.InvariantCulture)}}}";
+        return $"{{\"gflops\": {gflops.ToString(CultureInfo.InvariantCulture)}, \"mkl_cpu_dispatch\": {(Dsl.Threading.MklCpuDispatch.Loaded ? "true" : "false")}, " +
+               $"\"applies\": {(Dsl.Threading.MklCpuDispatch.Applies ? "true" : "false")}}}";
     }
 }

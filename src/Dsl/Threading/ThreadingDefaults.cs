@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Dsl.Threading;
@@ -19,7 +18,7 @@ namespace Dsl.Threading;
 /// trainer, a dataset). A value the user set is kept: <c>OMP_WAIT_POLICY=ACTIVE</c> restores
 /// spinning, and <c>DSL_THREADING_DEFAULTS=0</c> leaves the environment alone. A program that calls
 /// TorchSharp before anything of Dsl should set <c>OMP_WAIT_POLICY=PASSIVE</c> itself (or call
-/// <see cref="Apply()"/> first).</para>
+/// <see cref="LibTorchStartup.Apply"/> first).</para>
 /// </remarks>
 public static class ThreadingDefaults
 {
@@ -30,11 +29,6 @@ public static class ThreadingDefaults
     public const string OptOut = "DSL_THREADING_DEFAULTS";
 
     private static int _applied;
-
-#pragma warning disable CA2255 // A library's module initializer, on purpose: it must run before libtorch loads.
-    [ModuleInitializer]
-#pragma warning restore CA2255
-    internal static void Initialize() => Apply();
 
     /// <summary>
     /// Sets the defaults in the process's native environment unless the user set them (idempotent).
