@@ -75,6 +75,9 @@ def main():
     p.add_argument("--no-build", action="store_true")
     p.add_argument("--only", help="comma-separated rows: train-tiny,train-mini,eval-tiny,eval-mini,job,startup,sgemm")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--busy", type=int, default=0, help="run this many CPU-bound processes alongside (a busy machine)")
+    p.add_argument("--torch-passive", action="store_true",
+                   help="give PyTorch our OpenMP default too (OMP_WAIT_POLICY=PASSIVE), to compare kernels rather than defaults")
     a = p.parse_args()
     rounds = a.rounds or (5 if a.quick else 9)
     train_steps = {"tiny": 10 if a.quick else 30, "mini": 4 if a.quick else 10}
@@ -94,6 +97,8 @@ def main():
     threads = str(a.threads)
     ours_env = {"OMP_NUM_THREADS": threads, "DOTNET_TieredPGO": "1"}
     py_env = {"OMP_NUM_THREADS": threads, "PEER_THREADS": threads, "LD_LIBRARY_PATH": OPENBLAS}
+    if a.torch_passive:
+        py_env["OMP_WAIT_POLICY"] = "PASSIVE"
 
     need = max(train_steps["tiny"], train_steps["mini"], eval_batches["tiny"], eval_batches["mini"]) + 3
     run(["dotnet", bench, "peer", "ids", ids, str(need * 32)], ours_env)
@@ -117,7 +122,20 @@ def main():
     selected = a.only.split(",") if a.only else list(rows)
     values = {name: {"ours": [], "torch": [], "ratio": [], "rss_ours": [], "rss_torch": [], "rss_ratio": []} for name in selected}
     loads = []
+    # A busy machine: processes that only spin, started before the rounds and stopped after them.
     print(f"{rounds} alternating rounds, {threads} threads each; train steps {train_steps}, eval batches {eval_batches}", flush=True)
+    busy = [subprocess.Popen([PYTHON, "-c", "while True: pass"]) for _ in range(a.busy)]
+    if busy:
+        print(f"{a.busy} CPU-bound processes running alongside", flush=True)
+    try:
+        run_rounds(rounds, selected, rows, values, loads, ours_env, py_env, work)
+    finally:
+        for process in busy:
+            process.kill()
+    print_table(selected, rows, values, loads)
+
+
+def run_rounds(rounds, selected, rows, values, loads, ours_env, py_env, work):
     for r in range(rounds):
         load = os.getloadavg()[0]
         loads.append(load)
@@ -140,6 +158,8 @@ def main():
             print(f"  {name:11s} ours {got['ours'][0]:9.3f}  pytorch {got['torch'][0]:9.3f}  ratio {v['ratio'][-1]:.3f}   "
                   f"peak RSS {got['ours'][1]:.0f} / {got['torch'][1]:.0f} MiB", flush=True)
 
+
+def print_table(selected, rows, values, loads):
     units = {"steps_per_s": "steps/s", "examples_per_s": "examples/s", "wall": "s", "gflops": "GFLOP/s"}
     print()
     print(f"load average during the rounds: {min(loads):.2f}–{max(loads):.2f}")
