@@ -20,18 +20,33 @@ internal static class KnownNames
     public const string OnEvaluateAttribute = "Dsl.OnEvaluateAttribute";
     public const string OnSaveAttribute = "Dsl.OnSaveAttribute";
     public const string OnTrainEndAttribute = "Dsl.OnTrainEndAttribute";
+    public const string OnTrainBeginAttribute = "Dsl.OnTrainBeginAttribute";
+    public const string OnEpochBeginAttribute = "Dsl.OnEpochBeginAttribute";
+    public const string OnStepBeginAttribute = "Dsl.OnStepBeginAttribute";
+    public const string OnSubstepEndAttribute = "Dsl.OnSubstepEndAttribute";
+    public const string OnPreOptimizerStepAttribute = "Dsl.OnPreOptimizerStepAttribute";
+    public const string OnOptimizerStepAttribute = "Dsl.OnOptimizerStepAttribute";
+    public const string OnPredictionStepAttribute = "Dsl.OnPredictionStepAttribute";
 
     // Runtime types (metadata names)
     public const string TrainingArguments = "Dsl.TrainingArguments";
     public const string IBatch = "Dsl.IBatch`2";
     public const string StepOutput = "Dsl.StepOutput";
     public const string TrainerControl = "Dsl.TrainerControl";
+    public const string IHookState = "Dsl.IHookState";
     public const string LogEvent = "Dsl.LogEvent";
     public const string StepEndEvent = "Dsl.StepEndEvent";
     public const string EpochEndEvent = "Dsl.EpochEndEvent";
     public const string EvaluateEvent = "Dsl.EvaluateEvent";
     public const string SaveEvent = "Dsl.SaveEvent";
     public const string TrainEndEvent = "Dsl.TrainEndEvent";
+    public const string TrainBeginEvent = "Dsl.TrainBeginEvent";
+    public const string EpochBeginEvent = "Dsl.EpochBeginEvent";
+    public const string StepBeginEvent = "Dsl.StepBeginEvent";
+    public const string SubstepEndEvent = "Dsl.SubstepEndEvent";
+    public const string PreOptimizerStepEvent = "Dsl.PreOptimizerStepEvent";
+    public const string OptimizerStepEvent = "Dsl.OptimizerStepEvent";
+    public const string PredictionStepEvent = "Dsl.PredictionStepEvent";
     public const string IntervalStrategy = "Dsl.IntervalStrategy";
     public const string SaveStrategy = "Dsl.SaveStrategy";
     public const string DataLoader = "Dsl.Data.DataLoader`2";

@@ -42,6 +42,13 @@ public sealed class TrainerState
     /// <summary>Floating-point operations done (not tracked yet; kept for HF's layout).</summary>
     public double TotalFlos { get; set; }
 
+    /// <summary>
+    /// The state of stateful callbacks at this step (HF's <c>stateful_callbacks</c>): by name, an object with
+    /// <c>args</c> and <c>attributes</c>. Early stopping writes <c>EarlyStoppingCallback</c>, the loop
+    /// <c>TrainerControl</c>, and a trainer implementing <see cref="IHookState"/> its class name.
+    /// </summary>
+    public Dictionary<string, JsonObject> StatefulCallbacks { get; } = [];
+
     /// <summary>Every log entry so far: training logs, evaluations and the final summary.</summary>
     public List<LogEntry> LogHistory { get; } = [];
 
@@ -94,7 +101,7 @@ public sealed class TrainerState
             ["num_input_tokens_seen"] = NumInputTokensSeen,
             ["num_train_epochs"] = NumTrainEpochs,
             ["save_steps"] = SaveSteps,
-            ["stateful_callbacks"] = new JsonObject(),
+            ["stateful_callbacks"] = StatefulCallbacksJson(),
             ["total_flos"] = TotalFlos,
             ["train_batch_size"] = TrainBatchSize,
             ["trial_name"] = null,
@@ -107,6 +114,13 @@ public sealed class TrainerState
                 ["growth_tracker"] = scaler.GrowthTracker, ["scale"] = scaler.Scale, ["skipped_steps"] = scaler.SkippedSteps,
             };
         return json;
+    }
+
+    private JsonObject StatefulCallbacksJson()
+    {
+        var callbacks = new JsonObject();
+        foreach (var (name, state) in StatefulCallbacks) callbacks[name] = state.DeepClone();
+        return callbacks;
     }
 
     /// <summary><c>trainer_state.json</c>'s text: indent 2, sorted keys, Python's float format.</summary>
@@ -202,6 +216,17 @@ public sealed class TrainerState
             catch (Exception e) when (e is FormatException or InvalidOperationException)
             {
                 throw new InvalidDataException($"{path}: 'loss_scaler' is {scaler.ToJsonString()}, expected a number 'scale' and integers 'growth_tracker' and 'skipped_steps'.", e);
+            }
+        }
+        if (obj["stateful_callbacks"] is { } callbacks)
+        {
+            if (callbacks is not JsonObject named)
+                throw new InvalidDataException($"{path}: 'stateful_callbacks' is {callbacks.ToJsonString()}, expected an object of callback states.");
+            foreach (var (name, value) in named)
+            {
+                if (value is not JsonObject callback)
+                    throw new InvalidDataException($"{path}: 'stateful_callbacks.{name}' is {value?.ToJsonString() ?? "null"}, expected an object with 'args' and 'attributes'.");
+                state.StatefulCallbacks[name] = (JsonObject)callback.DeepClone();
             }
         }
         if (obj["log_history"] is JsonArray history)

@@ -36,6 +36,9 @@ public sealed partial record TrainingArguments
         Require(DataloaderPrefetchFactor >= 0, nameof(DataloaderPrefetchFactor), DataloaderPrefetchFactor, "0 or more");
         Require(SaveTotalLimit is null or >= 0, nameof(SaveTotalLimit), SaveTotalLimit, "null (keep all) or 0 or more");
 
+        ValidateEarlyStoppingRanges();
+        ValidateEvaluationSettings();
+
         if (LoggingStrategy == IntervalStrategy.Steps) RequireSteps(nameof(LoggingSteps), LoggingSteps);
         if (SaveStrategy == SaveStrategy.Steps) RequireSteps(nameof(SaveSteps), SaveSteps);
         if (EvalStrategy == IntervalStrategy.Steps)

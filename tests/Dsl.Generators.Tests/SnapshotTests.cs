@@ -137,4 +137,41 @@ public sealed class SnapshotTests
             Tensor Step(Batch batch) => run.forward(batch.X).mean();
         }
         """);
+
+    [Fact]
+    public void Hook_points_around_the_step() => Check(nameof(Hook_points_around_the_step), """
+        [Trainer]
+        public partial class InspectingTrainer(Net model, TrainingArguments args) : IHookState
+        {
+            int _spikes;
+
+            public System.Text.Json.Nodes.JsonObject SaveHookState() => new() { ["spikes"] = _spikes };
+
+            public void LoadHookState(System.Text.Json.Nodes.JsonObject state) => _spikes = (int)state["spikes"]!;
+
+            [TrainStep]
+            Tensor Step(Batch batch) => model.forward(batch.X).mean();
+
+            [OnTrainBegin]
+            void Began(TrainBeginEvent e) { }
+
+            [OnEpochBegin]
+            void EpochBegan(EpochBeginEvent e) { }
+
+            [OnStepBegin]
+            TrainerControl StepBegan(StepBeginEvent e) => TrainerControl.None;
+
+            [OnSubstepEnd]
+            void MicroBatchDone() { }
+
+            [OnPreOptimizerStep]
+            void InspectGradients(PreOptimizerStepEvent e) { }
+
+            [OnOptimizerStep]
+            TrainerControl Stepped(OptimizerStepEvent e) => TrainerControl.None;
+
+            [OnPredictionStep]
+            TrainerControl Predicted(PredictionStepEvent e) => TrainerControl.None;
+        }
+        """);
 }

@@ -8,6 +8,7 @@ using TorchSharp;
 // Usage: dotnet Dsl.Tests.MpiWorker.dll --result DIR [--batch 8] [--ga 1] [--examples 320] [--epochs 1]
 //   [--eval-examples 0] [--eval-batch 8] [--dropout 0] [--save-steps 0] [--output DIR] [--resume last]
 //   [--die-at-step K] [--hang-at-step K] [--die-before-start 1] [--throw-at-step K] [--seed-by-rank 1] [--timeout 1800] [--bucket-mb 25] [--threads 1] [--width 16] [--max-steps -1]
+//   [--ragged-eval 1]
 // Every rank writes DIR/rank-{rank}.json.
 var options = Options.Parse(args);
 torch.set_num_threads(options.Int("threads", 1));
@@ -40,6 +41,7 @@ var trainer = new WorkerTrainer(model, trainingArguments)
     DieAtStep = options.Int("die-at-step", -1),
     HangAtStep = options.Int("hang-at-step", -1),
     ThrowAtStep = options.Int("throw-at-step", -1),
+    RaggedEval = options.Has("ragged-eval"),
 };
 var train = WorkerData.Make(options.Int("examples", 320), seed: 7);
 if (options.Has("die-before-start") && Environment.GetEnvironmentVariable("PMI_RANK") == "1")
@@ -77,6 +79,7 @@ if (evalExamples > 0)
     using var predictions = trainer.Predict(evalSet);
     result["predictions"] = new JsonArray(predictions.Predictions!.data<float>().ToArray().Select(v => (JsonNode?)v).ToArray());
     result["label_ids"] = new JsonArray(predictions.LabelIds!.data<long>().ToArray().Select(v => (JsonNode?)v).ToArray());
+    result["predictions_shape"] = new JsonArray(predictions.Predictions.shape.Select(v => (JsonNode?)v).ToArray());
 }
 Directory.CreateDirectory(options.String("result"));
 File.WriteAllText(Path.Combine(options.String("result"), $"rank-{rank}.json"), result.ToJsonString());

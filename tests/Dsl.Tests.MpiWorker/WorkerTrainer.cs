@@ -29,6 +29,20 @@ public partial class WorkerTrainer(WorkerNet model, TrainingArguments args)
         return new StepOutput(nn.functional.cross_entropy(logits, batch.Y), logits, batch.Y);
     }
 
+    /// <summary>Evaluation returns logits and labels repeated along a second dimension whose length varies by batch (dynamic padding).</summary>
+    public bool RaggedEval { get; init; }
+
+    [EvalStep]
+    StepOutput Validate(WorkerBatch batch)
+    {
+        var logits = model.forward(batch.X);
+        var loss = nn.functional.cross_entropy(logits, batch.Y);
+        if (!RaggedEval) return new StepOutput(loss, logits, batch.Y);
+        long n = batch.Y.shape[0];
+        long length = 1 + n % 3;   // from the batch's size: the same batch gets the same length on any rank
+        return new StepOutput(loss, logits.unsqueeze(1).expand(n, length, 2).contiguous(), batch.Y.unsqueeze(1).expand(n, length).contiguous());
+    }
+
     [Metric]
     double Accuracy(Tensor predictions, Tensor labels) =>
         predictions.argmax(-1).eq(labels).to(ScalarType.Float64).mean().item<double>();

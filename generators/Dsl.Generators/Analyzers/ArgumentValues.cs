@@ -37,6 +37,7 @@ internal sealed class ArgumentValues
         ["Fp16"] = false,
         ["Bf16FullEval"] = false,
         ["Fp16FullEval"] = false,
+        ["EarlyStoppingPatience"] = null,
     };
 
     private readonly Dictionary<string, (object? Value, IOperation Assignment)> _set = new();

@@ -158,6 +158,12 @@ internal static class DiagnosticDescriptors
         "A [TrainStep] must not do the loop's work",
         "{0} calls '{1}', which the generated loop already does once per optimizer step; remove the call");
 
+    // DSL040–: settings that need others (early stopping).
+
+    public static readonly DiagnosticDescriptor EarlyStoppingWithoutEvaluation = Error("DSL040",
+        "Early stopping needs evaluations and a metric",
+        "EarlyStoppingPatience stops training when an evaluation metric stops improving, but {0}; {1}", Settings);
+
     // DSL1xx: performance.
 
     public static readonly DiagnosticDescriptor HostSyncInStep = Warning("DSL101",

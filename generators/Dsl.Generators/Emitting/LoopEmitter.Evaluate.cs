@@ -55,18 +55,28 @@ internal static partial class LoopEmitter
         w.Line("/// <summary>HF's <c>evaluation_loop</c>: every batch without gradients, then the metrics and HF's keys.</summary>");
         w.Line(GeneratedCode);
         w.Open($"private {KnownNames.GlobalPredictionOutput} __EvaluationLoop({list} dataset, string prefix, bool keepPredictions, bool isPredict)");
-        w.Line($"using var {evaluation} = {runType}.Start({model.Arguments.Access}, {model.Model.Access}, dataset, prefix, keepPredictions, \"{stepName}\", this.State);");
+        w.Line($"using var {evaluation} = {runType}.Start({model.Arguments.Access}, {model.Model.Access}, dataset, prefix, keepPredictions, isPredict, \"{stepName}\", this.State);");
         w.Line();
         w.Line(model.EvalStep is null
             ? $"// 1. Forward every batch with the train step {step.MethodName}, in eval mode and without gradients. The loss"
             : $"// 1. Forward every batch with {step.MethodName}, in eval mode and without gradients. The loss");
-        w.Line("//    is summed on the device, weighted by batch size; logits and labels are kept for the metrics.");
+        w.Line("//    is summed on the device, weighted by batch size; logits and labels are kept for the metrics");
+        w.Line("//    (padded with -100 where batches differ in length, moved to the CPU every EvalAccumulationSteps).");
         w.Line($"using (var noGrad = {KnownNames.GlobalTorch}.no_grad())");
         w.Open($"using (var {batches} = {evaluation}.Batches())");
         w.Open($"while ({batches}.MoveNext())");
         w.Line($"using (var {scope} = {KnownNames.GlobalTorch}.NewDisposeScope())");
         w.Open($"using (var {batch} = {batches}.Current)");
         w.Line($"{evaluation}.Add(this.{step.MethodName}({batch}), {batches}.CurrentSize);");
+        // HF: on_prediction_step after the batch is collected, before its batch_eval_metrics.
+        WriteHooks(w, model, HookKind.PredictionStep, $"new global::Dsl.PredictionStepEvent({evaluation}.BatchesDone - 1, this.State)", "this.__run");
+        if (model.Metrics.Count > 0)
+        {
+            w.Open($"if ({evaluation}.MetricsPerBatch && {evaluation}.BatchHasLabels(required: !isPredict))   // BatchEvalMetrics: each metric per batch, averaged at the end");
+            foreach (var metric in model.Metrics)
+                w.Line($"{evaluation}.AddBatchMetric(\"{metric.Key}\", this.{metric.MethodName}({evaluation}.BatchPredictions, {evaluation}.BatchLabels));");
+            w.Close();
+        }
         w.Close();
         w.Close();
         w.Close();
@@ -74,8 +84,8 @@ internal static partial class LoopEmitter
         if (model.Metrics.Count > 0)
         {
             w.Line();
-            w.Line("// 2. Metrics over the whole set, each in its own dispose scope.");
-            w.Open($"if (keepPredictions && {evaluation}.HasLabels(required: !isPredict))");
+            w.Line("// 2. Metrics over the whole set (unless computed per batch), each in its own dispose scope.");
+            w.Open($"if (keepPredictions && !{evaluation}.MetricsPerBatch && {evaluation}.HasLabels(required: !isPredict))");
             foreach (var metric in model.Metrics)
             {
                 w.Line($"using (var {scope} = {KnownNames.GlobalTorch}.NewDisposeScope())");

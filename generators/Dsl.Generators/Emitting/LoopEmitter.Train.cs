@@ -38,38 +38,73 @@ internal static partial class LoopEmitter
         w.Line(model.Scheduler is null
             ? $"var {scheduler} = {KnownNames.GlobalSchedules}.FromArguments({optimizer}, {model.Arguments.Access}, {run}.MaxSteps);"
             : $"var {scheduler} = this.{model.Scheduler.MethodName}({optimizer}, {run}.MaxSteps);");
+        if (model.HasHookState) w.Line($"{run}.TrackHookState(this);   // IHookState: the hooks' state is saved in checkpoints and restored on resume");
         w.Line($"{run}.Prepare({optimizer}, {scheduler}, resumeFromCheckpoint);   // restores model, optimizer, schedule and RNG when resuming");
         w.Line($"this.__state = {run}.State;");
         w.Line($"{m}.train();");
+        if (HasHooks(model, HookKind.TrainBegin))
+        {
+            w.Line("// HF's on_train_begin: after set-up and the resume, before the first epoch.");
+            WriteHooks(w, model, HookKind.TrainBegin, $"new global::Dsl.TrainBeginEvent({run}.State)", run);
+        }
         w.Line();
         w.Line("// 2. Epochs. A resumed run starts in its checkpoint's epoch and skips the batches it has seen.");
         w.Open($"for (var {epoch} = {run}.FirstEpoch; {epoch} < {run}.NumTrainEpochs; {epoch}++)");
         w.Line($"using var {batches} = {run}.Batches({epoch});   // the next batches are collated on a background thread");
+        WriteHooks(w, model, HookKind.EpochBegin, $"new global::Dsl.EpochBeginEvent({epoch}, {run}.State)", run);
         w.Open($"while ({batches}.MoveNext())");
+        if (HasHooks(model, HookKind.StepBegin))
+        {
+            w.Open($"if ({run}.StartsStep)   // HF's on_step_begin: the first micro-batch of an accumulation window");
+            WriteHooks(w, model, HookKind.StepBegin, $"new global::Dsl.StepBeginEvent({run}.State)", run);
+            w.Close();
+        }
         w.Line("// 3. Forward and backward, in the batch's own dispose scope: no tensor outlives its step.");
         w.Line($"using (var {scope} = {KnownNames.GlobalTorch}.NewDisposeScope())");
         w.Open($"using (var {batch} = {batches}.Current)");
         w.Line($"var {loss} = this.{step.MethodName}({batch}){(step.ReturnsStepOutput ? ".Loss" : "")};");
         w.Line($"{run}.Backward({loss});   // (loss / window).backward(); the loss is summed on the device, read at log steps");
         w.Close();
-        w.Line($"if (!{run}.IsOptimizerStep) continue;   // gradient accumulation: one optimizer step per window");
+        if (HasHooks(model, HookKind.SubstepEnd))
+        {
+            w.Open($"if (!{run}.IsOptimizerStep)   // gradient accumulation: one optimizer step per window");
+            WriteHooks(w, model, HookKind.SubstepEnd, $"new global::Dsl.SubstepEndEvent({run}.State)", run);
+            w.Line("continue;");
+            w.Close();
+        }
+        else
+        {
+            w.Line($"if (!{run}.IsOptimizerStep) continue;   // gradient accumulation: one optimizer step per window");
+        }
         w.Line();
+        bool aroundOptimizer = HasHooks(model, HookKind.PreOptimizerStep) || HasHooks(model, HookKind.OptimizerStep);
         w.Line("// 4. Optimizer step: clip, step, schedule, clear the gradients.");
         w.Open($"using (var {scope} = {KnownNames.GlobalTorch}.NewDisposeScope())");
         w.Line($"var {lr} = {KnownNames.GlobalSchedules}.LastLearningRate({scheduler});   // the rate this step uses, as HF logs it");
-        w.Line($"if ({run}.ClipGradients())   // to MaxGradNorm (the norm stays a tensor until a log step); false only when Fp16 gradients overflowed");
-        w.OpenBlock();
-        w.Line($"{optimizer}.step();");
-        w.Line($"{scheduler}.step();   // HF skips both steps on an Fp16 overflow");
-        w.Close();
+        if (aroundOptimizer)
+        {
+            // HF: clip → on_pre_optimizer_step → optimizer.step() → on_optimizer_step → scheduler.step(); both
+            // events fire even when an Fp16 overflow skips the step.
+            string apply = n["applyStep"];
+            w.Line($"var {apply} = {run}.ClipGradients();   // to MaxGradNorm (the norm stays a tensor until a log step); false only when Fp16 gradients overflowed");
+            WriteHooks(w, model, HookKind.PreOptimizerStep, $"new global::Dsl.PreOptimizerStepEvent({optimizer}, {run}.State)", run);
+            w.Line($"if ({apply}) {optimizer}.step();");
+            WriteHooks(w, model, HookKind.OptimizerStep, $"new global::Dsl.OptimizerStepEvent({optimizer}, {run}.State)", run);
+            w.Line($"if ({apply}) {scheduler}.step();   // HF skips both steps on an Fp16 overflow");
+        }
+        else
+        {
+            w.Line($"if ({run}.ClipGradients())   // to MaxGradNorm (the norm stays a tensor until a log step); false only when Fp16 gradients overflowed");
+            w.OpenBlock();
+            w.Line($"{optimizer}.step();");
+            w.Line($"{scheduler}.step();   // HF skips both steps on an Fp16 overflow");
+            w.Close();
+        }
         w.Line($"{m}.zero_grad();");
         w.Line($"{run}.EndStep({lr});   // GlobalStep++, epoch; decides whether to log, evaluate, save or stop");
         w.Close();
         w.Line();
-        bool stepHooks = false;
-        foreach (var hook in model.Hooks)
-            if (hook.Kind == HookKind.StepEnd) stepHooks = true;
-        w.Line(stepHooks
+        w.Line(HasHooks(model, HookKind.StepEnd)
             ? "// 5. [OnStepEnd] hooks, then log, evaluate and save as the arguments ask."
             : "// 5. Log, evaluate and save as the arguments ask.");
         WriteHooks(w, model, HookKind.StepEnd, $"new global::Dsl.StepEndEvent({run}.State)", run);
@@ -106,10 +141,7 @@ internal static partial class LoopEmitter
         w.Line("if (run.ShouldLog && run.LogTrainingLoss() is { } logs) this.__Log(logs);");
         w.Line("if (run.ShouldEvaluate) run.ObserveEvaluation(this.Evaluate(run.EvaluationSet(evalDataset)));");
         w.Open("if (run.ShouldSave)");
-        bool hasSaveHook = false;
-        foreach (var hook in model.Hooks)
-            if (hook.Kind == HookKind.Save) hasSaveHook = true;
-        if (hasSaveHook)
+        if (HasHooks(model, HookKind.Save))
         {
             w.Line("var checkpoint = run.SaveCheckpoint();");
             WriteHooks(w, model, HookKind.Save, "new global::Dsl.SaveEvent(checkpoint, run.State)", "run");

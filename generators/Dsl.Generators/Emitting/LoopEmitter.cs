@@ -77,10 +77,11 @@ internal static partial class LoopEmitter
         w.Line("// Bf16, Fp16, Bf16FullEval, Fp16FullEval, Logging/Eval/SaveStrategy and their Steps, LoggingFirstStep,");
         w.Line("// LoggingNanInfFilter, NonFiniteLoss, EvalDelay, OutputDir, SaveTotalLimit, SaveOnlyModel, LoadBestModelAtEnd,");
         w.Line("// MetricForBestModel, GreaterIsBetter, LoggingDir, ReportTo, DisableTqdm, GroupByLength,");
-        w.Line("// DataloaderDropLast, DataloaderPrefetchFactor, and under mpirun DdpBackend, DdpTimeout, DdpBucketCapMb");
+        w.Line("// DataloaderDropLast, DataloaderPrefetchFactor, EvalAccumulationSteps, EarlyStoppingPatience and -Threshold,");
+        w.Line("// IncludeNumInputTokensSeen, RestoreCallbackStatesFromCheckpoint, and under mpirun DdpBackend, DdpTimeout, DdpBucketCapMb");
         if (model.Optimizer is null) w.Line("// and, for the default optimizer, LearningRate, WeightDecay, AdamBeta1/2, AdamEpsilon");
         if (model.Scheduler is null) w.Line("// and, for the default schedule, LrSchedulerType, LrSchedulerKwargs, WarmupSteps, WarmupRatio");
-        if (model.Metrics.Count > 0) w.Line("// and, for the metrics, PredictionLossOnly");
+        if (model.Metrics.Count > 0) w.Line("// and, for the metrics, PredictionLossOnly and BatchEvalMetrics");
         w.Line("#nullable enable");
         w.Line();
     }
@@ -122,6 +123,13 @@ internal static partial class LoopEmitter
             else if (field) w.Line($"{KnownNames.GlobalTrainingRun}.Request({run}, {call});   // outside Train the hook runs; there is no run to steer");
             else w.Line($"{run}.Request({call});");
         }
+    }
+
+    private static bool HasHooks(TrainerModel model, HookKind kind)
+    {
+        foreach (var hook in model.Hooks)
+            if (hook.Kind == kind) return true;
+        return false;
     }
 
     private static string Short(string fullyQualified)

@@ -5,6 +5,7 @@ namespace Dsl.Generators.Model;
 
 /// <summary>Everything the emitter needs to write one trainer's loop.</summary>
 /// <param name="EntryAccessibility">The keyword of Train/Evaluate/Predict: <c>public</c>, or narrower when the example type is.</param>
+/// <param name="HasHookState">The class implements <c>Dsl.IHookState</c>: its hooks' state goes into checkpoints.</param>
 internal sealed record TrainerModel(
     string? Namespace,
     string TypeName,
@@ -17,7 +18,8 @@ internal sealed record TrainerModel(
     MethodModel? Scheduler,
     EquatableArray<MetricModel> Metrics,
     EquatableArray<HookModel> Hooks,
-    string EntryAccessibility = "public")
+    string EntryAccessibility = "public",
+    bool HasHookState = false)
 {
     /// <summary>The full name, e.g. <c>Demo.Outer.ImdbTrainer</c>.</summary>
     public string FullName
@@ -60,8 +62,12 @@ internal sealed record MethodModel(string MethodName);
 /// <summary>A <c>[Metric]</c>: reported as <c>eval_{Key}</c>.</summary>
 internal sealed record MetricModel(string Key, string MethodName);
 
-/// <summary>The hook kinds, in the order HF calls them within a step.</summary>
-internal enum HookKind { StepEnd, Log, Evaluate, Save, EpochEnd, TrainEnd }
+/// <summary>The hook kinds: those of HF's step end in its order, then the rest (their place is in the emitter).</summary>
+internal enum HookKind
+{
+    StepEnd, Log, Evaluate, Save, EpochEnd, TrainEnd,
+    TrainBegin, EpochBegin, StepBegin, SubstepEnd, PreOptimizerStep, OptimizerStep, PredictionStep,
+}
 
 /// <summary>A lifecycle hook.</summary>
 /// <param name="Kind">Which event.</param>

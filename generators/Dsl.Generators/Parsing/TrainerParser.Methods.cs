@@ -37,6 +37,13 @@ internal static partial class TrainerParser
         (KnownNames.OnSaveAttribute, HookKind.Save, KnownNames.SaveEvent, "OnSave"),
         (KnownNames.OnEpochEndAttribute, HookKind.EpochEnd, KnownNames.EpochEndEvent, "OnEpochEnd"),
         (KnownNames.OnTrainEndAttribute, HookKind.TrainEnd, KnownNames.TrainEndEvent, "OnTrainEnd"),
+        (KnownNames.OnTrainBeginAttribute, HookKind.TrainBegin, KnownNames.TrainBeginEvent, "OnTrainBegin"),
+        (KnownNames.OnEpochBeginAttribute, HookKind.EpochBegin, KnownNames.EpochBeginEvent, "OnEpochBegin"),
+        (KnownNames.OnStepBeginAttribute, HookKind.StepBegin, KnownNames.StepBeginEvent, "OnStepBegin"),
+        (KnownNames.OnSubstepEndAttribute, HookKind.SubstepEnd, KnownNames.SubstepEndEvent, "OnSubstepEnd"),
+        (KnownNames.OnPreOptimizerStepAttribute, HookKind.PreOptimizerStep, KnownNames.PreOptimizerStepEvent, "OnPreOptimizerStep"),
+        (KnownNames.OnOptimizerStepAttribute, HookKind.OptimizerStep, KnownNames.OptimizerStepEvent, "OnOptimizerStep"),
+        (KnownNames.OnPredictionStepAttribute, HookKind.PredictionStep, KnownNames.PredictionStepEvent, "OnPredictionStep"),
     ];
 
     private static Methods ReadMethods(INamedTypeSymbol type, KnownTypes known, List<DiagnosticInfo> diagnostics, CancellationToken ct)

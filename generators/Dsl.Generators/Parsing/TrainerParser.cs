@@ -75,7 +75,8 @@ internal static partial class TrainerParser
             Scheduler: methods.Scheduler,
             Metrics: methods.Metrics.ToEquatableArray(),
             Hooks: methods.Hooks.ToEquatableArray(),
-            EntryAccessibility: EntryAccessibility(type, methods.TrainStepSymbol!.Parameters[0].Type, known));
+            EntryAccessibility: EntryAccessibility(type, methods.TrainStepSymbol!.Parameters[0].Type, known),
+            HasHookState: type.AllInterfaces.Any(i => i.ToDisplayString() == KnownNames.IHookState));
         return new ParseResult(trainer, diagnostics.ToEquatableArray());
     }
 

@@ -11,7 +11,7 @@ namespace Dsl.Text.Data;
 /// padded at the end to the longest row of the batch (HF's <c>DataCollatorWithPadding</c>); texts
 /// the tokenizer already padded to a fixed length stay at that length.
 /// </summary>
-public sealed class TextBatch : IBatch<TextBatch, EncodedText>
+public sealed class TextBatch : IBatch<TextBatch, EncodedText>, ITokenBatch
 {
     private TextBatch(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, Tensor? labels)
     {
@@ -38,6 +38,9 @@ public sealed class TextBatch : IBatch<TextBatch, EncodedText>
 
     /// <summary>Padded sequence length.</summary>
     public long SequenceLength => InputIds.shape[1];
+
+    /// <summary>The token ids in the batch, padding included (HF counts <c>input_ids.numel()</c> for <c>total_flos</c> and <c>num_input_tokens_seen</c>).</summary>
+    public long InputTokens => InputIds.numel();
 
     /// <summary>Pads to the longest example; the pad token id is 0 (BERT's [PAD]).</summary>
     public static TextBatch Collate(ReadOnlySpan<EncodedText> examples, Device device) =>

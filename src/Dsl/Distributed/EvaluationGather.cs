@@ -28,7 +28,7 @@ internal static class EvaluationGather
     public static Tensor InDatasetOrder(ProcessGroup group, Tensor local, int datasetSize, int batchSize, bool dropLast, string what)
     {
         using var scope = torch.NewDisposeScope();
-        var host = local.cpu().contiguous();
+        var host = PadToLongestRank(group, local, what).cpu().contiguous();
         var parts = group.AllGather(host.bytes.ToArray(), "the gathering of evaluation " + what);
         long[] rowShape = host.shape[1..];
         long rowBytes = host.ElementSize;
@@ -53,5 +53,21 @@ internal static class EvaluationGather
         var all = torch.cat(ordered, 0);
         local.Dispose();
         return all.DetachFromDisposeScope();
+    }
+
+    /// <summary>
+    /// HF's <c>pad_across_processes(dim=1, pad_index=-100)</c>: ranks whose batches were shorter in the second
+    /// dimension (dynamic padding) pad their rows with -100 to the longest rank's, so the rows can be gathered.
+    /// </summary>
+    private static Tensor PadToLongestRank(ProcessGroup group, Tensor local, string what)
+    {
+        if (local.dim() < 2) return local;
+        long longest = 0;
+        foreach (byte[] length in group.AllGather(BitConverter.GetBytes(local.shape[1]), "the lengths of evaluation " + what))
+            longest = Math.Max(longest, BitConverter.ToInt64(length));
+        if (longest == local.shape[1]) return local;
+        var pad = new long[2 * (local.dim() - 1)];
+        pad[^1] = longest - local.shape[1];
+        return nn.functional.pad(local, pad, value: __Internals.PaddedConcatenation.PaddingIndex);
     }
 }

@@ -28,23 +28,34 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
     private readonly EvalResult _metrics;
     private readonly List<Tensor> _logits = [];
     private readonly List<Tensor> _labels = [];
+    // EvalAccumulationSteps: what was moved to the CPU so far, one padded tensor per flush.
+    private readonly List<Tensor> _hostLogits = [];
+    private readonly List<Tensor> _hostLabels = [];
+    private readonly int _accumulationSteps;   // 0: keep everything on the device until the end
+    private readonly bool _retain;             // keep every batch's logits and labels (metrics over the whole set, or Predict)
+    private readonly BatchMetrics? _batchMetrics;   // BatchEvalMetrics: metrics per batch, averaged
+    private Tensor? _batchLogits, _batchLabels;
     private readonly Dictionary<int, Scalar> _sizeScalars = [];
     private Tensor? _lossSum;
     private int _examples;
     private Tensor? _predictions, _labelIds;
     private bool _handedOver;
     private readonly ProgressDisplay? _training, _ownProgress;
-    private int _batches;
+    private int _batches, _lastBatchSize;
     private readonly MixedPrecision? _precision;   // null: float32
     private readonly Distributed.ProcessGroup? _group;   // null when this process evaluates alone
     private readonly int _datasetSize, _batchSize;
     private readonly bool _dropLast;
 
     private EvaluationRun(TrainingArguments args, nn.Module model, IReadOnlyList<TExample> dataset, string prefix,
-        bool keepPredictions, string stepName, TrainerState state)
+        bool keepPredictions, bool isPredict, string stepName, TrainerState state)
     {
         _model = model;
         _keepPredictions = keepPredictions;
+        // HF (evaluation_loop): with batch_eval_metrics, evaluate keeps no logits, predict still returns them.
+        _retain = keepPredictions && (!args.BatchEvalMetrics || isPredict);
+        _batchMetrics = keepPredictions && args.BatchEvalMetrics ? new BatchMetrics() : null;
+        _accumulationSteps = args.EvalAccumulationSteps ?? 0;
         _stepName = stepName;
         _state = state;
         _metrics = new EvalResult(prefix);
@@ -79,16 +90,17 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
     /// <param name="dataset">The examples.</param>
     /// <param name="prefix"><c>eval</c> or <c>test</c>.</param>
     /// <param name="keepPredictions">Keep logits and labels (for metrics or <c>Predict</c>).</param>
+    /// <param name="isPredict"><c>Predict</c> (which returns the logits even with <see cref="TrainingArguments.BatchEvalMetrics"/>), not <c>Evaluate</c>.</param>
     /// <param name="stepName">The step method's name, for error messages.</param>
     /// <param name="state">The trainer state (for <c>epoch</c>).</param>
     public static EvaluationRun<TBatch, TExample> Start(TrainingArguments args, nn.Module model, IReadOnlyList<TExample> dataset,
-        string prefix, bool keepPredictions, string stepName, TrainerState state)
+        string prefix, bool keepPredictions, bool isPredict, string stepName, TrainerState state)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(dataset);
         args.Validate();
-        return new EvaluationRun<TBatch, TExample>(args, model, dataset, prefix, keepPredictions, stepName, state);
+        return new EvaluationRun<TBatch, TExample>(args, model, dataset, prefix, keepPredictions, isPredict, stepName, state);
     }
 
     /// <summary>The batches, in order.</summary>
@@ -107,6 +119,7 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
         if (_lossSum is null) _lossSum = weighted.DetachFromDisposeScope();
         else _lossSum.add_(weighted);
         _examples += batchSize;
+        _lastBatchSize = batchSize;
         _batches++;
         _training?.EvaluationBatchDone();
         _ownProgress?.Report(_batches);
@@ -115,18 +128,66 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
         if (output.Logits is null)
             throw new InvalidOperationException(
                 $"{_stepName} returned no logits, which the metrics and Predict need: return new StepOutput(loss, logits, labels).");
+        (_batchLogits, _batchLabels) = (output.Logits, output.Labels);   // for per-batch metrics, inside the step's scope
+        if (!_retain) return;
         _logits.Add(output.Logits.detach().DetachFromDisposeScope());
         if (output.Labels is not null) _labels.Add(output.Labels.detach().DetachFromDisposeScope());
+        // HF: every eval_accumulation_steps prediction steps the accumulated tensors move to the CPU
+        // (not with batch_eval_metrics, which keeps nothing to move).
+        if (_accumulationSteps > 0 && _batchMetrics is null && _batches % _accumulationSteps == 0) MoveToHost();
     }
 
-    /// <summary>Every example's logits, concatenated on the CPU.</summary>
-    public Tensor Predictions => _predictions ??= Gathered(Concatenate(_logits, "logits"), "logits");
+    private void MoveToHost()
+    {
+        if (_logits.Count > 0) _hostLogits.Add(Concatenate(_logits, "logits"));
+        if (_labels.Count > 0) _hostLabels.Add(Concatenate(_labels, "labels"));
+        foreach (var t in _logits) t.Dispose();
+        foreach (var t in _labels) t.Dispose();
+        _logits.Clear();
+        _labels.Clear();
+    }
 
-    /// <summary>Every example's labels, concatenated on the CPU.</summary>
-    public Tensor Labels => _labelIds ??= _labels.Count > 0
-        ? Gathered(Concatenate(_labels, "labels"), "labels")
+    /// <summary>Metrics are computed batch by batch (<see cref="TrainingArguments.BatchEvalMetrics"/>) and averaged at the end.</summary>
+    public bool MetricsPerBatch => _batchMetrics is not null;
+
+    /// <summary>The current batch's logits, for a metric computed per batch.</summary>
+    public Tensor BatchPredictions => _batchLogits ?? throw new InvalidOperationException("No batch was added.");
+
+    /// <summary>The current batch's labels, for a metric computed per batch.</summary>
+    public Tensor BatchLabels => _batchLabels ?? throw new InvalidOperationException(
+        $"{_stepName} returned no labels, which the metrics need: return new StepOutput(loss, logits, labels).");
+
+    /// <summary>Whether the current batch has labels for the per-batch metrics; with <paramref name="required"/> their absence is an error.</summary>
+    public bool BatchHasLabels(bool required)
+    {
+        if (_batchLabels is not null) return true;
+        if (!required) return false;
+        throw new InvalidOperationException(
+            $"{_stepName} returned no labels, which the [Metric] methods need: return new StepOutput(loss, logits, labels).");
+    }
+
+    /// <summary>Adds a metric of the current batch; <see cref="Finish"/> reports each metric's mean over batches weighted by their size.</summary>
+    public void AddBatchMetric(string name, double value) =>
+        (_batchMetrics ?? throw new InvalidOperationException("BatchEvalMetrics is off.")).Add(name, value, _lastBatchSize);
+
+    /// <summary>The batches added so far.</summary>
+    public int BatchesDone => _batches;
+
+    /// <summary>Every example's logits, concatenated on the CPU (padded with -100 where batches differ in length, as HF).</summary>
+    public Tensor Predictions => _predictions ??= Gathered(All(_hostLogits, _logits, "logits"), "logits");
+
+    /// <summary>Every example's labels, concatenated on the CPU (padded with -100 where batches differ in length, as HF).</summary>
+    public Tensor Labels => _labelIds ??= _labels.Count + _hostLabels.Count > 0
+        ? Gathered(All(_hostLabels, _labels, "labels"), "labels")
         : throw new InvalidOperationException(
             $"{_stepName} returned no labels, which the metrics need: return new StepOutput(loss, logits, labels).");
+
+    private Tensor All(List<Tensor> host, List<Tensor> device, string what)
+    {
+        if (host.Count == 0) return Concatenate(device, what);
+        if (device.Count > 0) host.Add(Concatenate(device, what));
+        return Concatenate(host, what);
+    }
 
     /// <summary>
     /// Whether labels were collected for the metrics. HF skips metrics without labels; with
@@ -134,7 +195,7 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
     /// </summary>
     public bool HasLabels(bool required)
     {
-        if (_labels.Count > 0) return true;
+        if (_labels.Count + _hostLabels.Count > 0) return true;
         if (!required) return false;
         throw new InvalidOperationException(
             $"{_stepName} returned no labels, which the [Metric] methods need: return new StepOutput(loss, logits, labels).");
@@ -158,14 +219,15 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
             examples = _group.Sum(examples, "the count of evaluated examples");
         }
         if (_lossSum is not null) result.Set(_metrics.Prefix + "_loss", lossSum / examples);
+        _batchMetrics?.AddMeans(_metrics);
         foreach (var (key, value) in _metrics) result.Set(key, value);
         TrainingRun.AddSpeed(result, _metrics.Prefix, seconds, examples, _loader.Count);
         if (withEpoch && _state.HasTrained) result.Set("epoch", _state.Epoch);
 
         _handedOver = true;
         return new PredictionOutput(
-            _logits.Count > 0 ? Predictions : null,
-            _labels.Count > 0 ? Labels : null,
+            _logits.Count + _hostLogits.Count > 0 ? Predictions : null,
+            _labels.Count + _hostLabels.Count > 0 ? Labels : null,
             result);
     }
 
@@ -179,6 +241,8 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
         _lossSum?.Dispose();
         foreach (var t in _logits) t.Dispose();
         foreach (var t in _labels) t.Dispose();
+        foreach (var t in _hostLogits) t.Dispose();
+        foreach (var t in _hostLabels) t.Dispose();
         foreach (var s in _sizeScalars.Values) s.Dispose();
         if (!_handedOver)
         {
@@ -191,11 +255,11 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
         ? local
         : Distributed.EvaluationGather.InDatasetOrder(_group, local, _datasetSize, _batchSize, _dropLast, what);
 
-    private static Tensor Concatenate(List<Tensor> parts, string what)
+    private Tensor Concatenate(List<Tensor> parts, string what)
     {
         if (parts.Count == 0) throw new InvalidOperationException($"No {what} were collected.");
         using var scope = torch.NewDisposeScope();
-        var all = torch.cat(parts, 0).cpu();
+        var all = PaddedConcatenation.Concatenate(parts, what, _stepName).cpu();
         return all.DetachFromDisposeScope();   // owned by this run (or the caller after Finish), whatever scope is open
     }
 }

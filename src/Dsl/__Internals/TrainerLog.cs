@@ -8,10 +8,12 @@ namespace Dsl.__Internals;
 public sealed class TrainerLog
 {
     private readonly List<ILogSink> _sinks = [];
+    private readonly bool _tokens;
 
     /// <summary>Sinks for <paramref name="args"/>: console, JSON Lines and TensorBoard under <see cref="TrainingArguments.ResolvedLoggingDir"/>.</summary>
     public TrainerLog(TrainingArguments args)
     {
+        _tokens = args.IncludeNumInputTokensSeen;
         // In a data-parallel run only rank 0 writes logs; every rank keeps the history (HF's log_history).
         if (Distributed.DistributedLaunch.For(args) is { IsMain: false }) return;
         string directory = args.ResolvedLoggingDir;
@@ -24,6 +26,8 @@ public sealed class TrainerLog
     /// <summary>Appends <paramref name="entry"/> to the state's history and writes it to every sink.</summary>
     public void Write(LogEntry entry, TrainerState state)
     {
+        // HF's log(): with include_num_input_tokens_seen every entry carries the count so far.
+        if (_tokens && !entry.TryGetValue("num_input_tokens_seen", out _)) entry.Set("num_input_tokens_seen", state.NumInputTokensSeen);
         state.LogHistory.Add(entry);
         foreach (var sink in _sinks) sink.Write(entry, state);
     }

@@ -14,7 +14,11 @@ public sealed class TrainingRun<TBatch, TExample> : TrainingRun
     private readonly DataLoader<TBatch, TExample> _loader;
 
     private TrainingRun(TrainingArguments args, nn.Module model, DataLoader<TBatch, TExample> loader, bool hasEvalDataset)
-        : base(args, model, loader.DatasetSize, loader.Count, hasEvalDataset) => _loader = loader;
+        : base(args, model, loader.DatasetSize, loader.Count, hasEvalDataset)
+    {
+        _loader = loader;
+        StartTokenCount(typeof(TBatch));
+    }
 
     /// <summary>
     /// Starts a run: validates <paramref name="args"/>, seeds torch, moves the model to the device,
@@ -64,6 +68,7 @@ public sealed class TrainingRun<TBatch, TExample> : TrainingRun
         {
             if (!_batches.MoveNext()) return false;
             _run.OnBatch(_batches.Index, _batches.Count);
+            if (_batches.Current is ITokenBatch tokens) _run.CountTokens(tokens);   // a shape, not a device read
             return true;
         }
 

@@ -19,6 +19,7 @@ public abstract partial class TrainingRun
         if (step <= _lastLoggedStep) return null;
 
         double loss = AveragedOverRanks(TakeRunningLoss());
+        StoreTokensAndFlos();
         var entry = new LogEntry(step);
         entry.Set("loss", PythonFloat.Round(loss / (step - _lastLoggedStep), 4));
         if (_hasGradNorm)
@@ -53,6 +54,7 @@ public abstract partial class TrainingRun
                 $"TrainingArguments.MetricForBestModel is '{metric}', which is not among the evaluation metrics " +
                 $"({string.Join(", ", metrics.Keys)}). Declare a [Metric] with that name or change MetricForBestModel.");
         bool greater = Args.ResolvedGreaterIsBetter;
+        CheckEarlyStopping(value, greater);   // HF: on_evaluate (early stopping) runs before _determine_best_metric
         double best = State.BestMetric ?? (greater ? double.NegativeInfinity : double.PositiveInfinity);
         if (greater ? value > best : value < best)
         {
@@ -74,6 +76,8 @@ public abstract partial class TrainingRun
         else if (State.BestGlobalStep is { } bestStep && Directory.Exists(Checkpoint.PathFor(Args.OutputDir, bestStep)))
             State.BestModelCheckpoint = Checkpoint.PathFor(Args.OutputDir, bestStep);
 
+        StoreTokensAndFlos();
+        CollectCallbackStates();
         var rngStates = GatherRngStates();   // null when training alone
         if (IsMainProcess) WriteCheckpoint(dir, rngStates);
         _lastCheckpoint = dir;
@@ -106,6 +110,7 @@ public abstract partial class TrainingRun
         if (_stopped is not null) throw _stopped;
         double seconds = _clock.Elapsed.TotalSeconds;
         _totalLoss += AveragedOverRanks(TakeRunningLoss());
+        StoreTokensAndFlos();
         State.LossScaler = _precision?.ScalerState;
         _precision?.Dispose();   // float32 masters back in the model before the best one may be loaded
         // HF divides by the global step; after a resume we divide by the steps this run took,
@@ -126,6 +131,7 @@ public abstract partial class TrainingRun
             : _datasetSize * Args.NumTrainEpochs;
         var summary = new LogEntry(State.GlobalStep);
         AddSpeed(summary, "train", seconds, samples, State.MaxSteps);
+        summary.Set("total_flos", State.TotalFlos);   // HF's train metrics carry it (0 when batches do not count tokens)
         summary.Set("train_loss", trainLoss);
         summary.Set("epoch", State.Epoch);
         var metrics = new Metrics();

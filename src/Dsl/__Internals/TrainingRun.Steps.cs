@@ -86,8 +86,7 @@ public abstract partial class TrainingRun
         State.Epoch = _epoch + (double)(_batchIndex + 1) / _batchesInEpoch;
         _progress?.Report(State.GlobalStep);
 
-        // HF on_step_begin clears log/evaluate/save; hooks and the rules below set them again.
-        _control &= TrainerControl.StopTraining | TrainerControl.StopEpoch;
+        // HF's on_step_begin cleared log/evaluate/save at the window's start (OnBatch); hooks and the rules below set them.
         int step = State.GlobalStep;
         if (step == 1 && Args.LoggingFirstStep) _control |= TrainerControl.Log;
         if (Args.LoggingStrategy == IntervalStrategy.Steps && step % State.LoggingSteps == 0) _control |= TrainerControl.Log;

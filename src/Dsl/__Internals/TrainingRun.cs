@@ -66,6 +66,7 @@ public abstract partial class TrainingRun : IDisposable
         if (args.EvalStrategy != IntervalStrategy.No && !hasEvalDataset)
             throw new ArgumentException(
                 $"TrainingArguments.EvalStrategy is {args.EvalStrategy}, which needs an evaluation dataset: pass evalDataset to Train.");
+        StartEarlyStopping();
 
         // HF: num_update_steps_per_epoch = ceil(batches / GA); max_steps = ceil(epochs × that),
         // or MaxSteps, which sets the epochs to ceil(max_steps / updates per epoch).
@@ -136,6 +137,9 @@ public abstract partial class TrainingRun : IDisposable
     /// <summary>True when the current batch ends its gradient-accumulation window: time for an optimizer step.</summary>
     public bool IsOptimizerStep { get; private set; }
 
+    /// <summary>True when the current batch is the first of its gradient-accumulation window (HF's <c>on_step_begin</c>).</summary>
+    public bool StartsStep { get; private set; }
+
     /// <summary>A hook, <c>MaxSteps</c> or an evaluation asked to stop training.</summary>
     public bool ShouldStopTraining => (_control & TrainerControl.StopTraining) != 0;
 
@@ -195,6 +199,9 @@ public abstract partial class TrainingRun : IDisposable
         Checkpoint.LoadOptimizer(_optimizer!, Path.Combine(dir, Checkpoint.OptimizerFile));
         Checkpoint.LoadRng(RngFileToLoad(dir));
 
+        RestoreCallbackStates(saved, dir);
+        CompareWithCheckpoint(saved, dir);
+
         saved.MaxSteps = State.MaxSteps;
         saved.NumTrainEpochs = State.NumTrainEpochs;
         saved.LoggingSteps = State.LoggingSteps;
@@ -252,6 +259,10 @@ public abstract partial class TrainingRun : IDisposable
         int windowStart = index / ga * ga;
         _windowSize = Math.Min(ga, batchesInEpoch - windowStart);
         IsOptimizerStep = (index + 1) % ga == 0 || index + 1 == batchesInEpoch;
+        StartsStep = index % ga == 0;
+        // HF's on_step_begin clears log/evaluate/save at the start of a window, so what a hook asks for
+        // from here to the step's end (step begin, pre-optimizer, optimizer step) is acted on.
+        if (StartsStep) _control &= TrainerControl.StopTraining | TrainerControl.StopEpoch;
     }
 
     /// <summary>Releases the device buffers.</summary>

@@ -160,6 +160,8 @@ public static class Settings
 
     public static Scored BestByF1(Net model) =>
         new(model, new TrainingArguments { MetricForBestModel = "f1" }); // DSL029
+
+    public static TrainingArguments StopWithoutEvaluating() => new() { EarlyStoppingPatience = 3 }; // DSL040
 }
 
 // Inside the step: DSL031, DSL101-DSL103.

@@ -15,10 +15,11 @@
 // Bf16, Fp16, Bf16FullEval, Fp16FullEval, Logging/Eval/SaveStrategy and their Steps, LoggingFirstStep,
 // LoggingNanInfFilter, NonFiniteLoss, EvalDelay, OutputDir, SaveTotalLimit, SaveOnlyModel, LoadBestModelAtEnd,
 // MetricForBestModel, GreaterIsBetter, LoggingDir, ReportTo, DisableTqdm, GroupByLength,
-// DataloaderDropLast, DataloaderPrefetchFactor, and under mpirun DdpBackend, DdpTimeout, DdpBucketCapMb
+// DataloaderDropLast, DataloaderPrefetchFactor, EvalAccumulationSteps, EarlyStoppingPatience and -Threshold,
+// IncludeNumInputTokensSeen, RestoreCallbackStatesFromCheckpoint, and under mpirun DdpBackend, DdpTimeout, DdpBucketCapMb
 // and, for the default optimizer, LearningRate, WeightDecay, AdamBeta1/2, AdamEpsilon
 // and, for the default schedule, LrSchedulerType, LrSchedulerKwargs, WarmupSteps, WarmupRatio
-// and, for the metrics, PredictionLossOnly
+// and, for the metrics, PredictionLossOnly and BatchEvalMetrics
 #nullable enable
 
 namespace Demo
@@ -149,10 +150,11 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
         private global::Dsl.PredictionOutput __EvaluationLoop(global::System.Collections.Generic.IReadOnlyList<global::Demo.Example> dataset, string prefix, bool keepPredictions, bool isPredict)
         {
-            using var evaluation = global::Dsl.__Internals.EvaluationRun<global::Demo.Batch, global::Demo.Example>.Start(args, model, dataset, prefix, keepPredictions, "ScoredTrainer.Validate", this.State);
+            using var evaluation = global::Dsl.__Internals.EvaluationRun<global::Demo.Batch, global::Demo.Example>.Start(args, model, dataset, prefix, keepPredictions, isPredict, "ScoredTrainer.Validate", this.State);
 
             // 1. Forward every batch with Validate, in eval mode and without gradients. The loss
-            //    is summed on the device, weighted by batch size; logits and labels are kept for the metrics.
+            //    is summed on the device, weighted by batch size; logits and labels are kept for the metrics
+            //    (padded with -100 where batches differ in length, moved to the CPU every EvalAccumulationSteps).
             using (var noGrad = global::TorchSharp.torch.no_grad())
             using (var batches = evaluation.Batches())
             {
@@ -162,12 +164,17 @@ namespace Demo
                     using (var batch = batches.Current)
                     {
                         evaluation.Add(this.Validate(batch), batches.CurrentSize);
+                        if (evaluation.MetricsPerBatch && evaluation.BatchHasLabels(required: !isPredict))   // BatchEvalMetrics: each metric per batch, averaged at the end
+                        {
+                            evaluation.AddBatchMetric("accuracy", this.Accuracy(evaluation.BatchPredictions, evaluation.BatchLabels));
+                            evaluation.AddBatchMetric("f1", this.MacroF1(evaluation.BatchPredictions, evaluation.BatchLabels));
+                        }
                     }
                 }
             }
 
-            // 2. Metrics over the whole set, each in its own dispose scope.
-            if (keepPredictions && evaluation.HasLabels(required: !isPredict))
+            // 2. Metrics over the whole set (unless computed per batch), each in its own dispose scope.
+            if (keepPredictions && !evaluation.MetricsPerBatch && evaluation.HasLabels(required: !isPredict))
             {
                 using (var scope = global::TorchSharp.torch.NewDisposeScope())
                     evaluation.AddMetric("accuracy", this.Accuracy(evaluation.Predictions, evaluation.Labels));

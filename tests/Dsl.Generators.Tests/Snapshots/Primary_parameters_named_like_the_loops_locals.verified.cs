@@ -14,7 +14,8 @@
 // Bf16, Fp16, Bf16FullEval, Fp16FullEval, Logging/Eval/SaveStrategy and their Steps, LoggingFirstStep,
 // LoggingNanInfFilter, NonFiniteLoss, EvalDelay, OutputDir, SaveTotalLimit, SaveOnlyModel, LoadBestModelAtEnd,
 // MetricForBestModel, GreaterIsBetter, LoggingDir, ReportTo, DisableTqdm, GroupByLength,
-// DataloaderDropLast, DataloaderPrefetchFactor, and under mpirun DdpBackend, DdpTimeout, DdpBucketCapMb
+// DataloaderDropLast, DataloaderPrefetchFactor, EvalAccumulationSteps, EarlyStoppingPatience and -Threshold,
+// IncludeNumInputTokensSeen, RestoreCallbackStatesFromCheckpoint, and under mpirun DdpBackend, DdpTimeout, DdpBucketCapMb
 // and, for the default optimizer, LearningRate, WeightDecay, AdamBeta1/2, AdamEpsilon
 // and, for the default schedule, LrSchedulerType, LrSchedulerKwargs, WarmupSteps, WarmupRatio
 #nullable enable
@@ -147,10 +148,11 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
         private global::Dsl.PredictionOutput __EvaluationLoop(global::System.Collections.Generic.IReadOnlyList<global::Demo.Example> dataset, string prefix, bool keepPredictions, bool isPredict)
         {
-            using var evaluation = global::Dsl.__Internals.EvaluationRun<global::Demo.Batch, global::Demo.Example>.Start(optimizer, run, dataset, prefix, keepPredictions, "ClashTrainer.Step", this.State);
+            using var evaluation = global::Dsl.__Internals.EvaluationRun<global::Demo.Batch, global::Demo.Example>.Start(optimizer, run, dataset, prefix, keepPredictions, isPredict, "ClashTrainer.Step", this.State);
 
             // 1. Forward every batch with the train step Step, in eval mode and without gradients. The loss
-            //    is summed on the device, weighted by batch size; logits and labels are kept for the metrics.
+            //    is summed on the device, weighted by batch size; logits and labels are kept for the metrics
+            //    (padded with -100 where batches differ in length, moved to the CPU every EvalAccumulationSteps).
             using (var noGrad = global::TorchSharp.torch.no_grad())
             using (var batches = evaluation.Batches())
             {

@@ -160,4 +160,28 @@ public sealed class DataParallelTests : IDisposable
         Assert.True(alone.ExitCode == 0, alone.Output);
         Assert.Equal(80, alone.Rank(0)["global_step"]!.GetValue<int>());
     }
+
+    [MpiFact]
+    public void DynamicShapes_on_two_ranks_are_padded_across_ranks_as_one_process_pads_them()
+    {
+        // HF: pad_across_processes(dim=1, pad_index=-100) before the gather. 45 examples in batches of 25: rank 0's
+        // batch of 25 has length 2, rank 1's batch of 20 length 3 (1 + size % 3); one process pads the first to 3.
+        var single = MpiJob.Run(1, _temp["single"], "--batch 16 --max-steps 1 --eval-examples 45 --eval-batch 25 --ragged-eval 1");
+        var job = MpiJob.Run(2, _temp["ranks"], "--batch 8 --max-steps 1 --eval-examples 45 --eval-batch 25 --ragged-eval 1");
+        Assert.True(single.ExitCode == 0, single.Output);
+        Assert.True(job.ExitCode == 0, job.Output);
+        var shape = single.Rank(0)["predictions_shape"]!.AsArray().Select(v => v!.GetValue<long>()).ToArray();
+        Assert.Equal([45L, 3, 2], shape);
+        var logits = single.Rank(0)["predictions"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        var labels = single.Rank(0)["label_ids"]!.AsArray().Select(v => v!.GetValue<long>()).ToArray();
+        Assert.Contains(-100L, labels);   // batches differed in length
+        foreach (int rank in new[] { 0, 1 })
+        {
+            Assert.Equal(shape, job.Rank(rank)["predictions_shape"]!.AsArray().Select(v => v!.GetValue<long>()));
+            Assert.Equal(labels, job.Rank(rank)["label_ids"]!.AsArray().Select(v => v!.GetValue<long>()));
+            var gathered = job.Rank(rank)["predictions"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+            for (int i = 0; i < logits.Length; i++) Assert.Equal(logits[i], gathered[i], 1e-5);
+            Assert.Equal(single.Rank(0)["eval"]!["eval_accuracy"]!.GetValue<double>(), job.Rank(rank)["eval"]!["eval_accuracy"]!.GetValue<double>(), 9);
+        }
+    }
 }

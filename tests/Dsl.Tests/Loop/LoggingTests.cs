@@ -57,7 +57,7 @@ public sealed class LoggingTests
         Assert.Equal(1, first.Step);
         Assert.Equal(["loss", "grad_norm", "learning_rate", "epoch"], first.Keys);
         Assert.Equal([1, 3, 6, 8], trainer.State.LogHistory.Select(e => e.Step));   // first step, every 3, then the summary at 8
-        Assert.Equal(["train_runtime", "train_samples_per_second", "train_steps_per_second", "train_loss", "epoch"],
+        Assert.Equal(["train_runtime", "train_samples_per_second", "train_steps_per_second", "total_flos", "train_loss", "epoch"],
             trainer.State.LogHistory[^1].Keys);
         Assert.Equal(0.125, first["epoch"]);
         Assert.True(first["grad_norm"] > 0);
