@@ -20,8 +20,17 @@ public partial class PeerTrainer(BertForSequenceClassification model, TrainingAr
     [TrainStep]
     Tensor Step(TextBatch batch) => model.forward(batch).Loss!;
 
+    public List<(int Step, long Megabytes)> Memory { get; } = [];
+
+    public int SampleEvery { get; init; }
+
     [OnStepEnd]
-    void Mark(StepEndEvent e) => StepEnds[e.GlobalStep] = Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
+    void Mark(StepEndEvent e)
+    {
+        StepEnds[e.GlobalStep] = Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
+        if (SampleEvery > 0 && (e.GlobalStep == 50 || e.GlobalStep % SampleEvery == 0))
+            Memory.Add((e.GlobalStep, Environment.WorkingSet / 1048576));
+    }
 }
 
 /// <summary>
@@ -42,10 +51,11 @@ public static class PeerBenchmark
         {
             "ids" => WriteIds(args[2], int.Parse(args[3], CultureInfo.InvariantCulture)),
             "train" => Train(args[2], int.Parse(args[3], CultureInfo.InvariantCulture), args[4]),
+            "memory" => Memory(args[2], int.Parse(args[3], CultureInfo.InvariantCulture), args[4]),
             "eval" => Evaluate(args[2], int.Parse(args[3], CultureInfo.InvariantCulture), args[4]),
             "sgemm" => Sgemm(int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture)),
             "startup" => $"{{\"sum\": {torch.ones(8).sum().item<float>()}}}",
-            _ => throw new ArgumentException($"Unknown peer mode '{mode}': use ids, train, eval, sgemm or startup."),
+            _ => throw new ArgumentException($"Unknown peer mode '{mode}': use ids, train, eval, memory, sgemm or startup."),
         };
         Console.WriteLine(json);
     }
@@ -102,6 +112,16 @@ public static class PeerBenchmark
         trainer.Train(data);
         double seconds = trainer.StepEnds[steps + warmup] - trainer.StepEnds[warmup];
         return $"{{\"steps_per_s\": {(steps / seconds).ToString(CultureInfo.InvariantCulture)}}}";
+    }
+
+    // Resident memory after warm-up (step 50) and every 500 steps of one long run.
+    private static string Memory(string size, int steps, string idsPath)
+    {
+        var data = ReadIds(idsPath);
+        using var model = NewModel(size);
+        var trainer = new PeerTrainer(model, Arguments(steps)) { SampleEvery = 500 };
+        trainer.Train(data);
+        return "{" + string.Join(", ", trainer.Memory.Select(m => $"\"rss_mib_step_{m.Step}\": {m.Megabytes}")) + "}";
     }
 
     // Examples/s of Evaluate (no grad, the loss per batch) after a one-batch warm-up evaluation.
