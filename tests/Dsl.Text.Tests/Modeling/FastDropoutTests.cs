@@ -5,6 +5,8 @@ using static TorchSharp.torch;
 namespace Dsl.Text.Tests.Modeling;
 
 /// <summary>The BERT's dropout: libtorch's distribution and gradient, a mask that depends only on the seed.</summary>
+/// <remarks>Alone in time: the tests seed torch's global generator and change its thread count.</remarks>
+[Collection(nameof(Dsl.Text.Tests.Training.SeededRuns))]
 public sealed class FastDropoutTests
 {
     [Theory]
