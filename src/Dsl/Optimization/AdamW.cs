@@ -59,7 +59,9 @@ public sealed class AdamW : TorchSharp.Modules.AdamW
         var options = (Options)group.Options;
         double lr = options.LearningRate!.Value, beta1 = options.beta1!.Value, beta2 = options.beta2!.Value;
         double eps = options.eps!.Value, decay = options.weight_decay!.Value;
-        using var oneMinusBeta1 = torch.tensor(1 - beta1);   // lerp_ takes its weight as a tensor
+        using var oneMinusBeta1 = torch.tensor(1 - beta1, ScalarType.Float32);
+        using var oneMinusBeta1Scalar = (1 - beta1).ToScalar();
+        using var beta1Scalar = beta1.ToScalar();
         using var beta2Scalar = beta2.ToScalar();
         using var oneMinusBeta2 = (1 - beta2).ToScalar();
         using var keep = (1 - lr * decay).ToScalar();
@@ -87,7 +89,9 @@ public sealed class AdamW : TorchSharp.Modules.AdamW
                 }
 
                 if (decay != 0) param.mul_(keep);
-                state.exp_avg.lerp_(grad, oneMinusBeta1);
+                // lerp_ (one pass) takes its weight as a tensor, here a float32 CPU one; elsewhere two passes.
+                if (state.exp_avg.dtype == ScalarType.Float32 && state.exp_avg.device_type == DeviceType.CPU) state.exp_avg.lerp_(grad, oneMinusBeta1);
+                else state.exp_avg.mul_(beta1Scalar).add_(grad, oneMinusBeta1Scalar);
                 state.exp_avg_sq.mul_(beta2Scalar).addcmul_(grad, grad, oneMinusBeta2);
                 using var denominator = state.exp_avg_sq.sqrt();
                 denominator.add_(epsScaled!);
