@@ -41,13 +41,14 @@ var resume = new Option<string?>("--resume") { Description = "Continue from a ch
 var noProgress = new Option<bool>("--no-progress") { Description = "No progress bars." };
 var validationSize = new Option<int>("--validation-size") { Description = "Hold out this many training examples to evaluate on during training (and to pick --load-best-model by), so the test split is only used at the end.", DefaultValueFactory = _ => 0 };
 var verbose = new Option<bool>("--verbose") { Description = "On a failure, print the full exception (type and stack trace) after the one-line error." };
+var tutorial = new Option<bool>("--tutorial") { Description = "Print what the tutorial's own train() prints (Starting epoch N, Step i: Loss = x for batches 0, 10, 20, ..., Training is Done, the evaluation) and nothing else; sizes default to the tutorial's: 100 training and 50 test examples, 1 epoch." };
 var loadBest = new Option<bool>("--load-best-model") { Description = "Keep the epoch with the best evaluation accuracy (HF's load_best_model_at_end with metric_for_best_model=accuracy)." };
 
 var root = new RootCommand("Fine-tune BERT for movie-review sentiment with a compile-time [Trainer] (the Hugging Face custom-loop tutorial, in C#).")
 {
     data, evalData, extraEval, model, vocab, size, trainSize, evalSize, epochs, batchSize, maxLength, learningRate,
     optimizer, scheduler, warmup, weightDecay, gradAccum, bf16, fp16, device, output, loggingDir, loggingSteps, seed, resume, noProgress,
-    loadBest, validationSize, verbose,
+    loadBest, validationSize, verbose, tutorial,
 };
 
 var parsed = root.Parse(args);
@@ -62,6 +63,7 @@ if (parsed.Action is not null && parsed.CommandResult.Command == root && args.An
 
 bool withModel = parsed.GetValue(model) is not null;
 bool builtIn = parsed.GetValue(data) is null;
+bool asTutorial = parsed.GetValue(tutorial);
 var settings = new Settings
 {
     Data = parsed.GetValue(data),
@@ -70,9 +72,9 @@ var settings = new Settings
     Model = parsed.GetValue(model),
     Vocab = parsed.GetValue(vocab),
     Size = parsed.GetValue(size)!,
-    TrainSize = parsed.GetValue(trainSize) ?? (builtIn ? 2000 : 100),
-    EvalSize = parsed.GetValue(evalSize) ?? (builtIn ? 500 : 50),
-    Epochs = parsed.GetValue(epochs) ?? (builtIn ? 3 : 1),
+    TrainSize = parsed.GetValue(trainSize) ?? (builtIn && !asTutorial ? 2000 : 100),
+    EvalSize = parsed.GetValue(evalSize) ?? (builtIn && !asTutorial ? 500 : 50),
+    Epochs = parsed.GetValue(epochs) ?? (builtIn && !asTutorial ? 3 : 1),
     BatchSize = parsed.GetValue(batchSize),
     MaxLength = parsed.GetValue(maxLength) ?? (withModel ? 512 : 128),
     LearningRate = parsed.GetValue(learningRate) ?? (withModel ? 5e-5 : 1e-3),
@@ -92,6 +94,7 @@ var settings = new Settings
     NoProgress = parsed.GetValue(noProgress),
     LoadBestModel = parsed.GetValue(loadBest),
     ValidationSize = parsed.GetValue(validationSize),
+    Tutorial = asTutorial,
 };
 
 try
@@ -113,13 +116,15 @@ catch (Exception e)
 
 static int Run(Settings settings)
 {
+    // With --tutorial only the tutorial's own lines go to the console (and warnings, as HF prints them).
+    var say = settings.Tutorial ? TextWriter.Null : Console.Out;
     // 1. The tokenizer and the data: HF datasets' shuffle(seed=42).select(range(n)), then tokenised.
     BertTokenizer tokenizer;
     TextDataset<TextExample> train, test;
     var tokenizerOptions = new BertTokenizerOptions { MaxLength = settings.MaxLength };
     if (settings.BuiltIn)
     {
-        Console.WriteLine("Using the built-in corpus of short review-like sentences (no download needed); " +
+        say.WriteLine("Using the built-in corpus of short review-like sentences (no download needed); " +
                           "train on real IMDb with --data ../shared/data/imdb --vocab ../shared/data/bert-base-uncased/vocab.txt");
         string vocabulary = BuiltInCorpus.WriteVocabulary(Path.Combine(settings.Output, "built-in-vocab", "vocab.txt"));
         tokenizer = BertTokenizer.FromVocabulary(vocabulary, tokenizerOptions);
@@ -144,7 +149,7 @@ static int Run(Settings settings)
         duringTraining = trainSet.Select((trainSet.Count - settings.ValidationSize)..);
         trainSet = trainSet.Select(..(trainSet.Count - settings.ValidationSize));
     }
-    Console.WriteLine($"Data: {trainSet.Count} training{(settings.ValidationSize > 0 ? $", {duringTraining.Count} validation" : "")} and " +
+    say.WriteLine($"Data: {trainSet.Count} training{(settings.ValidationSize > 0 ? $", {duringTraining.Count} validation" : "")} and " +
                       $"{evalSet.Count} evaluation examples from {train.Source} and {test.Source}.");
 
     // 2. The model: a Hugging Face folder, or a randomly initialised BERT of --size.
@@ -159,15 +164,18 @@ static int Run(Settings settings)
     {
         var preset = settings.Size switch { "mini" => BertConfig.Mini, "small" => BertConfig.Small, "base" => BertConfig.Base, _ => BertConfig.Tiny };
         model = new BertForSequenceClassification(preset with { VocabSize = tokenizer.VocabularySize, NumLabels = 2 });
-        Console.WriteLine($"Model: a randomly initialised BERT-{settings.Size} ({model.parameters().Sum(p => p.numel()):N0} parameters).");
+        say.WriteLine($"Model: a randomly initialised BERT-{settings.Size} ({model.parameters().Sum(p => p.numel()):N0} parameters).");
     }
 
     // 3. Train with the tutorial's TrainingArguments, then evaluate.
     var args = settings.ToTrainingArguments();
-    var trainer = new SentimentTrainer(model, args, settings);
+    var trainer = new SentimentTrainer(model, args, settings)
+    {
+        Tutorial = settings.Tutorial ? new TutorialOutput(settings.LoggingSteps) : null,
+    };
     var result = trainer.Train(trainSet, duringTraining, resumeFromCheckpoint: settings.Resume);
     Console.WriteLine("Training is Done");
-    Console.WriteLine(result);
+    say.WriteLine(result);
 
     var metrics = trainer.Evaluate(evalSet);
     Console.WriteLine(metrics);
@@ -186,7 +194,7 @@ static int Run(Settings settings)
     model.SavePretrained(final);
     tokenizer.SavePretrained(final);
     LossPlot.Save(trainer.State, Path.Combine(settings.Output, "loss.png"));
-    Console.WriteLine($"Saved the model and tokenizer to {final}, the loss curves to {Path.Combine(settings.Output, "loss.png")}, " +
+    say.WriteLine($"Saved the model and tokenizer to {final}, the loss curves to {Path.Combine(settings.Output, "loss.png")}, " +
                       $"TensorBoard logs to {settings.LoggingDir}.");
     return 0;
 }

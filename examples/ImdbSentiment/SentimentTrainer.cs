@@ -30,8 +30,16 @@ public partial class SentimentTrainer(BertForSequenceClassification model, Train
             optimizer, args.WarmupSteps, trainingSteps),
     };
 
+    /// <summary>With --tutorial: prints what the tutorial's own train() prints (null: the DSL's log lines).</summary>
+    public TutorialOutput? Tutorial { get; init; }
+
     [TrainStep]
-    Tensor Step(TextBatch batch) => model.forward(batch).Loss!;
+    Tensor Step(TextBatch batch)
+    {
+        var loss = model.forward(batch).Loss!;
+        Tutorial?.OnBatch(loss);
+        return loss;
+    }
 
     [EvalStep]
     StepOutput Validate(TextBatch batch) => model.forward(batch);
@@ -45,8 +53,14 @@ public partial class SentimentTrainer(BertForSequenceClassification model, Train
     [OnLog]
     void PrintLoss(LogEvent e)
     {
-        if (e.Loss is { } loss) Console.WriteLine($"Step {e.Step}: Loss = {loss}");
+        if (Tutorial is null && e.Loss is { } loss) Console.WriteLine($"Step {e.Step}: Loss = {loss}");
     }
+
+    [OnEpochBegin]
+    void EpochBegins(EpochBeginEvent e) => Tutorial?.OnEpochBegin(e.Epoch);
+
+    [OnStepEnd]
+    void StepEnded(StepEndEvent e) => Tutorial?.OnStepEnd();
 
     // The evaluations during training print here; the Evaluate calls after it print their own
     // dictionaries (Program.cs), so this hook stays quiet then and each result prints once.
@@ -58,7 +72,7 @@ public partial class SentimentTrainer(BertForSequenceClassification model, Train
     [OnEvaluate]
     void PrintEvaluation(EvaluateEvent e)
     {
-        if (_trainingEnded) return;
+        if (_trainingEnded || Tutorial is not null) return;
         // The epoch as the printed dictionaries show it ({'epoch': 1.0}), so the two never disagree.
         Console.WriteLine($"Epoch {Metrics.Format("epoch", e.State.Epoch)}: {e.Metrics.Prefix}_loss = {e.Metrics.Loss:0.####}, " +
                           $"{e.Metrics.Prefix}_accuracy = {e.Metrics.Metric("accuracy"):0.####}");

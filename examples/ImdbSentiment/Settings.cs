@@ -33,6 +33,8 @@ public sealed record Settings
     public bool NoProgress { get; init; }
     public bool LoadBestModel { get; init; }
     public int ValidationSize { get; init; }
+    /// <summary>Print what the tutorial's own train() prints, and nothing else (--tutorial).</summary>
+    public bool Tutorial { get; init; }
 
     /// <summary>Using the built-in corpus (no --data).</summary>
     public bool BuiltIn => Data is null;
@@ -44,7 +46,8 @@ public sealed record Settings
     public TrainingArguments ToTrainingArguments() => new()
     {
         OutputDir = Output,
-        EvalStrategy = IntervalStrategy.Epoch,
+        // The tutorial asks for evaluation_strategy="epoch", but its own train() never evaluates; --tutorial does as it does.
+        EvalStrategy = Tutorial ? IntervalStrategy.No : IntervalStrategy.Epoch,
         SaveStrategy = SaveStrategy.Epoch,
         LoggingDir = LoggingDir,
         PerDeviceTrainBatchSize = BatchSize,
@@ -60,7 +63,8 @@ public sealed record Settings
         Fp16 = Fp16,
         Device = Device,
         Seed = Seed,
-        DisableTqdm = NoProgress,
+        // The tutorial's own train() shows no progress bar; --tutorial prints only its lines.
+        DisableTqdm = NoProgress || Tutorial,
         LoadBestModelAtEnd = LoadBestModel,
         MetricForBestModel = LoadBestModel ? "accuracy" : null,
         // The [OnLog] hook prints the tutorial's "Step N: Loss = x"; the full entries go to files.

@@ -45,6 +45,7 @@ public enum SchedulerType
 public enum OptimizerType
 {
     /// <summary><c>adamw_torch</c>: AdamW with <c>AdamBeta1</c>, <c>AdamBeta2</c>, <c>AdamEpsilon</c>, <c>WeightDecay</c>.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("adamw_torch")]
     AdamWTorch,
     /// <summary><c>sgd</c>: plain SGD with <c>WeightDecay</c>.</summary>
     Sgd,

@@ -74,7 +74,7 @@ public static partial class Checkpoint
         if (optimizer is not null && rankRngStates is null) SaveRng(Path.Combine(temp, RngFile));
         if (optimizer is not null && rankRngStates is not null)
             for (int rank = 0; rank < rankRngStates.Count; rank++) File.WriteAllBytes(Path.Combine(temp, RankRngFile(rank)), rankRngStates[rank]);
-        File.WriteAllText(Path.Combine(temp, ArgumentsFile), PythonJson.Serialize(JsonSerializer.SerializeToNode(args, ArgumentsJson)) + "\n");
+        File.WriteAllText(Path.Combine(temp, ArgumentsFile), PythonJson.Serialize(ArgumentsToJson(args, optimizer)) + "\n");
         File.WriteAllText(Path.Combine(temp, StateFile), state.ToJsonString());
         WriteChecksums(temp);
         DurableFiles.FlushFolderAndFiles(temp);
@@ -83,6 +83,33 @@ public static partial class Checkpoint
         Directory.Move(temp, final);
         DurableFiles.FlushFolder(outputDir);
         return final;
+    }
+
+    /// <summary>
+    /// <c>training_args.json</c>: the arguments with HF's snake_case names and values (<c>"optim":
+    /// "adamw_torch"</c>). HF types <c>logging_steps</c>, <c>save_steps</c> and <c>eval_steps</c> as
+    /// float so that a value below 1 can be a fraction of training, yet writes the whole numbers users
+    /// pass as integers (<c>"logging_steps": 10</c>); so does this. Integer arguments are integers
+    /// (<c>"per_device_train_batch_size": 8</c>), floats are floats (<c>"max_grad_norm": 1.0</c>). <c>optim</c> is the argument's value,
+    /// which only a trainer without <c>[Optimizer]</c> uses; <c>optimizer</c> names the optimizer that
+    /// actually stepped (a trainer's own <c>[Optimizer]</c>, e.g. <c>SGD</c>).
+    /// </summary>
+    public static JsonObject ArgumentsToJson(TrainingArguments args, Optimizer? optimizer)
+    {
+        var json = JsonSerializer.SerializeToNode(args, ArgumentsJson)!.AsObject();
+        // The serializer's numbers all read back as doubles (PythonJson would write 8 as 8.0): integer
+        // properties are written as integers again, from their declared type.
+        foreach (var property in typeof(TrainingArguments).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance))
+        {
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            if ((type == typeof(int) || type == typeof(long)) && property.GetValue(args) is { } whole)
+                json[JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name)] = Convert.ToInt64(whole, CultureInfo.InvariantCulture);
+        }
+        foreach (string key in (ReadOnlySpan<string>)["logging_steps", "save_steps", "eval_steps"])
+            if (json[key] is JsonValue value && value.TryGetValue(out double steps) && steps >= 1 && steps == Math.Floor(steps) && steps <= long.MaxValue)
+                json[key] = (long)steps;
+        if (optimizer is not null) json["optimizer"] = optimizer.GetType().Name;
+        return json;
     }
 
     /// <summary>Rewrites only <c>trainer_state.json</c> of an existing checkpoint (e.g. after an evaluation at the same step).</summary>
