@@ -12,5 +12,15 @@ internal static class LibTorchStartupInitializer
 #pragma warning disable CA2255 // A library's module initializer, on purpose: it must run before libtorch loads.
     [ModuleInitializer]
 #pragma warning restore CA2255
-    internal static void Initialize() => Dsl.Threading.LibTorchStartup.Apply();
+    internal static void Initialize()
+    {
+        // Never throw from a module initializer (see LibTorchStartup).
+        try
+        {
+            Dsl.Threading.LibTorchStartup.Apply();
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or System.Runtime.InteropServices.MarshalDirectiveException)
+        {
+        }
+    }
 }

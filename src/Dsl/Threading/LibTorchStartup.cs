@@ -13,7 +13,18 @@ public static class LibTorchStartup
 #pragma warning disable CA2255 // A library's module initializer, on purpose: it must run before libtorch loads.
     [ModuleInitializer]
 #pragma warning restore CA2255
-    internal static void Initialize() => Apply();
+    internal static void Initialize()
+    {
+        // A module initializer must never throw: every use of Dsl would fail. Without libc's
+        // getenv/setenv (an unusual C library) the defaults are simply not applied.
+        try
+        {
+            Apply();
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or System.Runtime.InteropServices.MarshalDirectiveException)
+        {
+        }
+    }
 
     /// <summary>Applies both (idempotent); effective only before libtorch is loaded.</summary>
     public static void Apply()
