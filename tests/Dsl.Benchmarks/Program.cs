@@ -9,12 +9,42 @@ using TorchSharp;
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- stream [steps] [rounds] [prefetch]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- bert [size] [steps] [rounds] [max-length] [batch]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- profile [size] [max-length] [batch]
+//   dotnet run -c Release --project tests/Dsl.Benchmarks -- inference [size] [batches] [rounds]
+//   dotnet run -c Release --project tests/Dsl.Benchmarks -- qkv [hidden] [rounds]
+//   dotnet run -c Release --project tests/Dsl.Benchmarks -- dropout [layers] [hidden] [rounds]
+//   dotnet run -c Release --project tests/Dsl.Benchmarks -- optimizer [size] [steps] [rounds]
+//   dotnet run -c Release --project tests/Dsl.Benchmarks -- peer ids|train|eval|sgemm|startup ...   (see peer/harness.py)
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- precision fp32|bf16|fp16 [size] [steps] [max-length] [batch]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- editor [trainers] [rounds]
 string mode = args.Length > 0 ? args[0] : "speed";
 if (mode == "editor")
 {
     EditorCost.Run(args.Length > 1 ? int.Parse(args[1]) : 50, args.Length > 2 ? int.Parse(args[2]) : 40);
+    return;
+}
+if (mode == "inference")
+{
+    InferenceModeBenchmark.Run(args.Length > 1 ? args[1] : "mini", args.Length > 2 ? int.Parse(args[2]) : 5, args.Length > 3 ? int.Parse(args[3]) : 7);
+    return;
+}
+if (mode == "qkv")
+{
+    QkvBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 256, args.Length > 2 ? int.Parse(args[2]) : 7);
+    return;
+}
+if (mode == "dropout")
+{
+    DropoutBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 4, args.Length > 2 ? int.Parse(args[2]) : 256, args.Length > 3 ? int.Parse(args[3]) : 5);
+    return;
+}
+if (mode == "optimizer")
+{
+    OptimizerBenchmark.Run(args.Length > 1 ? args[1] : "tiny", args.Length > 2 ? int.Parse(args[2]) : 20, args.Length > 3 ? int.Parse(args[3]) : 5);
+    return;
+}
+if (mode == "peer")
+{
+    PeerBenchmark.Run(args);   // the PyTorch comparison: peer/harness.py calls these modes
     return;
 }
 if (mode == "precision")

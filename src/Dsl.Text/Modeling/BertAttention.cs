@@ -14,7 +14,7 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
     private readonly Linear query;
     private readonly Linear key;
     private readonly Linear value;
-    private readonly Dropout dropout;
+    private readonly FastDropout dropout;
     private readonly int _heads;
     private readonly int _headSize;
 
@@ -25,7 +25,7 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
         query = nn.Linear(config.HiddenSize, config.HiddenSize);
         key = nn.Linear(config.HiddenSize, config.HiddenSize);
         value = nn.Linear(config.HiddenSize, config.HiddenSize);
-        dropout = nn.Dropout(config.AttentionProbsDropoutProb);
+        dropout = new FastDropout(config.AttentionProbsDropoutProb);
         _heads = config.NumAttentionHeads;
         _headSize = config.HeadSize;
         RegisterComponents();
@@ -39,18 +39,23 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
     {
         using var scope = NewDisposeScope();
         long batch = hidden.shape[0], length = hidden.shape[1];
-        var q = Heads(_precision.Linear(query, hidden), batch, length);
-        var k = Heads(_precision.Linear(key, hidden), batch, length);
-        var v = Heads(_precision.Linear(value, hidden), batch, length);
-        var scores = _precision.MatMul(q, k.transpose(-1, -2)) / Math.Sqrt(_headSize);
-        if (additiveMask is not null) scores = scores + additiveMask;
+        // One projection for Q, K and V: the three HF-named weights concatenated in the forward pass
+        // (a copy of 3 × hidden² floats), so the input is read once and the product is one larger
+        // GEMM; the parameters, and so checkpoints, stay HF's query/key/value.
+        var weight = torch.cat([query.weight!, key.weight!, value.weight!], 0);
+        var bias = torch.cat([query.bias!, key.bias!, value.bias!], 0);
+        // [batch, seq, 3·hidden] → [3, batch, heads, seq, head_size]
+        var qkv = _precision.Linear(weight, bias, hidden).view(batch, length, 3, _heads, _headSize).permute(2, 0, 3, 1, 4);
+        var q = qkv.select(0, 0);
+        var k = qkv.select(0, 1);
+        var v = qkv.select(0, 2);
+        var scores = _precision.MatMul(q, k.transpose(-1, -2)).div_(Math.Sqrt(_headSize));
+        if (additiveMask is not null) scores.add_(additiveMask);
         var probabilities = dropout.forward(scores.softmax(-1));
         var context = _precision.MatMul(probabilities, v).permute(0, 2, 1, 3).contiguous();
         return context.view(batch, length, _heads * _headSize).MoveToOuterDisposeScope();
     }
 
-    // [batch, seq, hidden] → [batch, heads, seq, head_size]
-    private Tensor Heads(Tensor x, long batch, long length) => x.view(batch, length, _heads, _headSize).permute(0, 2, 1, 3);
 }
 
 /// <summary>HF's <c>BertSelfOutput</c>: <c>dense</c>, dropout, then <c>LayerNorm</c> of the residual sum.</summary>
@@ -59,7 +64,7 @@ public sealed class BertSelfOutput : nn.Module<Tensor, Tensor, Tensor>
     private readonly ComputePrecision _precision;
     private readonly Linear dense;
     private readonly LayerNorm LayerNorm;
-    private readonly Dropout dropout;
+    private readonly FastDropout dropout;
 
     /// <summary>Builds the output projection of <paramref name="config"/>.</summary>
     public BertSelfOutput(BertConfig config, ComputePrecision? precision = null) : base(nameof(BertSelfOutput))
@@ -67,7 +72,7 @@ public sealed class BertSelfOutput : nn.Module<Tensor, Tensor, Tensor>
         _precision = precision ?? new ComputePrecision();
         dense = nn.Linear(config.HiddenSize, config.HiddenSize);
         LayerNorm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
-        dropout = nn.Dropout(config.HiddenDropoutProb);
+        dropout = new FastDropout(config.HiddenDropoutProb);
         RegisterComponents();
     }
 

@@ -15,7 +15,7 @@ public sealed class BertEmbeddings : nn.Module<Tensor, Tensor?, Tensor>
     private readonly Embedding position_embeddings;
     private readonly Embedding token_type_embeddings;
     private readonly LayerNorm LayerNorm;
-    private readonly Dropout dropout;
+    private readonly FastDropout dropout;
     private Tensor position_ids;
 
     /// <summary>Builds the embeddings of <paramref name="config"/>.</summary>
@@ -25,7 +25,7 @@ public sealed class BertEmbeddings : nn.Module<Tensor, Tensor?, Tensor>
         position_embeddings = nn.Embedding(config.MaxPositionEmbeddings, config.HiddenSize);
         token_type_embeddings = nn.Embedding(config.TypeVocabSize, config.HiddenSize);
         LayerNorm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
-        dropout = nn.Dropout(config.HiddenDropoutProb);
+        dropout = new FastDropout(config.HiddenDropoutProb);
         // HF registers position_ids with persistent=False: it moves with the model but is never saved.
         position_ids = torch.arange(config.MaxPositionEmbeddings, dtype: int64).unsqueeze(0);
         register_buffer(nameof(position_ids), position_ids, persistent: false);

@@ -16,7 +16,7 @@ namespace Dsl.Text.Modeling;
 public sealed partial class BertForSequenceClassification : nn.Module<TextBatch, SequenceClassifierOutput>, IModelConfig, IMixedPrecisionModel
 {
     private readonly BertModel bert;
-    private readonly Dropout dropout;
+    private readonly FastDropout dropout;
     private readonly Linear classifier;
 
     /// <summary>Builds a randomly initialised model (HF's <c>_init_weights</c>).</summary>
@@ -26,7 +26,7 @@ public sealed partial class BertForSequenceClassification : nn.Module<TextBatch,
         config.Validate();
         Config = config;
         bert = new BertModel(config);
-        dropout = nn.Dropout(config.ClassifierDropout ?? config.HiddenDropoutProb);
+        dropout = new FastDropout(config.ClassifierDropout ?? config.HiddenDropoutProb);
         classifier = nn.Linear(config.HiddenSize, config.NumLabels);
         RegisterComponents();
         BertInitialization.Apply(classifier, config);

@@ -34,7 +34,7 @@ public sealed class BertOutput : nn.Module<Tensor, Tensor, Tensor>
     private readonly ComputePrecision _precision;
     private readonly Linear dense;
     private readonly LayerNorm LayerNorm;
-    private readonly Dropout dropout;
+    private readonly FastDropout dropout;
 
     /// <summary>Builds the feed-forward contraction of <paramref name="config"/>.</summary>
     public BertOutput(BertConfig config, ComputePrecision? precision = null) : base(nameof(BertOutput))
@@ -42,7 +42,7 @@ public sealed class BertOutput : nn.Module<Tensor, Tensor, Tensor>
         _precision = precision ?? new ComputePrecision();
         dense = nn.Linear(config.IntermediateSize, config.HiddenSize);
         LayerNorm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
-        dropout = nn.Dropout(config.HiddenDropoutProb);
+        dropout = new FastDropout(config.HiddenDropoutProb);
         RegisterComponents();
     }
 

@@ -24,6 +24,15 @@ public sealed class ComputePrecision
         return output.to(input.dtype).MoveToOuterDisposeScope();
     }
 
+    /// <summary>linear(<paramref name="input"/>, <paramref name="weight"/>, <paramref name="bias"/>), in <see cref="DType"/> when set.</summary>
+    public Tensor Linear(Tensor weight, Tensor? bias, Tensor input)
+    {
+        if (DType is not { } dtype) return nn.functional.linear(input, weight, bias);
+        using var scope = torch.NewDisposeScope();
+        var output = nn.functional.linear(input.to(dtype), weight.to(dtype), bias?.to(dtype));
+        return output.to(input.dtype).MoveToOuterDisposeScope();
+    }
+
     /// <summary><paramref name="left"/> @ <paramref name="right"/>, in <see cref="DType"/> when set.</summary>
     public Tensor MatMul(Tensor left, Tensor right)
     {

@@ -29,25 +29,25 @@ public static partial class Optimizers
     /// AdamW with <see cref="TrainingArguments.LearningRate"/>, <see cref="TrainingArguments.AdamBeta1"/>,
     /// <see cref="TrainingArguments.AdamBeta2"/>, <see cref="TrainingArguments.AdamEpsilon"/> (HF defaults
     /// 5e-5, 0.9, 0.999, 1e-8), and <see cref="TrainingArguments.WeightDecay"/> on all but biases and
-    /// LayerNorm weights.
+    /// LayerNorm weights. The update is <see cref="Optimization.AdamW"/>'s (TorchSharp's AdamW in fewer passes).
     /// </summary>
-    public static TorchSharp.Modules.AdamW AdamW(nn.Module model, TrainingArguments args)
+    public static Optimization.AdamW AdamW(nn.Module model, TrainingArguments args)
     {
         var (decay, noDecay) = SplitByDecay(model);
         var groups = new List<TorchSharp.Modules.AdamW.ParamGroup>(2);
         if (decay.Count > 0) groups.Add(new(decay, new TorchSharp.Modules.AdamW.Options { weight_decay = args.WeightDecay }));
         if (noDecay.Count > 0) groups.Add(new(noDecay, new TorchSharp.Modules.AdamW.Options { weight_decay = 0.0 }));
-        return optim.AdamW(groups, args.LearningRate, args.AdamBeta1, args.AdamBeta2, args.AdamEpsilon);
+        return new Optimization.AdamW(groups, args.LearningRate, args.AdamBeta1, args.AdamBeta2, args.AdamEpsilon);
     }
 
     /// <summary>SGD with <see cref="TrainingArguments.LearningRate"/> and the same decay groups as <see cref="AdamW"/>.</summary>
-    public static TorchSharp.Modules.SGD Sgd(nn.Module model, TrainingArguments args)
+    public static Optimization.SGD Sgd(nn.Module model, TrainingArguments args)
     {
         var (decay, noDecay) = SplitByDecay(model);
         var groups = new List<TorchSharp.Modules.SGD.ParamGroup>(2);
         if (decay.Count > 0) groups.Add(new(decay, new TorchSharp.Modules.SGD.Options { weight_decay = args.WeightDecay }));
         if (noDecay.Count > 0) groups.Add(new(noDecay, new TorchSharp.Modules.SGD.Options { weight_decay = 0.0 }));
-        return optim.SGD(groups, args.LearningRate);
+        return new Optimization.SGD(groups, args.LearningRate);
     }
 
     /// <summary>

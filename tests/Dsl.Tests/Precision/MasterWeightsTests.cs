@@ -196,6 +196,7 @@ public sealed class MasterWeightsTests
 }
 
 /// <summary>Mixed precision keeps the loop's tensor discipline: flat live count, nothing left after Train.</summary>
+[Collection(TensorCounting.Name)]
 public sealed class MixedPrecisionLifetimeTests
 {
     public MixedPrecisionLifetimeTests()

@@ -47,7 +47,7 @@ public sealed class OptimizersTests
     public void Optim_sgd_gives_SGD_with_the_same_groups()
     {
         var optimizer = Optimizers.FromArguments(TinyNet.Create(), new TrainingArguments { Optim = OptimizerType.Sgd, WeightDecay = 0.1 });
-        Assert.IsType<SGD>(optimizer);
+        Assert.IsType<Dsl.Optimization.SGD>(optimizer);
         Assert.Equal(2, optimizer.ParamGroups.Count());
     }
 }
