@@ -10,14 +10,15 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace Dsl.CodeFixes;
 
 /// <summary>
-/// DSL031: removes the statement <c>loss.backward();</c>, <c>optimizer.step();</c>,
+/// DSL031 and DSL045 (<c>backward()</c> in an [EvalStep]): removes the statement <c>loss.backward();</c>, <c>optimizer.step();</c>,
 /// <c>optimizer.zero_grad();</c> or <c>scheduler.step();</c> from the step. Offered only when the
 /// call is a statement of its own in a block; a call whose result is used is left to the user.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RemoveLoopCallCodeFix)), Shared]
 public sealed class RemoveLoopCallCodeFix : CodeFixProvider
 {
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticDescriptors.StepDoesLoopWork.Id);
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } =
+        ImmutableArray.Create(DiagnosticDescriptors.StepDoesLoopWork.Id, DiagnosticDescriptors.EvalStepCallsBackward.Id);
 
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
 
@@ -29,7 +30,8 @@ public sealed class RemoveLoopCallCodeFix : CodeFixProvider
             var node = root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
             if (node?.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } call) continue;
             if (Statements.StatementOf(call) is not { Parent: BlockSyntax } statement) continue;
-            context.RegisterCodeFix(CodeAction.Create($"Remove '{call}' (the loop does it)",
+            string why = diagnostic.Id == DiagnosticDescriptors.EvalStepCallsBackward.Id ? "evaluation computes no gradients" : "the loop does it";
+            context.RegisterCodeFix(CodeAction.Create($"Remove '{call}' ({why})",
                 ct => Task.FromResult(context.Document.WithSyntaxRoot(Statements.Remove(root!, statement))),
                 equivalenceKey: nameof(RemoveLoopCallCodeFix)), diagnostic);
         }

@@ -49,6 +49,7 @@ internal static class KnownNames
     public const string PredictionStepEvent = "Dsl.PredictionStepEvent";
     public const string IntervalStrategy = "Dsl.IntervalStrategy";
     public const string SaveStrategy = "Dsl.SaveStrategy";
+    public const string SchedulerType = "Dsl.SchedulerType";
     public const string DataLoader = "Dsl.Data.DataLoader`2";
 
     // TorchSharp types (metadata names)
@@ -58,6 +59,7 @@ internal static class KnownNames
     public const string LRScheduler = "TorchSharp.torch+optim+lr_scheduler+LRScheduler";
     public const string Autograd = "TorchSharp.torch+autograd";
     public const string TensorExtensionMethods = "TorchSharp.TensorExtensionMethods";
+    public const string DeviceType = "TorchSharp.DeviceType";
 
     // BCL types (metadata names)
     public const string Console = "System.Console";

@@ -17,6 +17,7 @@ public sealed class TrainerGenerator : IIncrementalGenerator
         public const string Parse = "Dsl.Parse";
         public const string Model = "Dsl.Model";
         public const string Diagnostics = "Dsl.Diagnostics";
+        public const string Declined = "Dsl.Declined";
     }
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -31,6 +32,16 @@ public sealed class TrainerGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(models, static (spc, model) =>
         {
             if (model is not null) LoopEmitter.Emit(spc, model);
+        });
+
+        // A trainer with an error in its declaration still gets its public members, as stubs, so that its
+        // call sites compile and the error on the declaration is the only one (see StubEmitter).
+        var declined = trainers
+            .Select(static (result, _) => result.Declined)
+            .WithTrackingName(StepNames.Declined);
+        context.RegisterSourceOutput(declined, static (spc, trainer) =>
+        {
+            if (trainer is not null) StubEmitter.Emit(spc, trainer);
         });
 
         // Help links point into the document the build names (DslDiagnosticsHelp; see HelpLinks).

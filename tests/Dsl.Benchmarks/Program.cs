@@ -15,7 +15,13 @@ using TorchSharp;
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- optimizer [size] [steps] [rounds]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- peer ids|train|eval|sgemm|startup ...   (see peer/harness.py)
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- precision fp32|bf16|fp16 [size] [steps] [max-length] [batch]
+//   dotnet run -c Release --project tests/Dsl.Benchmarks -- editor [trainers] [rounds]
 string mode = args.Length > 0 ? args[0] : "speed";
+if (mode == "editor")
+{
+    EditorCost.Run(args.Length > 1 ? int.Parse(args[1]) : 50, args.Length > 2 ? int.Parse(args[2]) : 40);
+    return;
+}
 if (mode == "inference")
 {
     InferenceModeBenchmark.Run(args.Length > 1 ? args[1] : "mini", args.Length > 2 ? int.Parse(args[2]) : 5, args.Length > 3 ? int.Parse(args[3]) : 7);

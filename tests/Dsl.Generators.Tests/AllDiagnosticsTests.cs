@@ -35,6 +35,10 @@ public sealed partial class AllDiagnosticsTests
     }
 
     [Fact]
+    public void No_diagnostic_of_the_sample_is_located_in_generated_code_under_warnings_as_errors() =>
+        GeneratedCode.AssertNothingInside(GeneratorHarness.Compile(Sample()));
+
+    [Fact]
     public void Every_ID_is_reported_by_exactly_one_of_the_generator_and_the_analyzers()
     {
         var analyzerIds = AnalyzerHarness.All.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).ToList();

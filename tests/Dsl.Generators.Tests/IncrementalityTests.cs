@@ -26,7 +26,81 @@ public sealed class IncrementalityTests
         """;
 
     private static readonly string[] Steps =
-        [TrainerGenerator.StepNames.Parse, TrainerGenerator.StepNames.Model, TrainerGenerator.StepNames.Diagnostics];
+        [TrainerGenerator.StepNames.Parse, TrainerGenerator.StepNames.Model, TrainerGenerator.StepNames.Diagnostics, TrainerGenerator.StepNames.Declined];
+
+    /// <summary>Fifty trainers, one file each; every fifth has an error (no model), so the declined path is cached too.</summary>
+    internal static string[] FiftyTrainers() => Enumerable.Range(0, 50).Select(i => $$"""
+        using Dsl;
+        using TorchSharp;
+        using static TorchSharp.torch;
+
+        namespace Demo.Many;
+
+        [Trainer]
+        public partial class Trainer{{i}}({{(i % 5 == 4 ? "" : "Net model, ")}}TrainingArguments args)
+        {
+            [TrainStep] StepOutput Step(Batch batch) => new(batch.X.mean(), batch.X, batch.Y);
+            [Metric] double Accuracy(Tensor predictions, Tensor labels) => {{i}};
+            [OnLog] void Print(LogEvent e) { }
+        }
+        """).ToArray();
+
+    private static IEnumerable<(string Step, int Trainer, IncrementalStepRunReason Reason)> Reasons(GeneratorRunResult result) =>
+        Steps.SelectMany(step => result.TrackedSteps.TryGetValue(step, out var runs)
+            ? runs.SelectMany((run, i) => run.Outputs.Select(o => (step, i, o.Reason)))
+            : []);
+
+    [Fact]
+    public void With_fifty_trainers_an_edit_in_one_method_body_reparses_to_equal_results_and_emits_nothing()
+    {
+        var sources = FiftyTrainers();
+        var compilation = GeneratorHarness.Compile([.. sources, Sources.Common]);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var tree = compilation.SyntaxTrees.ElementAt(7);
+        var edited = compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(
+            sources[7].Replace("void Print(LogEvent e) { }", "void Print(LogEvent e) { System.Console.WriteLine(e); }"), GeneratorHarness.ParseOptions, tree.FilePath));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        var reasons = Reasons(result).ToList();
+        Assert.Equal(50 * Steps.Length, reasons.Count);
+        // A semantic edit re-runs the parse of every [Trainer] (Roslyn hands each a new semantic model); each gives a
+        // result equal to the last (Unchanged), so every step downstream is Cached and nothing is emitted again.
+        Assert.All(reasons.Where(r => r.Step == TrainerGenerator.StepNames.Parse), r => Assert.Equal(IncrementalStepRunReason.Unchanged, r.Reason));
+        Assert.All(reasons.Where(r => r.Step != TrainerGenerator.StepNames.Parse), r => Assert.Equal(IncrementalStepRunReason.Cached, r.Reason));
+        foreach (var (_, outputs) in result.TrackedOutputSteps)
+            Assert.All(outputs.SelectMany(o => o.Outputs), o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+    }
+
+    [Fact]
+    public void With_fifty_trainers_an_attribute_edit_changes_only_that_trainers_model()
+    {
+        var sources = FiftyTrainers();
+        var compilation = GeneratorHarness.Compile([.. sources, Sources.Common]);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var tree = compilation.SyntaxTrees.ElementAt(12);
+        var edited = compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(
+            sources[12].Replace("[Metric] double", "[Metric(\"acc\")] double"), GeneratorHarness.ParseOptions, tree.FilePath));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        var changed = Reasons(result).Where(r => r.Reason is not (IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged)).ToList();
+        Assert.Equal([TrainerGenerator.StepNames.Model, TrainerGenerator.StepNames.Parse], changed.Select(c => c.Step).Order(StringComparer.Ordinal).ToArray());
+        Assert.Contains(result.GeneratedSources, s => s.SourceText.ToString().Contains("eval_acc", StringComparison.Ordinal)
+            || s.SourceText.ToString().Contains("\"acc\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void With_fifty_trainers_an_unrelated_edit_leaves_every_step_cached()
+    {
+        var sources = FiftyTrainers();
+        var compilation = GeneratorHarness.Compile([.. sources, Sources.Common, "namespace Other { class A { } }"]);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var other = compilation.SyntaxTrees.Last();
+        var edited = compilation.ReplaceSyntaxTree(other,
+            CSharpSyntaxTree.ParseText("namespace Other { class A { int x; } }", GeneratorHarness.ParseOptions, other.FilePath));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+        Assert.All(Reasons(result), r => Assert.True(r.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{r.Step} #{r.Trainer}: {r.Reason}"));
+        Assert.Equal(40 + 10, result.GeneratedSources.Length);   // 40 loops and 10 declined trainers' stubs
+    }
 
     [Fact]
     public void An_unrelated_edit_leaves_every_step_cached_or_unchanged()

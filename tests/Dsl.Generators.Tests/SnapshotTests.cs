@@ -10,6 +10,7 @@ public sealed class SnapshotTests
         var (result, output, _) = GeneratorHarness.Run(Sources.Trainer(trainer), Sources.Common);
         Assert.Empty(result.Diagnostics);
         Assert.Empty(GeneratorHarness.Problems(output));
+        GeneratedCode.AssertNothingInside(GeneratorHarness.Compile(Sources.Trainer(trainer), Sources.Common));
         Snapshot.Match(GeneratorHarness.GeneratedText(result), name);
     }
 

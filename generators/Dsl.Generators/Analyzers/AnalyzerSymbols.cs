@@ -18,6 +18,8 @@ internal sealed class AnalyzerSymbols
         TrainStepAttribute = compilation.GetTypeByMetadataName(KnownNames.TrainStepAttribute);
         EvalStepAttribute = compilation.GetTypeByMetadataName(KnownNames.EvalStepAttribute);
         MetricAttribute = compilation.GetTypeByMetadataName(KnownNames.MetricAttribute);
+        OptimizerAttribute = compilation.GetTypeByMetadataName(KnownNames.OptimizerAttribute);
+        SchedulerAttribute = compilation.GetTypeByMetadataName(KnownNames.SchedulerAttribute);
         var hooks = ImmutableDictionary.CreateBuilder<INamedTypeSymbol, string>(SymbolEqualityComparer.Default);
         foreach (var (name, _, _, shortName) in TrainerParser.HookAttributes)
             if (compilation.GetTypeByMetadataName(name) is { } hook) hooks[hook] = shortName;
@@ -28,6 +30,14 @@ internal sealed class AnalyzerSymbols
         Autograd = compilation.GetTypeByMetadataName(KnownNames.Autograd);
         TensorExtensionMethods = compilation.GetTypeByMetadataName(KnownNames.TensorExtensionMethods);
         Console = compilation.GetTypeByMetadataName(KnownNames.Console);
+        var deviceTypes = new System.Collections.Generic.HashSet<string>();
+        if (compilation.GetTypeByMetadataName(KnownNames.DeviceType) is { TypeKind: TypeKind.Enum } deviceType)
+            foreach (var member in deviceType.GetMembers())
+                if (member is IFieldSymbol { HasConstantValue: true } field) deviceTypes.Add(field.Name.ToUpperInvariant());
+        DeviceTypes = deviceTypes;
+        if (compilation.GetTypeByMetadataName(KnownNames.SchedulerType) is { TypeKind: TypeKind.Enum } schedulerType)
+            foreach (var member in schedulerType.GetMembers("ReduceLROnPlateau"))
+                if (member is IFieldSymbol { HasConstantValue: true } field) ReduceLROnPlateau = System.Convert.ToInt32(field.ConstantValue);
     }
 
     /// <summary>
@@ -51,6 +61,8 @@ internal sealed class AnalyzerSymbols
     public INamedTypeSymbol? TrainStepAttribute { get; }
     public INamedTypeSymbol? EvalStepAttribute { get; }
     public INamedTypeSymbol? MetricAttribute { get; }
+    public INamedTypeSymbol? OptimizerAttribute { get; }
+    public INamedTypeSymbol? SchedulerAttribute { get; }
     /// <summary>Hook attribute → its name without "Attribute" (<c>OnLog</c>).</summary>
     public ImmutableDictionary<INamedTypeSymbol, string> HookAttributes { get; }
     public INamedTypeSymbol? IntervalStrategy { get; }
@@ -59,8 +71,22 @@ internal sealed class AnalyzerSymbols
     public INamedTypeSymbol? Autograd { get; }
     public INamedTypeSymbol? TensorExtensionMethods { get; }
     public INamedTypeSymbol? Console { get; }
+    /// <summary>The value of SchedulerType.ReduceLROnPlateau, or null where the runtime has none.</summary>
+    public int? ReduceLROnPlateau { get; }
+    /// <summary>The names of TorchSharp's DeviceType members, upper case (what a Device string may start with).</summary>
+    public System.Collections.Generic.IReadOnlyCollection<string> DeviceTypes { get; }
 
     public bool IsTrainer(INamedTypeSymbol type) => HasAttribute(type, TrainerAttribute);
+
+    /// <summary>Whether <paramref name="attribute"/> marks a trainer's method (a step, optimizer, scheduler, metric or hook), and its short name.</summary>
+    public bool IsMemberAttribute(INamedTypeSymbol attribute, out string shortName)
+    {
+        var comparer = SymbolEqualityComparer.Default;
+        shortName = attribute.Name.EndsWith("Attribute", System.StringComparison.Ordinal) ? attribute.Name.Substring(0, attribute.Name.Length - 9) : attribute.Name;
+        return comparer.Equals(attribute, TrainStepAttribute) || comparer.Equals(attribute, EvalStepAttribute)
+            || comparer.Equals(attribute, MetricAttribute) || comparer.Equals(attribute, OptimizerAttribute)
+            || comparer.Equals(attribute, SchedulerAttribute) || HookAttributes.ContainsKey(attribute);
+    }
 
     public bool IsTensor(ITypeSymbol? type) => KnownTypes.IsOrDerivesFrom(type, Known.Tensor);
 

@@ -38,10 +38,26 @@ internal sealed class ArgumentValues
         ["Fp16"] = false,
         ["Bf16FullEval"] = false,
         ["Fp16FullEval"] = false,
+        ["OutputDir"] = "trainer_output",
+        ["PerDeviceTrainBatchSize"] = 8,
+        ["PerDeviceEvalBatchSize"] = 8,
+        ["WeightDecay"] = 0.0,
+        ["AdamBeta1"] = 0.9,
+        ["AdamBeta2"] = 0.999,
+        ["AdamEpsilon"] = 1e-8,
+        ["MaxGradNorm"] = 1.0,
+        ["NumTrainEpochs"] = 3.0,
+        ["MaxSteps"] = -1,
+        ["WarmupSteps"] = 0,
+        ["EvalDelay"] = 0.0,
+        ["DataloaderPrefetchFactor"] = 2,
+        ["Device"] = null,
+        ["LrSchedulerType"] = 0,   // SchedulerType.Linear
         ["EarlyStoppingPatience"] = null,
     };
 
     private readonly Dictionary<string, (object? Value, IOperation Assignment)> _set = new();
+    private readonly Dictionary<string, List<(object? Key, object? Value, IOperation Element)>> _elements = new();
     private readonly Dictionary<string, IOperation> _unknown = new();
     private readonly bool _defaultsApply;
 
@@ -102,6 +118,8 @@ internal sealed class ArgumentValues
         {
             if (member is not ISimpleAssignmentOperation { Target: IPropertyReferenceOperation property } assignment) continue;
             string name = property.Property.Name;
+            _elements.Remove(name);
+            if (Elements(assignment.Value) is { } elements) _elements[name] = elements;
             if (ConstantOf(assignment.Value) is { HasValue: true } constant)
             {
                 _set[name] = (constant.Value, assignment);
@@ -114,6 +132,51 @@ internal sealed class ArgumentValues
             }
         }
     }
+
+    /// <summary>
+    /// The constant elements of a list or dictionary written in place: <c>["console"]</c>, <c>new[] { "console" }</c>,
+    /// <c>new Dictionary&lt;string, double&gt; { ["power"] = 2 }</c> or <c>{ { "power", 2 } }</c>. Non-constant
+    /// elements are left out (their rules cannot be decided); null when the value is built some other way.
+    /// </summary>
+    private static List<(object? Key, object? Value, IOperation Element)>? Elements(IOperation value)
+    {
+        while (value is IConversionOperation or IParenthesizedOperation)
+            value = value is IConversionOperation c ? c.Operand : ((IParenthesizedOperation)value).Operand;
+        var found = new List<(object?, object?, IOperation)>();
+        switch (value)
+        {
+            case ICollectionExpressionOperation collection:
+                foreach (var element in collection.Elements)
+                    if (ConstantOf(element) is { HasValue: true } constant) found.Add((null, constant.Value, element));
+                return found;
+            case IArrayCreationOperation { Initializer: { } array }:
+                foreach (var element in array.ElementValues)
+                    if (ConstantOf(element) is { HasValue: true } constant) found.Add((null, constant.Value, element));
+                return found;
+            case IObjectCreationOperation { Initializer: { } initializer }:
+                foreach (var element in initializer.Initializers)
+                {
+                    switch (element)
+                    {
+                        case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Arguments: { Length: 1 } index } } indexed
+                            when ConstantOf(index[0].Value) is { HasValue: true } k && ConstantOf(indexed.Value) is { HasValue: true } v:
+                            found.Add((k.Value, v.Value, element));
+                            break;
+                        case IInvocationOperation { TargetMethod.Name: "Add", Arguments: { Length: 2 } added }
+                            when ConstantOf(added[0].Value) is { HasValue: true } k && ConstantOf(added[1].Value) is { HasValue: true } v:
+                            found.Add((k.Value, v.Value, element));
+                            break;
+                    }
+                }
+                return found;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>The constant elements of a list or dictionary setting written in place (see <see cref="Elements"/>), or null.</summary>
+    public IReadOnlyList<(object? Key, object? Value, IOperation Element)>? ElementsOf(string name) =>
+        _elements.TryGetValue(name, out var elements) ? elements : null;
 
     private static Optional<object?> ConstantOf(IOperation value)
     {

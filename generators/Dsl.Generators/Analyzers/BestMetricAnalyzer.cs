@@ -51,10 +51,31 @@ public sealed class BestMetricAnalyzer : DiagnosticAnalyzer
                     var reported = new List<string> { "eval_loss" };
                     foreach (string k in known) reported.Add("eval_" + k);
                     c.ReportDiagnostic(HelpLinks.Create(DiagnosticDescriptors.UnknownMetricForBestModel, c.Options, assignment.Syntax.GetLocation(),
-                        name, trainer.Name, known.IsEmpty ? "only eval_loss" : string.Join(", ", reported), key));
+                        name, trainer.Name, known.IsEmpty ? "only eval_loss" : string.Join(", ", reported), Advice(trainer, key, known, symbols)));
                 }
             }, OperationKind.ObjectCreation);
         });
+    }
+
+    /// <summary>
+    /// What to write instead: the key of the metric the name means (a method name "Accuracy" or a key in another
+    /// case means the key "accuracy"), else one of the keys or a new [Metric].
+    /// </summary>
+    private static string Advice(INamedTypeSymbol trainer, string name, ImmutableArray<string> known, AnalyzerSymbols symbols)
+    {
+        foreach (var method in AnalyzerSymbols.MethodsWith(trainer, symbols.MetricAttribute))
+            if (method.Name == name && MetricNames(trainer, symbols) is var keys)
+                foreach (var attribute in method.GetAttributes())
+                    if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, symbols.MetricAttribute))
+                    {
+                        string key = WithoutEvalPrefix(attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string given
+                            ? given : TrainerParser.SnakeCase(method.Name));
+                        return $"'{name}' is the method of the metric reported as 'eval_{key}': use \"{key}\"";
+                    }
+        foreach (string key in known)
+            if (string.Equals(key, name, System.StringComparison.OrdinalIgnoreCase) || key == TrainerParser.SnakeCase(name))
+                return $"keys are written as reported: use \"{key}\"";
+        return $"use one of those or add a [Metric(\"{name}\")] method";
     }
 
     /// <summary>The trainer's metric keys without <c>eval_</c>, as the generator names them.</summary>

@@ -14,7 +14,7 @@ namespace Dsl.Generators.Analyzers;
 /// change, and only where that assignment is written (a <c>with</c> is not blamed for its operand).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class ConstantArgumentsAnalyzer : DiagnosticAnalyzer
+public sealed partial class ConstantArgumentsAnalyzer : DiagnosticAnalyzer
 {
     private const int No = 0, Steps = 1, Best = 3;
 
@@ -28,7 +28,11 @@ public sealed class ConstantArgumentsAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.SaveBestWithoutMetric,
         DiagnosticDescriptors.LoadBestWithoutEvaluation,
         DiagnosticDescriptors.LoadBestStrategiesDiffer,
-        DiagnosticDescriptors.LoadBestStepsNotMultiple);
+        DiagnosticDescriptors.LoadBestStepsNotMultiple,
+        DiagnosticDescriptors.SettingOutOfRange,
+        DiagnosticDescriptors.NoTrainingLength,
+        DiagnosticDescriptors.UnknownSettingName,
+        DiagnosticDescriptors.PlateauWithoutEvaluation);
 
     public override void Initialize(AnalysisContext context)
     {
@@ -50,6 +54,8 @@ public sealed class ConstantArgumentsAnalyzer : DiagnosticAnalyzer
                 if (initializer is null || ArgumentValues.Resolve(c.Operation, arguments) is not { } values) return;
                 var report = new Reporter(c, initializer);
                 Check(values, report, symbols, hasMixedPrecision);
+                CheckRanges(values, report);
+                CheckNames(values, report, symbols);
             }, OperationKind.ObjectCreation, OperationKind.With);
         });
     }
@@ -70,9 +76,15 @@ public sealed class ConstantArgumentsAnalyzer : DiagnosticAnalyzer
             BothSet(values, report, "Bf16", "Fp16");
             BothSet(values, report, "Bf16FullEval", "Fp16FullEval");
         }
+        // HF: ReduceLROnPlateau steps with the evaluation metric (and defaults MetricForBestModel to loss).
+        bool plateau = symbols.ReduceLROnPlateau is { } plateauValue && Strategy(values, "LrSchedulerType") == plateauValue;
         if (Strategy(values, "SaveStrategy") == Best && values.TryGet("MetricForBestModel", out object? metric) && metric is null
-            && values.TryGet("LoadBestModelAtEnd", out object? loadBest) && loadBest is false)
+            && values.TryGet("LoadBestModelAtEnd", out object? loadBest) && loadBest is false
+            && !plateau && (symbols.ReduceLROnPlateau is null || Strategy(values, "LrSchedulerType") is not null))
             report.On(values, "SaveStrategy", DiagnosticDescriptors.SaveBestWithoutMetric);
+        if (plateau && Strategy(values, "EvalStrategy") == No)
+            report.On(values, "LrSchedulerType", DiagnosticDescriptors.PlateauWithoutEvaluation,
+                values.AssignmentOf("EvalStrategy") is null ? " (the default)" : "");
         CheckIntervals(values, report);
         CheckLoadBestModel(values, report, symbols);
     }
@@ -168,6 +180,21 @@ public sealed class ConstantArgumentsAnalyzer : DiagnosticAnalyzer
             if (assignment is null || assignment.Parent != own) return false;
             context.ReportDiagnostic(HelpLinks.Create(descriptor, context.Options, assignment.Syntax.GetLocation(), arguments));
             return true;
+        }
+
+        /// <summary>Reports on an element of a list or dictionary setting, when the operation being analyzed wrote it.</summary>
+        public void OnElement(IOperation element, DiagnosticDescriptor descriptor, params string[] arguments)
+        {
+            for (var parent = element.Parent; parent is not null; parent = parent.Parent)
+            {
+                if (parent is not IObjectOrCollectionInitializerOperation initializer) continue;
+                if (initializer.Parent is IObjectCreationOperation { Type.Name: "TrainingArguments" } or IWithOperation)
+                {
+                    if (initializer != own) return;
+                    break;
+                }
+            }
+            context.ReportDiagnostic(HelpLinks.Create(descriptor, context.Options, element.Syntax.GetLocation(), arguments));
         }
     }
 }

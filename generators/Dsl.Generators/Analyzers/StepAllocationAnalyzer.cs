@@ -29,10 +29,30 @@ public sealed class StepAllocationAnalyzer : StepScopeAnalyzer
             IInvocationOperation { TargetMethod: { IsStatic: true } factory } when IsLibraryFactory(factory) => factory.ReturnType,
             _ => null,
         };
-        if (created is null || Kind(created, symbols) is not { } kind) return;
+        if (created is null || Kind(created, symbols) is not { } kind || IsCreatedOnce(operation)) return;
         findings.Add(new Finding(DiagnosticDescriptors.AllocationInStep, operation.Syntax.GetLocation(),
             kind, created.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)));
     }
+
+    /// <summary>
+    /// Created once and cached in a field or property: <c>_loss ??= nn.CrossEntropyLoss()</c>, or
+    /// <c>_loss ?? (_loss = nn.CrossEntropyLoss())</c>. Only the first step creates it.
+    /// </summary>
+    private static bool IsCreatedOnce(IOperation operation)
+    {
+        var value = operation;
+        while (value.Parent is IConversionOperation or IParenthesizedOperation) value = value.Parent;
+        if (value.Parent is ICoalesceAssignmentOperation coalesce && coalesce.Value == value) return IsMemberReference(coalesce.Target);
+        if (value.Parent is ISimpleAssignmentOperation assignment && assignment.Value == value && IsMemberReference(assignment.Target))
+        {
+            var outer = assignment.Parent;
+            while (outer is IConversionOperation or IParenthesizedOperation) outer = outer.Parent;
+            return outer is ICoalesceOperation;
+        }
+        return false;
+    }
+
+    private static bool IsMemberReference(IOperation target) => target is IFieldReferenceOperation or IPropertyReferenceOperation;
 
     /// <summary>A static method of TorchSharp or of the DSL's runtime (user helpers may cache what they return).</summary>
     private static bool IsLibraryFactory(IMethodSymbol method)

@@ -19,7 +19,9 @@ public sealed class TrainerDeclarationAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.TrainerNotPartial,
         DiagnosticDescriptors.ContainingTypeNotPartial,
         DiagnosticDescriptors.MissingTrainStep,
-        DiagnosticDescriptors.HookReturnType);
+        DiagnosticDescriptors.HookReturnType,
+        DiagnosticDescriptors.NotATrainer,
+        DiagnosticDescriptors.TrainerIsNotAClass);
 
     public override void Initialize(AnalysisContext context)
     {
@@ -35,7 +37,17 @@ public sealed class TrainerDeclarationAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeType(SymbolAnalysisContext context, AnalyzerSymbols symbols)
     {
         var type = (INamedTypeSymbol)context.Symbol;
-        if (!symbols.IsTrainer(type)) return;
+        if (!symbols.IsTrainer(type))
+        {
+            ReportIgnoredMembers(context, type, symbols);
+            return;
+        }
+        if (type.IsRecord)
+        {
+            // The generator reads classes only; a record would otherwise be silently ignored (CS1061 at the calls).
+            context.ReportDiagnostic(HelpLinks.Create(DiagnosticDescriptors.TrainerIsNotAClass, context.Options, type.Locations[0], type.Name));
+            return;
+        }
 
         if (!TrainerParser.IsPartial(type))
             context.ReportDiagnostic(HelpLinks.Create(DiagnosticDescriptors.TrainerNotPartial, context.Options, type.Locations[0], type.Name));
@@ -57,8 +69,33 @@ public sealed class TrainerDeclarationAnalyzer : DiagnosticAnalyzer
                         hook, method.Name, method.ReturnType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)));
             }
         }
-        if (!hasStep)
+        if (!hasStep && TrainerParser.BaseTrainer(type) is null)   // derived from a trainer: DSL034 is the one error
             context.ReportDiagnostic(HelpLinks.Create(DiagnosticDescriptors.MissingTrainStep, context.Options, type.Locations[0], type.Name));
+    }
+
+    /// <summary>
+    /// DSL036: a class whose methods carry the DSL's member attributes but which has no [Trainer] is silently
+    /// ignored by the generator; say so on the class. A base class's attributes are not read either (only the
+    /// [Trainer] class's own methods are), so an abstract class is told to put them on the trainer's overrides.
+    /// </summary>
+    private static void ReportIgnoredMembers(SymbolAnalysisContext context, INamedTypeSymbol type, AnalyzerSymbols symbols)
+    {
+        if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct)) return;
+        var found = new System.Collections.Generic.List<string>();
+        foreach (var member in type.GetMembers())
+        {
+            if (member is not IMethodSymbol { MethodKind: MethodKind.Ordinary } method) continue;
+            foreach (var attribute in method.GetAttributes())
+                if (attribute.AttributeClass is { } attributeClass && symbols.IsMemberAttribute(attributeClass, out string shortName)
+                    && !found.Contains(shortName))
+                    found.Add(shortName);
+        }
+        if (found.Count == 0) return;
+        string attributes = string.Join(", ", System.Linq.Enumerable.Select(found, f => "[" + f + "]"));
+        string hint = type.IsAbstract
+            ? "; a base class's attributes are not read: mark the [Trainer] class's own methods (overrides) instead"
+            : "";
+        context.ReportDiagnostic(HelpLinks.Create(DiagnosticDescriptors.NotATrainer, context.Options, type.Locations[0], type.Name, attributes, hint));
     }
 
     /// <summary>Neither void nor TrainerControl; async and Task-returning hooks are DSL012's (the generator's).</summary>

@@ -66,7 +66,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor InvalidHookSignature = Error("DSL011",
         "A hook method has the wrong signature",
-        "[{0}] method '{1}' must be an instance, non-generic method taking nothing or a {2}{3}");
+        "[{0}] method '{1}' must be an instance, non-generic method taking nothing or {2}{3}");
 
     public static readonly DiagnosticDescriptor AsyncHook = Error("DSL012",
         "Hooks and steps cannot be async",
@@ -74,7 +74,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor MissingModel = Error("DSL013",
         "A [Trainer] needs a model",
-        "The [Trainer] class '{0}' has no field, property or primary-constructor parameter of a torch.nn.Module type");
+        "The [Trainer] class '{0}' has no field, property or primary-constructor parameter of a torch.nn.Module type{1}");
 
     public static readonly DiagnosticDescriptor AmbiguousModel = Error("DSL014",
         "Which member is the model?",
@@ -86,7 +86,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor NotABatchType = Error("DSL016",
         "The batch type does not implement IBatch<TBatch, TExample>",
-        "'{0}', the batch type of [{1}] '{2}', must implement Dsl.IBatch<{0}, TExample> so the loop can collate it");
+        "'{0}', the batch type of [{1}] '{2}', must implement Dsl.IBatch<{0}, TExample> so the loop can collate it{3}");
 
     public static readonly DiagnosticDescriptor MetricsWithoutLogits = Error("DSL017",
         "[Metric] methods need a step that returns StepOutput",
@@ -146,7 +146,19 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor UnknownMetricForBestModel = Error("DSL029",
         "MetricForBestModel names no metric of the trainer",
-        "MetricForBestModel is '{0}', but '{1}' reports {2}; use one of those or add a [Metric(\"{3}\")] method", Settings);
+        "MetricForBestModel is '{0}', but '{1}' reports {2}; {3}", Settings);
+
+    public static readonly DiagnosticDescriptor SettingOutOfRange = Error("DSL038",
+        "A TrainingArguments value is out of its range",
+        "TrainingArguments.{0} is {1}; it must be {2}", Settings);
+
+    public static readonly DiagnosticDescriptor NoTrainingLength = Error("DSL039",
+        "NumTrainEpochs must be above 0 unless MaxSteps is set",
+        "TrainingArguments.NumTrainEpochs is {0} and MaxSteps is not set, so the run has no length; train for more than 0 epochs, or set MaxSteps to the number of optimizer steps", Settings);
+
+    public static readonly DiagnosticDescriptor UnknownSettingName = Error("DSL047",
+        "A TrainingArguments value names something unknown",
+        "TrainingArguments.{0} has '{1}', which is not {2}; use {3}", Settings);
 
     // DSL030–: more of the contract, found by the analyzers.
 
@@ -158,6 +170,45 @@ internal static class DiagnosticDescriptors
         "A [TrainStep] must not do the loop's work",
         "{0} calls '{1}', which the generated loop already does once per optimizer step; remove the call");
 
+    public static readonly DiagnosticDescriptor TrainerDerivesFromTrainer = Error("DSL034",
+        "A [Trainer] cannot derive from another [Trainer]",
+        "The [Trainer] class '{0}' derives from the [Trainer] class '{1}', which has its own generated loop; derive both from a base class without [Trainer] that holds what they share");
+
+    public static readonly DiagnosticDescriptor ParameterPassedToBase = Error("DSL035",
+        "The loop's model or arguments parameter is also passed to the base class",
+        "'{0}' is passed to the base class '{1}' and read by the generated loop, so it would be stored twice (CS9107); expose it from '{1}' as a protected or public field or property, which the loop then reads");
+
+    public static readonly DiagnosticDescriptor NotATrainer = Error("DSL036",
+        "Trainer members in a class without [Trainer]",
+        "'{0}' has {1} methods, but no [Trainer] attribute, so no Train or Evaluate is generated for it; add [Trainer] (and 'partial'){2}");
+
+    public static readonly DiagnosticDescriptor TrainerIsNotAClass = Error("DSL037",
+        "[Trainer] goes on a class",
+        "[Trainer] is on the record '{0}', which is not generated: a record's copies ('with') and value equality would share one model and training state between trainers; declare it 'partial class {0}'");
+
+    public static readonly DiagnosticDescriptor PlateauWithoutEvaluation = Error("DSL048",
+        "ReduceLROnPlateau needs evaluations",
+        "TrainingArguments.LrSchedulerType is ReduceLROnPlateau, which steps with the evaluation metric, but EvalStrategy is No{0}; set EvalStrategy to Steps or Epoch", Settings);
+
+    public static readonly DiagnosticDescriptor TrainWithoutEvalDataset = Error("DSL041",
+        "EvalStrategy needs an evaluation dataset",
+        "'{0}' gets no evalDataset, but the TrainingArguments created in this method set EvalStrategy = {1}, which evaluates during training (Train throws when it starts); pass an evaluation dataset, or set EvalStrategy = IntervalStrategy.No", Settings);
+
+    public static readonly DiagnosticDescriptor StepWithoutGradients = Error("DSL042",
+        "A train step turns gradients off",
+        "[TrainStep] '{0}' returns its loss from under '{1}', so the loss has no gradient and the loop's backward() fails; compute the loss outside it (evaluation already runs under no_grad)");
+
+    public static readonly DiagnosticDescriptor StepReturnsDetached = Error("DSL043",
+        "A train step returns a detached loss",
+        "[TrainStep] '{0}' returns '{1}', which is cut from the autograd graph, so the loop's backward() fails; return the loss itself");
+
+    public static readonly DiagnosticDescriptor StepReturnsDisposed = Error("DSL044",
+        "A train step returns a tensor it disposes",
+        "[TrainStep] '{0}' returns '{1}', which {2} disposes as the step returns, so the loop reads a freed tensor; {3}");
+
+    public static readonly DiagnosticDescriptor EvalStepCallsBackward = Error("DSL045",
+        "An [EvalStep] must not call backward()",
+        "[EvalStep] '{0}' calls backward(), but evaluation runs under no_grad and must not change the gradients; remove the call");
     // DSL040–: settings that need others (early stopping).
 
     public static readonly DiagnosticDescriptor EarlyStoppingWithoutEvaluation = Error("DSL040",

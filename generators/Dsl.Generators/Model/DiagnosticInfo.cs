@@ -31,5 +31,9 @@ internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationI
         new(descriptor, LocationInfo.From(location), new EquatableArray<string>(arguments));
 }
 
-/// <summary>What parsing one <c>[Trainer]</c> class gives: a model to emit (null when it cannot generate) and diagnostics.</summary>
-internal sealed record ParseResult(TrainerModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>
+/// What parsing one <c>[Trainer]</c> class gives: a model to emit (null when it cannot generate), the stubs to
+/// emit instead when it cannot (null when it can, or when not even stubs can be added: the class is not partial),
+/// and diagnostics.
+/// </summary>
+internal sealed record ParseResult(TrainerModel? Model, EquatableArray<DiagnosticInfo> Diagnostics, DeclinedTrainer? Declined = null);

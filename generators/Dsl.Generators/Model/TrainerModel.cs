@@ -33,7 +33,10 @@ internal sealed record TrainerModel(
     }
 
     /// <summary>The hint name: <c>{Namespace}.{Type}.Trainer.g.cs</c>.</summary>
-    public string HintName => FullName + ".Trainer.g.cs";
+    public string HintName => FileName(FullName) + ".Trainer.g.cs";
+
+    /// <summary>A full name as a file name: a containing type's parameter list <c>&lt;T&gt;</c> becomes <c>{T}</c>.</summary>
+    public static string FileName(string fullName) => fullName.Replace('<', '{').Replace('>', '}').Replace(" ", "");
 
     /// <summary>Whether any step returns logits the metrics and Predict can use.</summary>
     public bool EvaluationStepReturnsOutput => (EvalStep ?? TrainStep).ReturnsStepOutput;

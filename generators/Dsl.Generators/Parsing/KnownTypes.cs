@@ -36,6 +36,12 @@ internal sealed class KnownTypes
     public static bool IsOrDerivesFrom(ITypeSymbol? type, INamedTypeSymbol? baseType)
     {
         if (baseType is null) return false;
+        if (type is ITypeParameterSymbol parameter)   // `where TModel : nn.Module` makes TModel a module
+        {
+            foreach (var constraint in parameter.ConstraintTypes)
+                if (IsOrDerivesFrom(constraint, baseType)) return true;
+            return false;
+        }
         for (var t = type; t is not null; t = t.BaseType)
             if (SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, baseType)) return true;
         return false;

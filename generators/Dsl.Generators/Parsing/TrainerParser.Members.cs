@@ -12,26 +12,44 @@ namespace Dsl.Generators.Parsing;
 internal static partial class TrainerParser
 {
     /// <summary>A field, property or primary-constructor parameter the trainer holds.</summary>
-    private sealed record Candidate(ISymbol Symbol, string Name, ITypeSymbol Type, bool IsPrimaryParameter, bool MarkedModel);
+    /// <param name="PassedToBase">A primary-constructor parameter also passed to the base class's constructor.</param>
+    private sealed record Candidate(ISymbol Symbol, string Name, ITypeSymbol Type, bool IsPrimaryParameter, bool MarkedModel, bool PassedToBase = false);
 
-    private static MemberModel? FindModel(INamedTypeSymbol type, KnownTypes known, List<DiagnosticInfo> diagnostics, CancellationToken ct)
+    internal static MemberModel? FindModel(INamedTypeSymbol type, KnownTypes known, List<DiagnosticInfo> diagnostics, CancellationToken ct)
     {
-        var modules = Candidates(type, known, ct).Where(c => KnownTypes.IsOrDerivesFrom(c.Type, known.Module)).ToList();
+        var candidates = Candidates(type, known, ct);
+        var modules = candidates.Where(c => KnownTypes.IsOrDerivesFrom(c.Type, known.Module)).ToList();
         var marked = modules.Where(c => c.MarkedModel).ToList();
         var chosen = marked.Count > 0 ? marked : modules;
-        if (chosen.Count == 1) return ToMember(chosen[0]);
+        if (chosen.Count == 1) return Checked(chosen[0], type, diagnostics);
         if (chosen.Count == 0)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingModel, type, type.Name));
+        {
+            // A generic trainer whose model is a type parameter is DSL003's; saying "no model" as well would be a second error.
+            if (type.TypeParameters.Length > 0 && candidates.Any(c => c.Type is ITypeParameterSymbol)) return null;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingModel, type, type.Name, StaticModules(type, known)));
+        }
         else
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AmbiguousModel, type, type.Name,
                 string.Join(", ", chosen.Select(c => c.Name))));
         return null;
     }
 
+    /// <summary>DSL013's hint when the only modules are static: the loop trains an instance's model.</summary>
+    private static string StaticModules(INamedTypeSymbol type, KnownTypes known)
+    {
+        var statics = type.GetMembers()
+            .Where(m => m.IsStatic && !m.IsImplicitlyDeclared && m is IFieldSymbol or IPropertySymbol
+                && KnownTypes.IsOrDerivesFrom(m is IFieldSymbol f ? f.Type : ((IPropertySymbol)m).Type, known.Module))
+            .Select(m => m.Name).ToList();
+        return statics.Count == 0
+            ? ""
+            : $"; '{string.Join("', '", statics)}' is static, but the model must be an instance member (remove 'static')";
+    }
+
     private static MemberModel? FindArguments(INamedTypeSymbol type, KnownTypes known, List<DiagnosticInfo> diagnostics, CancellationToken ct)
     {
         var found = Candidates(type, known, ct).Where(c => KnownTypes.Is(c.Type, known.TrainingArguments)).ToList();
-        if (found.Count == 1) return ToMember(found[0]);
+        if (found.Count == 1) return Checked(found[0], type, diagnostics);
         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingArguments, type, type.Name,
             found.Count == 0
                 ? "has no field, property or primary-constructor parameter of type TrainingArguments"
@@ -39,52 +57,139 @@ internal static partial class TrainerParser
         return null;
     }
 
+    /// <summary>
+    /// A primary-constructor parameter passed to the base constructor and read by the loop would be stored twice
+    /// (CS9107 on the class line), so it is refused on the parameter with what to do instead (DSL035).
+    /// </summary>
+    private static MemberModel? Checked(Candidate c, INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)
+    {
+        if (!c.PassedToBase) return ToMember(c);
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ParameterPassedToBase, c.Symbol, c.Name, type.BaseType?.Name ?? "the base class"));
+        return null;
+    }
+
     private static MemberModel ToMember(Candidate c) => new(c.Name, FullyQualified(c.Type), c.IsPrimaryParameter);
 
     /// <summary>
-    /// Instance fields, properties and primary-constructor parameters declared in the class. A
-    /// parameter stored in a field or property (<c>Model Model { get; } = model;</c>) counts once, as
-    /// the member.
+    /// Instance fields, properties and primary-constructor parameters of the class, and the non-private fields and
+    /// properties it inherits from a plain base class. One value counts once: a member that only returns or stores
+    /// another (<c>Net Model =&gt; model;</c>, <c>Net Model { get; } = model ?? throw ...;</c>, <c>Net Model =&gt; _model;</c>)
+    /// is an alias, and the value counts as the member it is stored in (a parameter stored in a field counts as the
+    /// field; a parameter passed to the base class counts as the base class's member of its type, when there is one).
     /// </summary>
     private static List<Candidate> Candidates(INamedTypeSymbol type, KnownTypes known, CancellationToken ct)
     {
-        var result = new List<Candidate>();
-        var storedParameters = new HashSet<string>();
-        foreach (var member in type.GetMembers())
+        var members = new List<Candidate>();
+        var aliasOf = new Dictionary<string, string>();
+        for (var t = type; t is not null && t.SpecialType != SpecialType.System_Object; t = t.BaseType)
         {
-            ct.ThrowIfCancellationRequested();
-            if (member.IsStatic || member.IsImplicitlyDeclared) continue;
-            ITypeSymbol? memberType = member switch
+            bool inherited = !SymbolEqualityComparer.Default.Equals(t, type);
+            foreach (var member in t.GetMembers())
             {
-                IFieldSymbol field => field.Type,
-                IPropertySymbol property when !property.IsIndexer && property.GetMethod is not null => property.Type,   // the loop reads it
-                _ => null,
-            };
-            if (memberType is null || !IsNamed(member)) continue;
-            result.Add(new Candidate(member, member.Name, memberType, false, HasAttribute(member, known.ModelAttribute)));
-            foreach (var reference in member.DeclaringSyntaxReferences)
-            {
-                var initializer = reference.GetSyntax(ct) switch
+                ct.ThrowIfCancellationRequested();
+                if (member.IsStatic || member.IsImplicitlyDeclared) continue;
+                if (inherited && !VisibleToDerived(member, type)) continue;
+                ITypeSymbol? memberType = member switch
                 {
-                    VariableDeclaratorSyntax v => v.Initializer?.Value,
-                    PropertyDeclarationSyntax p => p.Initializer?.Value,
+                    IFieldSymbol field => field.Type,
+                    IPropertySymbol property when !property.IsIndexer && property.GetMethod is not null => property.Type,   // the loop reads it
                     _ => null,
                 };
-                if (initializer is IdentifierNameSyntax id) storedParameters.Add(id.Identifier.ValueText);
+                if (memberType is null || !IsNamed(member) || members.Any(m => m.Name == member.Name)) continue;   // hidden by the derived class
+                members.Add(new Candidate(member, member.Name, memberType, false, HasAttribute(member, known.ModelAttribute)));
+                if (!inherited && AliasedName(member, ct) is { } target) aliasOf[member.Name] = target;
             }
         }
 
+        // An alias of another member: the value counts once, as the member it reads; a [Model] mark goes with it.
+        var result = new List<Candidate>();
+        foreach (var member in members)
+        {
+            if (aliasOf.TryGetValue(member.Name, out var target) && target != member.Name
+                && members.FindIndex(m => m.Name == target && SymbolEqualityComparer.Default.Equals(m.Type, member.Type)) is var index and >= 0)
+            {
+                if (member.MarkedModel) members[index] = members[index] with { MarkedModel = true };
+                continue;
+            }
+            result.Add(member);
+        }
+        result = result.Select(r => members.First(m => m.Name == r.Name)).ToList();
+
+        var stored = new HashSet<string>(aliasOf.Values);
+        var passedToBase = BaseConstructorArguments(type, ct);
         foreach (var constructor in type.InstanceConstructors)
         {
             bool primary = constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax(ct) is TypeDeclarationSyntax);
             if (!primary) continue;
             foreach (var parameter in constructor.Parameters)
             {
-                if (storedParameters.Contains(parameter.Name) || !IsNamed(parameter)) continue;
-                result.Add(new Candidate(parameter, parameter.Name, parameter.Type, true, HasAttribute(parameter, known.ModelAttribute)));
+                if (stored.Contains(parameter.Name) || !IsNamed(parameter)) continue;
+                bool toBase = passedToBase.Contains(parameter.Name);
+                // Passed to a base class that keeps it in a member the loop can read: that member is the value.
+                if (toBase && result.Any(m => !SymbolEqualityComparer.Default.Equals(m.Symbol.ContainingType, type)
+                                              && SymbolEqualityComparer.Default.Equals(m.Type, parameter.Type))) continue;
+                result.Add(new Candidate(parameter, parameter.Name, parameter.Type, true, HasAttribute(parameter, known.ModelAttribute), toBase));
             }
         }
         return result;
+    }
+
+    /// <summary>An inherited member the generated code, written in the derived class, can read.</summary>
+    private static bool VisibleToDerived(ISymbol member, INamedTypeSymbol derived) => member.DeclaredAccessibility switch
+    {
+        Accessibility.Public or Accessibility.Protected or Accessibility.ProtectedOrInternal => true,
+        Accessibility.Internal or Accessibility.ProtectedAndInternal =>
+            SymbolEqualityComparer.Default.Equals(member.ContainingAssembly, derived.ContainingAssembly),
+        _ => false,
+    };
+
+    /// <summary>
+    /// The name a member only reads: its initializer, expression body or single <c>return</c>, once <c>?? throw</c>,
+    /// <c>!</c>, parentheses and <c>this.</c> are taken away. Null when it computes anything else.
+    /// </summary>
+    private static string? AliasedName(ISymbol member, CancellationToken ct)
+    {
+        foreach (var reference in member.DeclaringSyntaxReferences)
+        {
+            ExpressionSyntax? read = reference.GetSyntax(ct) switch
+            {
+                VariableDeclaratorSyntax v => v.Initializer?.Value,
+                PropertyDeclarationSyntax { ExpressionBody: { } body } => body.Expression,
+                PropertyDeclarationSyntax { Initializer: { } initializer } => initializer.Value,
+                PropertyDeclarationSyntax { AccessorList: { } accessors } =>
+                    accessors.Accessors.FirstOrDefault(a => a.IsKind(SyntaxKind.GetAccessorDeclaration)) switch
+                    {
+                        { ExpressionBody: { } getter } => getter.Expression,
+                        { Body.Statements: { Count: 1 } statements } when statements[0] is ReturnStatementSyntax { Expression: { } returned } => returned,
+                        _ => null,
+                    },
+                _ => null,
+            };
+            if (Unwrap(read) is IdentifierNameSyntax id) return id.Identifier.ValueText;
+        }
+        return null;
+    }
+
+    private static ExpressionSyntax? Unwrap(ExpressionSyntax? expression) => expression switch
+    {
+        ParenthesizedExpressionSyntax p => Unwrap(p.Expression),
+        PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression } bang => Unwrap(bang.Operand),
+        BinaryExpressionSyntax { RawKind: (int)SyntaxKind.CoalesceExpression, Right: ThrowExpressionSyntax } coalesce => Unwrap(coalesce.Left),
+        MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: IdentifierNameSyntax name } => name,
+        _ => expression,
+    };
+
+    /// <summary>The identifiers passed to the base class's primary-constructor call: <c>class T(Net model) : Base(model)</c>.</summary>
+    private static HashSet<string> BaseConstructorArguments(INamedTypeSymbol type, CancellationToken ct)
+    {
+        var names = new HashSet<string>();
+        foreach (var reference in type.DeclaringSyntaxReferences)
+            if (reference.GetSyntax(ct) is TypeDeclarationSyntax { BaseList: { } bases })
+                foreach (var baseType in bases.Types.OfType<PrimaryConstructorBaseTypeSyntax>())
+                    foreach (var argument in baseType.ArgumentList.Arguments)
+                        foreach (var id in argument.Expression.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
+                            names.Add(id.Identifier.ValueText);
+        return names;
     }
 
     // A member whose name the user has not typed yet (a parse error) cannot be referred to.

@@ -11,7 +11,7 @@ namespace Dsl.Generators.Parsing;
 internal static partial class TrainerParser
 {
     /// <summary>The attributed methods of a trainer, as far as they are valid.</summary>
-    private sealed class Methods
+    internal sealed class Methods
     {
         public StepModel? TrainStep;
         public IMethodSymbol? TrainStepSymbol;
@@ -46,7 +46,7 @@ internal static partial class TrainerParser
         (KnownNames.OnPredictionStepAttribute, HookKind.PredictionStep, KnownNames.PredictionStepEvent, "OnPredictionStep"),
     ];
 
-    private static Methods ReadMethods(INamedTypeSymbol type, KnownTypes known, List<DiagnosticInfo> diagnostics, CancellationToken ct)
+    internal static Methods ReadMethods(INamedTypeSymbol type, KnownTypes known, List<DiagnosticInfo> diagnostics, CancellationToken ct)
     {
         var methods = new Methods();
         foreach (var method in type.GetMembers().OfType<IMethodSymbol>())
@@ -72,7 +72,8 @@ internal static partial class TrainerParser
                         else if (IsPlainInstance(method) && method.Parameters.Length == 0 && KnownTypes.IsOrDerivesFrom(method.ReturnType, known.Optimizer))
                             methods.Optimizer = new MethodModel(method.Name);
                         else
-                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptimizerSignature, method, method.Name, ""));
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOptimizerSignature, method, method.Name,
+                                WhatIsWrong(method, [], KnownTypes.IsOrDerivesFrom(method.ReturnType, known.Optimizer), "an Optimizer")));
                         break;
                     case KnownNames.SchedulerAttribute:
                         if (Duplicate(methods.SchedulerSymbol, method, "Scheduler", diagnostics)) break;
@@ -88,7 +89,10 @@ internal static partial class TrainerParser
                             && KnownTypes.IsOrDerivesFrom(method.ReturnType, known.LRScheduler))
                             methods.Scheduler = new MethodModel(method.Name);
                         else
-                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidSchedulerSignature, method, method.Name, ""));
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidSchedulerSignature, method, method.Name,
+                                WhatIsWrong(method,
+                                    [("Optimizer optimizer", t => KnownTypes.IsOrDerivesFrom(t, known.Optimizer)), ("int trainingSteps", t => t.SpecialType == SpecialType.System_Int32)],
+                                    KnownTypes.IsOrDerivesFrom(method.ReturnType, known.LRScheduler), "an LRScheduler")));
                         break;
                     case KnownNames.MetricAttribute:
                         ReadMetric(method, attribute, known, diagnostics, methods);
@@ -123,7 +127,10 @@ internal static partial class TrainerParser
         if (!IsPlainInstance(method) || method.Parameters.Length != 1 || method.Parameters[0].RefKind != RefKind.None
             || !(returnsTensor || returnsOutput))
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidStepSignature, method, attribute, method.Name, ""));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidStepSignature, method, attribute, method.Name,
+                method.Parameters.Length == 1 && method.Parameters[0].RefKind == RefKind.In && IsPlainInstance(method)
+                    ? $": its parameter '{method.Parameters[0].Name}' is 'in'; take the batch by value (drop 'in')"
+                    : WhatIsWrong(method, [("TBatch batch", _ => true)], returnsTensor || returnsOutput, "the loss as Tensor, or StepOutput")));
             return;
         }
         var batch = method.Parameters[0].Type;
@@ -131,7 +138,7 @@ internal static partial class TrainerParser
         if (example is null)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotABatchType, method.Parameters[0].Locations.FirstOrDefault(),
-                Display(batch), attribute, method.Name));
+                Display(batch), attribute, method.Name, BatchHint(batch)));
             return;
         }
         step = new StepModel(method.Name, FullyQualified(batch), FullyQualified(example), returnsOutput);
@@ -149,7 +156,9 @@ internal static partial class TrainerParser
             && method.ReturnType.SpecialType is SpecialType.System_Double or SpecialType.System_Single;
         if (!valid)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMetricSignature, method, method.Name, ""));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMetricSignature, method, method.Name,
+                WhatIsWrong(method, [("Tensor predictions", t => KnownTypes.Is(t, known.Tensor)), ("Tensor labels", t => KnownTypes.Is(t, known.Tensor))],
+                    method.ReturnType.SpecialType is SpecialType.System_Double or SpecialType.System_Single, "a double")));
             return;
         }
         string key = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string given
@@ -174,7 +183,7 @@ internal static partial class TrainerParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AsyncHook, method, hook.Short, method.Name));
             return;
         }
-        string eventName = hook.EventType.Substring("Dsl.".Length);
+        string eventName = Article(hook.EventType.Substring("Dsl.".Length));
         bool returnsVoid = method.ReturnsVoid;
         bool returnsControl = KnownTypes.Is(method.ReturnType, known.TrainerControl);
         bool takesEvent = method.Parameters.Length == 1 && method.Parameters[0].RefKind is RefKind.None or RefKind.In
@@ -184,7 +193,10 @@ internal static partial class TrainerParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidHookSignature, byRef.Locations.FirstOrDefault(),
                 hook.Short, method.Name, eventName, ByRefReason(byRef)));
         else if (badShape)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidHookSignature, method, hook.Short, method.Name, eventName, ""));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidHookSignature, method, hook.Short, method.Name, eventName,
+                method.Parameters.Length == 1 && IsPlainInstance(method)
+                    ? $": its parameter '{method.Parameters[0].Name}' is '{Display(method.Parameters[0].Type)}'; take {eventName} (or nothing)"
+                    : WhatIsWrong(method, [(hook.EventType.Substring("Dsl.".Length) + " e", _ => true)], true, "")));
         bool badReturn = !(returnsVoid || returnsControl);
         if (badReturn) methods.HookReturnsOtherType = true;
         if (badShape || badReturn) return;
@@ -227,10 +239,68 @@ internal static partial class TrainerParser
     private static string NullableReturn(IMethodSymbol method) =>
         $": it returns '{Display(method.ReturnType)}', which may be null, but the loop cannot run without one; return a non-null '{Display(method.ReturnType.WithNullableAnnotation(NullableAnnotation.NotAnnotated))}' and throw if none can be made";
 
+    /// <summary>DSL016's advice: a tuple (or another type the user cannot extend) needs a batch type of its own.</summary>
+    private static string BatchHint(ITypeSymbol batch)
+    {
+        if (batch is INamedTypeSymbol { IsTupleType: true } tuple)
+        {
+            string properties = string.Join("; ", tuple.TupleElements.Select((e, i) =>
+                $"public {Display(e.Type)} {(!SymbolEqualityComparer.Default.Equals(e.CorrespondingTupleField, e) ? char.ToUpperInvariant(e.Name[0]) + e.Name.Substring(1) : "Item" + (i + 1))} {{ get; init; }}"));
+            return $"; a tuple cannot implement it: declare a batch type holding its parts, e.g. 'sealed class MyBatch : IBatch<MyBatch, MyExample> {{ {properties}; public static MyBatch Collate(ReadOnlySpan<MyExample> examples, Device device) => ...; public void Dispose() {{ ... }} }}'";
+        }
+        if (batch.Locations.All(l => !l.IsInSource))
+            return $"; '{Display(batch)}' is not yours to change: declare a batch type that holds it and implements IBatch";
+        return $"; add ': IBatch<{Display(batch)}, TExample>' and its static Collate";
+    }
+
+    /// <summary>"a LogEvent", "an EpochEndEvent".</summary>
+    internal static string Article(string noun) => ("AEIOU".IndexOf(noun[0]) >= 0 ? "an " : "a ") + noun;
+
+    /// <summary>
+    /// Which part of a signature is wrong, as the message's tail: static, generic, abstract, the parameter count,
+    /// a parameter's type, or the return type, with what to do. <paramref name="parameters"/> are the expected ones
+    /// (as written in the message, and a check of the type); by-ref parameters are reported before this is asked.
+    /// </summary>
+    internal static string WhatIsWrong(IMethodSymbol method, (string Shown, System.Func<ITypeSymbol, bool> Fits)[] parameters,
+        bool returnFits, string expectedReturn)
+    {
+        if (method.IsStatic) return ": it is static; remove 'static' (the loop calls it on the trainer)";
+        if (method.IsGenericMethod)
+            return $": it is generic (<{string.Join(", ", method.TypeParameters.Select(t => t.Name))}>); remove the type parameters, the loop cannot choose them";
+        if (method.IsAbstract) return ": it is abstract; the loop needs its body (override it in the trainer)";
+        if (method.Parameters.Length != parameters.Length)
+        {
+            string expected = parameters.Length == 0 ? "no parameters" : "(" + string.Join(", ", parameters.Select(p => p.Shown)) + ")";
+            string actual = method.Parameters.Length == 0 ? "none" : "(" + string.Join(", ", method.Parameters.Select(p => Display(p.Type) + " " + p.Name)) + ")";
+            return $": it takes {(method.Parameters.Length == 1 ? "1 parameter" : method.Parameters.Length + " parameters")} {actual}; take {expected}";
+        }
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            var parameter = method.Parameters[i];
+            if (parameter.RefKind is RefKind.Ref or RefKind.Out or RefKind.RefReadOnlyParameter)
+                return ByRefReason(parameter);
+            if (!parameters[i].Fits(parameter.Type))
+                return $": its parameter '{parameter.Name}' is '{Display(parameter.Type)}'; take '{parameters[i].Shown}'";
+        }
+        if (!returnFits)
+            return $": it returns '{(method.ReturnsVoid ? "void" : Display(method.ReturnType))}'; return {expectedReturn}";
+        return "";
+    }
+
     private static bool IsPlainInstance(IMethodSymbol method) =>
         !method.IsStatic && !method.IsGenericMethod && !method.IsAbstract;
 
-    private static void CheckSchedulerTakesOptimizer(Methods methods, KnownTypes known, List<DiagnosticInfo> diagnostics)
+    /// <summary>DSL017: metrics need logits, so the step that evaluates (the [EvalStep], else the [TrainStep]) must return StepOutput.</summary>
+    internal static void CheckMetricsHaveLogits(Methods methods, List<DiagnosticInfo> diagnostics)
+    {
+        if (methods.TrainStep is not { } step || methods.Metrics.Count == 0) return;
+        var evaluationStep = methods.EvalStep ?? step;
+        if (!evaluationStep.ReturnsStepOutput)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MetricsWithoutLogits, methods.MetricSymbols[0],
+                methods.Metrics[0].MethodName, evaluationStep.MethodName));
+    }
+
+    internal static void CheckSchedulerTakesOptimizer(Methods methods, KnownTypes known, List<DiagnosticInfo> diagnostics)
     {
         if (methods.Scheduler is null || methods.SchedulerSymbol is null) return;
         var parameter = methods.SchedulerSymbol.Parameters[0].Type;

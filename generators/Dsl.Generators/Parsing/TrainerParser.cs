@@ -30,14 +30,31 @@ internal static partial class TrainerParser
         // Not partial (DSL001, DSL002) and no [TrainStep] (DSL004) have code fixes, so the analyzers
         // report them; the generator only declines to generate.
         bool blocked = !IsPartial(type) || HasNonPartialContainingType(type);
-        if (type.IsGenericType)
+        // Its own type parameters only: a trainer nested in a generic class is concrete (the generator writes the
+        // containing types' parameter lists as they are).
+        if (type.TypeParameters.Length > 0)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TrainerIsGeneric, type, type.Name));
+        if (BaseTrainer(type) is { } baseTrainer)
+        {
+            // The one mistake is the hierarchy; what the class lacks because its base has it is not another.
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TrainerDerivesFromTrainer, BaseListLocation(type) ?? type.Locations[0],
+                type.Name, baseTrainer.Name));
+            return new ParseResult(null, diagnostics.ToEquatableArray());
+        }
         foreach (var member in type.GetMembers())
         {
             if (System.Array.IndexOf(GeneratedMembers, member.Name) >= 0 && !member.IsImplicitlyDeclared && member.Locations.Any(l => l.IsInSource)
                 && !IsGenerated(member))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReservedMemberName, member, type.Name, member.Name));
         }
+        // A plain base class's member with a generated name would be hidden by it (CS0108 inside generated code).
+        if (!blocked)
+            for (var b = type.BaseType; b is not null && b.SpecialType != SpecialType.System_Object; b = b.BaseType)
+                foreach (var member in b.GetMembers())
+                    if (System.Array.IndexOf(GeneratedMembers, member.Name) >= 0 && !member.IsImplicitlyDeclared && !member.IsStatic
+                        && member.DeclaredAccessibility != Accessibility.Private)
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReservedMemberName, BaseListLocation(type) ?? type.Locations[0],
+                            type.Name, $"{b.Name}.{member.Name}"));
 
         var model = FindModel(type, known, diagnostics, ct);
         var arguments = FindArguments(type, known, diagnostics, ct);
@@ -49,19 +66,12 @@ internal static partial class TrainerParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EvalBatchMismatch, methods.EvalStepSymbol!,
                 eval.MethodName, Display(methods.EvalStepSymbol!.Parameters[0].Type), train.MethodName, Display(methods.TrainStepSymbol!.Parameters[0].Type)));
 
-        if (methods.TrainStep is { } step && methods.Metrics.Count > 0)
-        {
-            var evaluationStep = methods.EvalStep ?? step;
-            if (!evaluationStep.ReturnsStepOutput)
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MetricsWithoutLogits, methods.MetricSymbols[0],
-                    methods.Metrics[0].MethodName, evaluationStep.MethodName));
-        }
-
+        CheckMetricsHaveLogits(methods, diagnostics);
         CheckSchedulerTakesOptimizer(methods, known, diagnostics);
 
         bool hasErrors = diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
         if (hasErrors || blocked || model is null || arguments is null || methods.TrainStep is null)
-            return new ParseResult(null, diagnostics.ToEquatableArray());
+            return new ParseResult(null, Reported(diagnostics), Declined(type, diagnostics, methods));
 
         var trainer = new TrainerModel(
             Namespace: type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
@@ -77,7 +87,62 @@ internal static partial class TrainerParser
             Hooks: methods.Hooks.ToEquatableArray(),
             EntryAccessibility: EntryAccessibility(type, methods.TrainStepSymbol!.Parameters[0].Type, known),
             HasHookState: type.AllInterfaces.Any(i => i.ToDisplayString() == KnownNames.IHookState));
-        return new ParseResult(trainer, diagnostics.ToEquatableArray());
+        return new ParseResult(trainer, Reported(diagnostics));
+    }
+
+    /// <summary>
+    /// What the generator reports itself: all it found but the rules with code fixes, which
+    /// <see cref="Analyzers.TrainerMembersAnalyzer"/> reports from the same checks (a code fix needs an analyzer's
+    /// diagnostic). The generator still declines on them.
+    /// </summary>
+    private static EquatableArray<DiagnosticInfo> Reported(List<DiagnosticInfo> diagnostics) =>
+        diagnostics.Where(d => !Analyzers.TrainerMembersAnalyzer.Reports(d.Descriptor)).ToEquatableArray();
+
+    /// <summary>
+    /// The stubs of a trainer that cannot be generated (see <see cref="DeclinedTrainer"/>), or null when the class
+    /// or a containing type is not partial: then nothing can be added to it (DSL001/DSL002 say so).
+    /// </summary>
+    private static DeclinedTrainer? Declined(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics, Methods methods)
+    {
+        // Not partial: nothing can be added. A name not typed yet: nothing to add to.
+        if (!IsPartial(type) || HasNonPartialContainingType(type) || !IsNamed(type)) return null;
+        var reasons = diagnostics.Where(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error).Select(d => d.Descriptor.Id).ToList();
+        if (methods.TrainStepSymbol is null) reasons.Add(DiagnosticDescriptors.MissingTrainStep.Id);
+        if (methods.HookReturnsOtherType) reasons.Add(DiagnosticDescriptors.HookReturnType.Id);
+        var userMembers = type.GetMembers()
+            .Where(m => System.Array.IndexOf(GeneratedMembers, m.Name) >= 0 && !m.IsImplicitlyDeclared && !IsGenerated(m))
+            .Select(m => m.Name).Distinct();
+        string name = type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
+        string? ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
+        string prefix = ns is null ? "" : ns + ".";
+        foreach (var outer in ContainingTypes(type)) prefix += outer.Name + ".";
+        return new DeclinedTrainer(ns, name, HintName(prefix + type.Name), ContainingTypes(type).ToEquatableArray(),
+            reasons.Distinct().OrderBy(id => id, System.StringComparer.Ordinal).ToEquatableArray(), userMembers.ToEquatableArray());
+    }
+
+    /// <summary>A hint name is a file name (see <see cref="TrainerModel.FileName"/>).</summary>
+    private static string HintName(string fullName) =>
+        TrainerModel.FileName(fullName) + ".Trainer.g.cs";
+
+    /// <summary>
+    /// The nearest base class marked [Trainer]. Inheritance means: a plain base class may hold the model, the
+    /// arguments and helpers, which the loop reads when they are not private; the steps, optimizer, scheduler,
+    /// metrics and hooks are the [Trainer] class's own declared (or overriding) methods. Two trainers in one
+    /// hierarchy would each have a generated loop, one hiding the other's (CS0108), so that is refused (DSL034).
+    /// </summary>
+    internal static INamedTypeSymbol? BaseTrainer(INamedTypeSymbol type)
+    {
+        for (var b = type.BaseType; b is not null; b = b.BaseType)
+            if (b.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.TrainerAttribute)) return b;
+        return null;
+    }
+
+    /// <summary>The base class in the declaration's base list, where inheritance rules point.</summary>
+    private static Location? BaseListLocation(INamedTypeSymbol type)
+    {
+        foreach (var reference in type.DeclaringSyntaxReferences)
+            if (reference.GetSyntax() is TypeDeclarationSyntax { BaseList.Types: { Count: > 0 } types }) return types[0].Type.GetLocation();
+        return null;
     }
 
     private static bool HasNonPartialContainingType(INamedTypeSymbol type)

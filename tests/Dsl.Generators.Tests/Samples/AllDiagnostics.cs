@@ -89,6 +89,38 @@ public partial class Clash(Net model, TrainingArguments args)
     public void Train() { } // DSL019
 }
 
+// Inheritance and ignored trainers: DSL034-DSL037.
+
+[Trainer]
+public partial class Derived(Net model, TrainingArguments args)
+    : Clash(model, args) // DSL034
+{
+}
+
+public abstract class Holder(TrainingArguments args)
+{
+    protected string Folder { get; } = args.OutputDir;
+}
+
+[Trainer]
+public partial class Passed(Net model,
+    TrainingArguments args) // DSL035
+    : Holder(args)
+{
+    [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+}
+
+public partial class Unmarked(Net model, TrainingArguments args) // DSL036
+{
+    [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+}
+
+[Trainer]
+public partial record Recorded(Net Model, TrainingArguments Args) // DSL037
+{
+    [TrainStep] Tensor Step(Batch batch) => Model.forward(batch.X).mean();
+}
+
 // The attributed members: DSL005-DSL012, DSL016-DSL018, DSL030.
 
 [Trainer]
@@ -126,7 +158,7 @@ public partial class Blind(Net model, TrainingArguments args)
     [Metric] double Accuracy(Tensor predictions, Tensor labels) => 0; // DSL017
 }
 
-// Constant settings: DSL020-DSL029.
+// Constant settings: DSL020-DSL029, DSL033, DSL038-DSL041, DSL047, DSL048.
 
 [Trainer]
 public partial class Scored(Net model, TrainingArguments args)
@@ -161,9 +193,67 @@ public static class Settings
     public static Scored BestByF1(Net model) =>
         new(model, new TrainingArguments { MetricForBestModel = "f1" }); // DSL029
 
+    public static TrainingArguments EmptyBatches() => new() { PerDeviceTrainBatchSize = 0 }; // DSL038
+
+    public static TrainingArguments NoLength() => new() { NumTrainEpochs = 0 }; // DSL039
+
+    public static TrainingArguments Typo() => new() { ReportTo = ["tensorbord"] }; // DSL047
+
+    public static TrainingArguments PlateauBlind() => new() { LrSchedulerType = SchedulerType.ReduceLROnPlateau }; // DSL048
+
+    public static void TrainOnly(Scored trainer, System.Collections.Generic.List<Example> train)
+    {
+        _ = new TrainingArguments { EvalStrategy = IntervalStrategy.Epoch };
+        trainer.Train(train); // DSL041
+    }
+
     public static TrainingArguments StopWithoutEvaluating() => new() { EarlyStoppingPatience = 3 }; // DSL040
     public static TrainOutput Streamed(Net model, System.Collections.Generic.IEnumerable<Example> stream) =>
         new Scored(model, new TrainingArguments { NumTrainEpochs = 2 }).Train(stream); // DSL046
+}
+
+// Steps that break autograd: DSL042-DSL045.
+
+[Trainer]
+public partial class Frozen(Net model, TrainingArguments args)
+{
+    [TrainStep]
+    Tensor Step(Batch batch)
+    {
+        using var off = torch.no_grad(); // DSL042
+        return model.forward(batch.X).mean();
+    }
+}
+
+[Trainer]
+public partial class Cut(Net model, TrainingArguments args)
+{
+    [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean().detach(); // DSL043
+}
+
+[Trainer]
+public partial class Freed(Net model, TrainingArguments args)
+{
+    [TrainStep]
+    Tensor Step(Batch batch)
+    {
+        using var loss = model.forward(batch.X).mean();
+        return loss; // DSL044
+    }
+}
+
+[Trainer]
+public partial class Tinkered(Net model, TrainingArguments args)
+{
+    [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+
+    [EvalStep]
+    Tensor Check(Batch batch)
+    {
+        var loss = model.forward(batch.X).mean();
+        loss.backward(); // DSL045
+        return loss;
+    }
 }
 
 // Inside the step: DSL031, DSL101-DSL103.

@@ -49,6 +49,44 @@ internal static class CodeFixHarness
             Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
     }
 
+    /// <summary>
+    /// Fix All in Document, as the IDE runs it: the provider's FixAllProvider over every <paramref name="id"/>
+    /// diagnostic of the marked source, with the equivalence key of the fix offered for the first. Compares with
+    /// <paramref name="expected"/> and checks that no <paramref name="id"/> is left.
+    /// </summary>
+    public static void VerifyFixAll(string markup, string id, string expected, params string[] otherSources)
+    {
+        Markup.Verify(markup, otherSources);
+        var (source, _) = Markup.Parse(markup);
+        var (document, actions) = OfferedAsync(source, id, 0, otherSources).GetAwaiter().GetResult();
+        var first = actions[0];   // the first offered (for DSL014, the first module in source order)
+        var provider = Providers.Single(p => p.FixableDiagnosticIds.Contains(id));
+        var fixAll = provider.GetFixAllProvider();
+        Assert.NotNull(fixAll);
+        var diagnostics = AnalyzerHarness.Analyze(document.Project.GetCompilationAsync().GetAwaiter().GetResult()!)
+            .Where(d => d.Id == id && d.Location.SourceTree?.FilePath == "Source0.cs").ToImmutableArray();
+        var context = new FixAllContext(document, provider, FixAllScope.Document, first.EquivalenceKey, [id],
+            new Diagnostics(diagnostics), CancellationToken.None);
+        var action = fixAll.GetFixAsync(context).GetAwaiter().GetResult();
+        Assert.NotNull(action);
+        var operations = action.GetOperationsAsync(CancellationToken.None).GetAwaiter().GetResult();
+        var changed = Assert.Single(operations.OfType<ApplyChangesOperation>()).ChangedSolution;
+        string actual = changed.GetDocument(document.Id)!.GetTextAsync().GetAwaiter().GetResult().ToString();
+        Assert.Equal(expected.Replace("\r\n", "\n"), actual.Replace("\r\n", "\n"));
+        var (generator, analyzers, _) = AnalyzerHarness.Run([actual, .. otherSources]);
+        Assert.DoesNotContain(generator.AddRange(analyzers), d => d.Id == id && d.Location.GetLineSpan().Path == "Source0.cs");
+    }
+
+    private sealed class Diagnostics(ImmutableArray<Diagnostic> found) : FixAllContext.DiagnosticProvider
+    {
+        public override Task<IEnumerable<Diagnostic>> GetAllDiagnosticsAsync(Project project, CancellationToken cancellationToken) =>
+            Task.FromResult<IEnumerable<Diagnostic>>(found);
+        public override Task<IEnumerable<Diagnostic>> GetDocumentDiagnosticsAsync(Document document, CancellationToken cancellationToken) =>
+            Task.FromResult<IEnumerable<Diagnostic>>(found);
+        public override Task<IEnumerable<Diagnostic>> GetProjectDiagnosticsAsync(Project project, CancellationToken cancellationToken) =>
+            Task.FromResult<IEnumerable<Diagnostic>>([]);
+    }
+
     private static async Task<(Document Document, List<CodeAction> Actions)> OfferedAsync(string source, string id, int occurrence, string[] otherSources)
     {
         var workspace = new AdhocWorkspace();

@@ -24,7 +24,7 @@ public sealed class TrainingArgumentsTests
 
     // Deliberately impossible settings: these test the run-time checks that the DSL02x analyzers
     // report at compile time (docs/diagnostics.md).
-#pragma warning disable DSL020, DSL021, DSL022, DSL023, DSL024, DSL026, DSL027, DSL028, DSL033
+#pragma warning disable DSL020, DSL021, DSL022, DSL023, DSL024, DSL026, DSL027, DSL028, DSL033, DSL038, DSL047
     public static TheoryData<TrainingArguments, string> Impossible => new()
     {
         { new() { GradientAccumulationSteps = 0 }, "TrainingArguments.GradientAccumulationSteps is 0; it must be at least 1." },
@@ -47,7 +47,7 @@ public sealed class TrainingArgumentsTests
             "num_decay_steps, num_stable_steps, min_lr_ratio, factor, patience, threshold, cooldown, eps." },
         { new() { Device = "tpu" }, "TrainingArguments.Device is 'tpu'; use cpu, cuda or cuda:N." },
     };
-#pragma warning restore DSL020, DSL021, DSL022, DSL023, DSL024, DSL026, DSL027, DSL028, DSL033
+#pragma warning restore DSL020, DSL021, DSL022, DSL023, DSL024, DSL026, DSL027, DSL028, DSL033, DSL038, DSL047
 
     [Theory]
     [MemberData(nameof(Impossible))]
