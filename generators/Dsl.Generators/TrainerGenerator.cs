@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Linq;
 using Dsl.Generators.Diagnostics;
 using Dsl.Generators.Emitting;
 using Dsl.Generators.Model;
@@ -18,6 +19,7 @@ public sealed class TrainerGenerator : IIncrementalGenerator
         public const string Model = "Dsl.Model";
         public const string Diagnostics = "Dsl.Diagnostics";
         public const string Declined = "Dsl.Declined";
+        public const string Startup = "Dsl.Startup";
     }
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -32,6 +34,17 @@ public sealed class TrainerGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(models, static (spc, model) =>
         {
             if (model is not null) LoopEmitter.Emit(spc, model);
+        });
+
+        // One module initializer per assembly with a generated loop: libtorch's threading and MKL settings
+        // must be in place before libtorch loads, which is usually before the trainer is first touched.
+        var anyLoop = models
+            .Collect()
+            .Select(static (all, _) => all.Any(static model => model is not null))
+            .WithTrackingName(StepNames.Startup);
+        context.RegisterSourceOutput(anyLoop, static (spc, any) =>
+        {
+            if (any) StartupEmitter.Emit(spc);
         });
 
         // A trainer with an error in its declaration still gets its public members, as stubs, so that its

@@ -46,9 +46,16 @@ internal static class GeneratorHarness
         return (driver.GetRunResult().Results.Single(), output, driver);
     }
 
-    /// <summary>The single generated file's text.</summary>
+    /// <summary>The single generated loop's (or declined trainer's) text, besides the assembly's startup file.</summary>
     public static string GeneratedText(GeneratorRunResult result) =>
-        result.GeneratedSources.Single().SourceText.ToString();
+        Trainers(result).Single().SourceText.ToString();
+
+    /// <summary>What the generator wrote per trainer: everything but the once-per-assembly startup file.</summary>
+    public static IEnumerable<GeneratedSourceResult> Trainers(GeneratorRunResult result) =>
+        result.GeneratedSources.Where(source => source.HintName != StartupHintName);
+
+    /// <summary>The module initializer written once per assembly with a generated loop.</summary>
+    public const string StartupHintName = "Dsl.LibTorchStartup.g.cs";
 
     /// <summary>Errors and warnings of the compilation including the generated code.</summary>
     public static IEnumerable<Diagnostic> Problems(Compilation output) =>
