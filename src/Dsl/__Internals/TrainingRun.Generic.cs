@@ -43,11 +43,7 @@ public sealed class TrainingRun<TBatch, TExample> : TrainingRun
         IReadOnlyList<TExample> trainDataset, IReadOnlyList<TExample>? evalDataset = null,
         IReadOnlyDictionary<string, IReadOnlyList<TExample>>? evalDatasets = null)
     {
-        ArgumentNullException.ThrowIfNull(args);
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(trainDataset);
-        var eval = new EvaluationSets<TExample>(evalDataset, evalDatasets);
-        args.Validate();
+        var eval = Prepare(args, model, trainDataset, evalDataset, evalDatasets);
         Seeding.SetSeed(args.Seed);
         // Under mpirun every rank takes its own batches of each epoch (accelerate's even batches).
         var group = Distributed.DistributedLaunch.For(args);
@@ -67,16 +63,24 @@ public sealed class TrainingRun<TBatch, TExample> : TrainingRun
         IEnumerable<TExample> trainDataset, IReadOnlyList<TExample>? evalDataset = null,
         IReadOnlyDictionary<string, IReadOnlyList<TExample>>? evalDatasets = null)
     {
-        ArgumentNullException.ThrowIfNull(args);
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(trainDataset);
-        var eval = new EvaluationSets<TExample>(evalDataset, evalDatasets);
-        args.Validate();
+        var eval = Prepare(args, model, trainDataset, evalDataset, evalDatasets);
         if (Distributed.DistributedLaunch.For(args) is not null)
             throw new NotSupportedException(
                 "A streamed training dataset cannot be split between mpirun ranks yet; pass an IReadOnlyList so each rank takes its batches.");
         Seeding.SetSeed(args.Seed);
         return new TrainingRun<TBatch, TExample>(args, model, trainDataset, eval);
+    }
+
+    /// <summary>What both Start overloads check first: the arguments given, the settings, the evaluation datasets.</summary>
+    private static EvaluationSets<TExample> Prepare(TrainingArguments args, nn.Module model, object trainDataset,
+        IReadOnlyList<TExample>? evalDataset, IReadOnlyDictionary<string, IReadOnlyList<TExample>>? evalDatasets)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(trainDataset);
+        var eval = new EvaluationSets<TExample>(evalDataset, evalDatasets);
+        args.Validate();
+        return eval;
     }
 
     /// <summary>The dataset to evaluate on when no named datasets were given; an evaluation asked for without one is a clear error.</summary>
