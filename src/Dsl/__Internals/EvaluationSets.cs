@@ -8,6 +8,7 @@ namespace Dsl.__Internals;
 /// </summary>
 /// <typeparam name="TExample">The example type.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
+[Obsolete(Contract.Message, DiagnosticId = Contract.DiagnosticId)]
 public sealed class EvaluationSets<TExample>
 {
     /// <summary>Checks that at most one of the two is given and that the names are usable.</summary>

@@ -1,4 +1,3 @@
-using Dsl.__Internals;
 using Dsl.Tests.Support;
 
 namespace Dsl.Tests.Loop;
@@ -17,22 +16,15 @@ public sealed class AccumulationPathTests
         (List<LogEntry> Logs, Dictionary<string, float[]> Weights) Run(bool onDevice)
         {
             using var temp = new TempDirectory();
-            TrainingRun.AccumulateOnDevice = onDevice;
-            try
+            var model = TinyNet.Create(seed: 8);
+            var args = Args.Quiet(temp.Path) with
             {
-                var model = TinyNet.Create(seed: 8);
-                var args = Args.Quiet(temp.Path) with
-                {
-                    GradientAccumulationSteps = accumulation, LoggingSteps = 3, NumTrainEpochs = 2, MaxGradNorm = 0.3,
-                };
-                var trainer = new ParityTrainer(model, args);
-                trainer.Train(SampleData.Make(90));
-                return (trainer.State.LogHistory.Where(e => e.ContainsKey("loss")).ToList(), model.Snapshot());
-            }
-            finally
-            {
-                TrainingRun.AccumulateOnDevice = false;
-            }
+                GradientAccumulationSteps = accumulation, LoggingSteps = 3, NumTrainEpochs = 2, MaxGradNorm = 0.3,
+                KeepLossOnDevice = onDevice,
+            };
+            var trainer = new ParityTrainer(model, args);
+            trainer.Train(SampleData.Make(90));
+            return (trainer.State.LogHistory.Where(e => e.ContainsKey("loss")).ToList(), model.Snapshot());
         }
 
         var host = Run(onDevice: false);

@@ -58,7 +58,7 @@ public sealed class TokenCountTests
     {
         var model = new EmbeddingNet();
         long all = model.parameters().Sum(p => p.numel());
-        Assert.Equal(all - 10 * 4, Dsl.__Internals.TrainingRun.NonEmbeddingParameters(model));
+        Assert.Equal(all - 10 * 4, Dsl.Training.TokenCounter.NonEmbeddingParameters(model));
     }
 
     [Fact]
