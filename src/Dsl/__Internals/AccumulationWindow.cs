@@ -14,16 +14,16 @@ namespace Dsl.__Internals;
 public sealed class AccumulationWindow
 {
     /// <summary>The optimizer step this window trains: the global step it ends with (GlobalStep + 1 while it runs).</summary>
-    public int Step { get; private set; }
+    internal int Step { get; private set; }
 
     /// <summary>The epoch, counted from 0.</summary>
-    public int Epoch { get; private set; }
+    internal int Epoch { get; private set; }
 
     /// <summary>The batch's index in its epoch (a stream: in its pass).</summary>
-    public int Index { get; private set; }
+    internal int Index { get; private set; }
 
     /// <summary>Batches in the epoch, the denominator of <c>TrainerState.Epoch</c>'s fraction (a stream: MaxSteps × GA).</summary>
-    public int BatchesInEpoch { get; private set; }
+    internal int BatchesInEpoch { get; private set; }
 
     /// <summary>Batches in this window: GradientAccumulationSteps, or fewer at the end of an epoch or stream.</summary>
     public int Size { get; private set; }
@@ -35,7 +35,7 @@ public sealed class AccumulationWindow
     public bool EndsStep { get; private set; }
 
     /// <summary>What the first non-finite loss of this window was (<c>NaN</c>, <c>inf</c>), or null while every loss was finite.</summary>
-    public string? NonFiniteLoss { get; private set; }
+    internal string? NonFiniteLoss { get; private set; }
 
     internal AccumulationWindow(int epoch) => Epoch = epoch;
 
@@ -74,5 +74,5 @@ public sealed class AccumulationWindow
     internal void NoteNonFiniteLoss(string what) => NonFiniteLoss ??= what;
 
     /// <summary>The epoch with its fraction once this batch has trained (<c>TrainerState.Epoch</c>).</summary>
-    public double EpochAfter => Training.StepPlan.EpochAfter(Epoch, Index, BatchesInEpoch);
+    internal double EpochAfter => Training.StepPlan.EpochAfter(Epoch, Index, BatchesInEpoch);
 }

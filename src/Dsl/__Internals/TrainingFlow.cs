@@ -108,7 +108,7 @@ public sealed class TrainingFlow
     }
 
     /// <summary>Evaluations in a row without an improvement, as early stopping counts them.</summary>
-    public int EarlyStoppingPatienceCounter => _earlyStopping.Counter;
+    internal int EarlyStoppingPatienceCounter => _earlyStopping.Counter;
 
     /// <summary>
     /// After an evaluation: early stopping looks at <paramref name="value"/> first (HF runs <c>on_evaluate</c>

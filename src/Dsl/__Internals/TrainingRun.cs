@@ -104,7 +104,7 @@ public abstract class TrainingRun : IDisposable
     public TrainerState State { get; private set; }
 
     /// <summary>The device the model trains on.</summary>
-    public Device Device { get; }
+    internal Device Device { get; }
 
     /// <summary>When to log, evaluate, save or stop: HF's <c>TrainerControl</c> and its flow rules.</summary>
     public TrainingFlow Flow { get; }
@@ -318,7 +318,7 @@ public abstract class TrainingRun : IDisposable
     }
 
     /// <summary>HF's <c>speed_metrics</c>: runtime to 4 places, per-second rates to 3 (from the unrounded runtime).</summary>
-    public static void AddSpeed(Metrics metrics, string prefix, double seconds, double samples, double steps)
+    internal static void AddSpeed(Metrics metrics, string prefix, double seconds, double samples, double steps)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         metrics.Set(prefix + "_runtime", PythonFloat.Round(seconds, 4));

@@ -6,6 +6,7 @@ namespace Dsl.Tests.Loop;
 /// On the CPU the running loss and clipping take a host path (no wait to avoid there); on an
 /// accelerator they stay on the device. Both must log the same numbers and train the same weights.
 /// </summary>
+[Collection(TorchState.Name)]
 public sealed class AccumulationPathTests
 {
     [Theory]

@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 namespace Dsl.Tests.Precision;
 
 /// <summary>Dynamic loss scaling with PyTorch GradScaler's rules, alone and in the loop.</summary>
+[Collection(TorchState.Name)]
 public sealed class LossScalerTests
 {
     [Fact]

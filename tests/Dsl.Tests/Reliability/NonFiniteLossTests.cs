@@ -23,6 +23,7 @@ public partial class NanTrainer(TinyNet model, TrainingArguments args, int[] nan
 /// A NaN or infinite loss is warned about at its step, and the policy decides: carry on as HF, skip the
 /// update, or stop keeping the last good checkpoint (issue 12, defect 7).
 /// </summary>
+[Collection(TorchState.Name)]
 public sealed class NonFiniteLossTests
 {
     private static (TinyNet Model, string Warnings) Train(TrainingArguments args, int[] nanAt, Action<NanTrainer>? check = null)
