@@ -125,7 +125,7 @@ namespace Demo
                         using (var scope = global::TorchSharp.torch.NewDisposeScope())
                         {
                             var learningRate = global::Dsl.Schedules.LastLearningRate(scheduler);   // the rate this step uses, as HF logs it
-                            var gradients = run.Gradients.Clip(window);   // averaged over ranks, unscaled (Fp16), clipped to MaxGradNorm; the norm stays on the device
+                            var gradients = run.Gradients.Clip(window);   // averaged over ranks, unscaled (Fp16), clipped to MaxGradNorm; the norm is read at log steps
                             this.InspectGradients(new global::Dsl.PreOptimizerStepEvent(optimizer, run.State));
                             if (gradients.Apply) optimizer.step();   // Apply is false when Fp16 gradients overflowed or NonFiniteLoss skips the step
                             run.Flow.Request(this.Stepped(new global::Dsl.OptimizerStepEvent(optimizer, run.State)));

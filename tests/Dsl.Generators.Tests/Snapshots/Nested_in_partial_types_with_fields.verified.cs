@@ -116,7 +116,7 @@ namespace Demo
                                 using (var scope = global::TorchSharp.torch.NewDisposeScope())
                                 {
                                     var learningRate = global::Dsl.Schedules.LastLearningRate(scheduler);   // the rate this step uses, as HF logs it
-                                    var gradients = run.Gradients.Clip(window);   // averaged over ranks, unscaled (Fp16), clipped to MaxGradNorm; the norm stays on the device
+                                    var gradients = run.Gradients.Clip(window);   // averaged over ranks, unscaled (Fp16), clipped to MaxGradNorm; the norm is read at log steps
                                     if (gradients.Apply)   // false when Fp16 gradients overflowed or NonFiniteLoss skips the step: HF skips both steps then
                                     {
                                         optimizer.step();
