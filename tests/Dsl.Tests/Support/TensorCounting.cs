@@ -1,8 +1,9 @@
 namespace Dsl.Tests.Support;
 
 /// <summary>
-/// Tests that count live tensors with <c>torch.Tensor.TotalCount</c>, a process-wide counter: run alone,
-/// after the parallel tests, so no other test's tensors are created or freed while they count.
+/// Tests that count live tensors: run alone, after the parallel tests. They count their own tensors
+/// (<see cref="OwnTensors"/>, per thread), so a tensor another test left to the finalizer cannot move their
+/// counts; running alone also keeps their timing (prefetch rings, collation threads) undisturbed.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class TensorCounting
