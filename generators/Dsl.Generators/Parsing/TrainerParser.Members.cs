@@ -46,6 +46,27 @@ internal static partial class TrainerParser
             : $"; '{string.Join("', '", statics)}' is static, but the model must be an instance member (remove 'static')";
     }
 
+    /// <summary>
+    /// The primary-constructor parameters the generated loop reads, or would read once the declaration's errors are
+    /// fixed: the TrainingArguments and the model (the [Model] ones when any is marked, else every nn.Module, and in a
+    /// generic trainer a parameter whose type is a type parameter). Parameters passed to the base class are not among
+    /// them: passing is a read. See <see cref="Analyzers.UnreadLoopParameterSuppressor"/>.
+    /// </summary>
+    internal static IEnumerable<IParameterSymbol> ParametersTheLoopReads(INamedTypeSymbol type, KnownTypes known, CancellationToken ct)
+    {
+        var candidates = Candidates(type, known, ct);
+        var modules = candidates.Where(c => KnownTypes.IsOrDerivesFrom(c.Type, known.Module)
+            || (c.Type is ITypeParameterSymbol parameter && MayBeModule(parameter, known))).ToList();
+        if (modules.Any(c => c.MarkedModel)) modules = modules.Where(c => c.MarkedModel).ToList();
+        return modules.Concat(candidates.Where(c => KnownTypes.Is(c.Type, known.TrainingArguments)))
+            .Where(c => c.IsPrimaryParameter && !c.PassedToBase)
+            .Select(c => c.Symbol).OfType<IParameterSymbol>();
+    }
+
+    /// <summary>A type parameter the model could be given as: unconstrained, or constrained to a module.</summary>
+    private static bool MayBeModule(ITypeParameterSymbol parameter, KnownTypes known) =>
+        parameter.ConstraintTypes.IsEmpty || parameter.ConstraintTypes.Any(t => KnownTypes.IsOrDerivesFrom(t, known.Module));
+
     private static MemberModel? FindArguments(INamedTypeSymbol type, KnownTypes known, List<DiagnosticInfo> diagnostics, CancellationToken ct)
     {
         var found = Candidates(type, known, ct).Where(c => KnownTypes.Is(c.Type, known.TrainingArguments)).ToList();
