@@ -72,7 +72,8 @@ public sealed class CaseTests
         // A case that expects nothing compiles clean with warnings as errors, and the trainer is generated.
         if (Markup.Parse(markup).Expected.Count == 0)
         {
-            Assert.True(all.All(d => d.Severity < DiagnosticSeverity.Warning), string.Join("\n", all));
+            var problems = all.Where(d => d.Severity >= DiagnosticSeverity.Warning && !allowed.Contains(d.Id)).ToList();
+            Assert.True(problems.Count == 0, string.Join("\n", problems));
             Assert.Contains(output.SyntaxTrees, t => t.FilePath.EndsWith(".g.cs", StringComparison.Ordinal));
         }
     }

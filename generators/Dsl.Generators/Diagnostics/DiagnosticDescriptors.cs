@@ -174,9 +174,8 @@ internal static class DiagnosticDescriptors
         "A [Trainer] cannot derive from another [Trainer]",
         "The [Trainer] class '{0}' derives from the [Trainer] class '{1}', which has its own generated loop; derive both from a base class without [Trainer] that holds what they share");
 
-    public static readonly DiagnosticDescriptor ParameterPassedToBase = Error("DSL035",
-        "The loop's model or arguments parameter is also passed to the base class",
-        "'{0}' is passed to the base class '{1}' and read by the generated loop, so it would be stored twice (CS9107); expose it from '{1}' as a protected or public field or property, which the loop then reads");
+    // DSL035 ("the loop's model or arguments parameter is also passed to the base class") is retired: the loop reads
+    // such a parameter through a field the generated code initializes from it, which captures nothing. Not reused.
 
     public static readonly DiagnosticDescriptor NotATrainer = Error("DSL036",
         "Trainer members in a class without [Trainer]",

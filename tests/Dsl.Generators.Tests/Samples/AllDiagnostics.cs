@@ -102,9 +102,10 @@ public abstract class Holder(TrainingArguments args)
     protected string Folder { get; } = args.OutputDir;
 }
 
+// Valid: 'args' also goes to the base class; the loop reads it through a field of its own (DSL035 is retired).
 [Trainer]
 public partial class Passed(Net model,
-    TrainingArguments args) // DSL035
+    TrainingArguments args)
     : Holder(args)
 {
     [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
