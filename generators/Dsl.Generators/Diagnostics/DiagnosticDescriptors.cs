@@ -219,6 +219,21 @@ internal static class DiagnosticDescriptors
         "'{0}.Train' is given a stream ({1}), which has no length, but its TrainingArguments leave MaxSteps at {2}; set MaxSteps to the number of optimizer steps, or pass an IReadOnlyList",
         Settings);
 
+    // DSL049–: hooks and named evaluation sets.
+
+    public static readonly DiagnosticDescriptor HookDoesLoopWork = Error("DSL049",
+        "A hook must not do the loop's work",
+        "{0} calls '{1}', which the generated loop already calls {2}; remove the call");
+
+    public static readonly DiagnosticDescriptor HookControlDropped = Error("DSL050",
+        "A hook returns a TrainerControl the loop cannot act on",
+        "[{0}] '{1}' returns {2}, {3}; {4}");
+
+    public static readonly DiagnosticDescriptor MetricNotOfNamedEvalSets = Error("DSL051",
+        "The best-model metric names no key of the named evaluation sets",
+        "{0}, but '{1}' evaluates the named datasets {2}, whose keys are eval_{{name}}_loss and eval_{{name}}_{{metric}}, so '{3}' is never reported and Train fails at the first evaluation; {4}",
+        Settings);
+
     // DSL1xx: performance.
 
     public static readonly DiagnosticDescriptor HostSyncInStep = Warning("DSL101",
