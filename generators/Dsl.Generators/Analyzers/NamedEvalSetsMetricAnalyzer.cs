@@ -39,14 +39,12 @@ public sealed class NamedEvalSetsMetricAnalyzer : DiagnosticAnalyzer
                     if (IsTrainerCall(invocation, symbols, "Train") && NamedSets(invocation, operations, symbols) is { Count: > 0 } names)
                         calls.Add((invocation, names));
                 if (calls.Count == 0) return;
-                var created = operations.Where(o => o is IObjectCreationOperation or IWithOperation && o.Parent is not IWithOperation)
-                    .Select(o => ArgumentValues.Resolve(o, arguments))
-                    .Where(v => v is not null).ToList();
+                var created = TrainCallAnalyzer.OnlyArgumentsCreated(operations, arguments);
                 foreach (var (call, names) in calls)
                 {
                     // The arguments the trainer was built with, where the call shows them; else the method's only ones (as DSL041).
                     var values = ArgumentsOf(call, arguments, symbols, block.CancellationToken, out bool traced);
-                    if (!traced && created.Count == 1) values = created[0];
+                    if (!traced) values = created;
                     if (values is null || Metric(values, symbols) is not { } metric) continue;
                     string key = metric.Name.StartsWith("eval_", System.StringComparison.Ordinal) ? metric.Name.Substring(5) : metric.Name;
                     if (names.Any(n => key.StartsWith(n + "_", System.StringComparison.Ordinal) && key.Length > n.Length + 1)) continue;
