@@ -63,14 +63,14 @@ public static class Berts
         HiddenAct = act, LayerNormEps = eps, TypeVocabSize = types, NumLabels = labels, MaxPositionEmbeddings = positions,
     };
 
-    /// <summary>Every parameter redrawn from N(0, 0.3), LayerNorm weights around 1.</summary>
-    public static T Randomised<T>(T model, int seed) where T : nn.Module
+    /// <summary>Every parameter redrawn from N(0, <paramref name="scale"/>), LayerNorm weights around 1.</summary>
+    public static T Randomised<T>(T model, int seed, double scale = 0.3) where T : nn.Module
     {
         using var generator = new Generator((ulong)seed);
         using var noGrad = torch.no_grad();
         foreach (var (name, parameter) in model.named_parameters())
         {
-            using var noise = torch.randn(parameter.shape, generator: generator) * 0.3;
+            using var noise = torch.randn(parameter.shape, generator: generator) * scale;
             parameter.copy_(name.Contains("LayerNorm.weight") ? noise + 1 : noise);
         }
         model.eval();
