@@ -13,10 +13,14 @@ namespace Dsl.Onnx.Modules;
 /// </summary>
 internal static class ModuleGraph
 {
-    /// <summary>The modules the exporter writes, for messages and docs/deployment.md.</summary>
+    /// <summary>
+    /// The modules the exporter writes, for messages and docs/deployment.md. Not Hardtanh: TorchSharp
+    /// 0.107's module does not compute hardtanh (its output differs from clamp, and a module after it in a
+    /// Sequential finds an empty tensor), so no graph could match it.
+    /// </summary>
     public const string Supported =
         "Sequential, Linear, Embedding, LayerNorm, ReLU, ReLU6, LeakyReLU, ELU, SELU, GELU (exact or tanh), SiLU, Mish, Sigmoid, Tanh, " +
-        "Softplus (beta 1), Softsign, Hardtanh, Hardsigmoid, Hardswish, Softmax, LogSoftmax, Flatten (start_dim 1, end_dim -1), Identity, " +
+        "Softplus (beta 1), Softsign, Hardsigmoid, Hardswish, Softmax, LogSoftmax, Flatten (start_dim 1, end_dim -1), Identity, " +
         "and Dropout, Dropout1d/2d/3d, AlphaDropout, FeatureAlphaDropout and FastDropout as the identity (eval mode)";
 
     /// <summary>Writes <paramref name="module"/> (at <paramref name="path"/> in the tree) applied to <paramref name="input"/>; returns the output.</summary>
@@ -63,8 +67,6 @@ internal static class ModuleGraph
                 return softplus.beta == 1
                     ? layers.Activation(ActivationKind.Softplus, input)
                     : throw new NotSupportedException($"{where} is Softplus with beta {softplus.beta}; the exporter writes beta 1 only.");
-            case Hardtanh hardtanh:
-                return graph.Node("Clip", [input, layers.Scalar(hardtanh.min_val), layers.Scalar(hardtanh.max_val)]);
             case Hardsigmoid:
                 // torch: relu6(x + 3) / 6, ONNX's HardSigmoid with alpha 1/6 and beta 1/2.
                 return graph.Node("HardSigmoid", [input], Attributes.Float("alpha", 1.0 / 6), Attributes.Float("beta", 0.5));
@@ -80,7 +82,7 @@ internal static class ModuleGraph
     }
 
     private static bool Known(nn.Module module) =>
-        module is Linear or Embedding or LayerNorm or Flatten or Softplus or Hardtanh or Hardsigmoid or Hardswish
+        module is Linear or Embedding or LayerNorm or Flatten or Softplus or Hardsigmoid or Hardswish
             or Identity or Dropout or Dropout1d or Dropout2d or Dropout3d or AlphaDropout or FeatureAlphaDropout or FastDropout
         || Activation(module) is not null;
 
