@@ -67,8 +67,13 @@ internal static class TokenizerExport
             for (int row = 0; row < texts.Length; row++)
                 for (int i = 0; i < ids.GetLength(1); i++)
                     if (ids[row, i] != ourIds[row, i].item<long>() || mask[row, i] != ourMask[row, i].item<long>() || types[row, i] != ourTypes[row, i].item<long>())
+                    {
+                        string Tokens(Func<int, long> id) => string.Join(" ", Enumerable.Range(0, ids.GetLength(1)).Select(j => tokenizer.IdToToken((int)id(j))));
                         throw new InvalidOperationException(
-                            $"The tokenizer graph's ids differ from the tokenizer's at token {i} of \"{texts[row]}\", so it was not written.");
+                            $"The tokenizer graph's ids differ from the tokenizer's at token {i} of \"{texts[row]}\", so it was not written: " +
+                            $"ours [{Tokens(j => ourIds[row, j].item<long>())}], the operator's [{Tokens(j => ids[row, j])}]. " +
+                            "docs/deployment.md lists where ONNX Runtime Extensions' BertTokenizer departs from HF's rules.");
+                    }
         }
         return 0;
     }

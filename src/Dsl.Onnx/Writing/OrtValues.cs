@@ -75,7 +75,8 @@ internal static class OrtValues
             if (outside)
                 throw new InvalidOperationException(
                     $"The exported graph's '{name}' differs from the model's by up to {largest:E2} (tolerance {tolerance:E1} + {tolerance:E1}·|value|) " +
-                    "on a check batch, so it was not written. Report this with the model's config.json.");
+                    "on a check batch, so it was not written. For a graph that tokenises, compare its tokenizer alone first " +
+                    "(OnnxExport.SaveTokenizer); otherwise report this with the model's config.json.");
             worst = Math.Max(worst, largest);
         }
         return worst;
