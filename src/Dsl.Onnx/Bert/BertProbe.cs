@@ -41,12 +41,29 @@ internal sealed record BertProbe(Tensor InputIds, Tensor AttentionMask, Tensor T
         return new BertProbe(torch.tensor(ids, shape), torch.tensor(mask, shape), torch.tensor(types, shape), []);
     }
 
-    /// <summary><see cref="ProbeTexts"/> tokenised by <paramref name="tokenizer"/> and padded as a batch.</summary>
+    /// <summary><see cref="TextsFor"/> tokenised by <paramref name="tokenizer"/> and padded as a batch.</summary>
     public static BertProbe FromTexts(BertTokenizer tokenizer)
     {
-        var encoded = ProbeTexts.Select(t => tokenizer.Encode(t)).ToArray();
+        var texts = TextsFor(tokenizer);
+        var encoded = texts.Select(t => tokenizer.Encode(t)).ToArray();
         var (ids, mask, types) = Pad(encoded, tokenizer.PadTokenId);
-        return new BertProbe(ids, mask, types, ProbeTexts);
+        return new BertProbe(ids, mask, types, texts);
+    }
+
+    /// <summary>
+    /// <see cref="ProbeTexts"/> when the vocabulary spells all of them without [UNK]; else texts of its own
+    /// whole words (a small or domain vocabulary). Words WordPiece cannot split are where the Extensions'
+    /// operator and HF differ by design (docs/deployment.md), and a check should test the graph, not that.
+    /// </summary>
+    public static IReadOnlyList<string> TextsFor(BertTokenizer tokenizer)
+    {
+        if (ProbeTexts.All(t => !tokenizer.EncodeToIds(t).Contains(tokenizer.UnkTokenId))) return ProbeTexts;
+        var words = Enumerable.Range(0, tokenizer.VocabularySize).Select(tokenizer.IdToToken)
+            .Where(w => w.Length > 0 && w.All(char.IsAsciiLetterOrDigit) && (tokenizer.Options.LowerCase != true || w == w.ToLowerInvariant()))
+            .ToArray();
+        if (words.Length == 0) return ProbeTexts;
+        string Text(int count, int start) => string.Join(' ', Enumerable.Range(0, count).Select(i => words[(start + i * 7) % words.Length]));
+        return [Text(12, 0), Text(5, 3), Text(1, 1)];
     }
 
     /// <summary>Encoded texts padded to the longest: ids with the pad id, mask and types with 0.</summary>

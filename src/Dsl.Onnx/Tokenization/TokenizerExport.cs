@@ -56,7 +56,7 @@ internal static class TokenizerExport
     // Ids must be equal, not close: compare the graph with our tokenizer on the probe texts.
     private static double Verify(InferenceSession session, BertTokenizer tokenizer)
     {
-        var texts = BertProbe.ProbeTexts;
+        var texts = BertProbe.TextsFor(tokenizer);
         var (ids, mask, types) = Run(session, texts);
         var (ourIds, ourMask, ourTypes) = BertProbe.Pad(texts.Select(t => tokenizer.Encode(t)).ToArray(), tokenizer.PadTokenId);
         using (ourIds) using (ourMask) using (ourTypes)
@@ -64,7 +64,7 @@ internal static class TokenizerExport
             if (ids.GetLength(1) != ourIds.shape[1])
                 throw new InvalidOperationException(
                     $"The tokenizer graph encodes the check texts in {ids.GetLength(1)} tokens, the tokenizer in {ourIds.shape[1]}, so it was not written.");
-            for (int row = 0; row < texts.Length; row++)
+            for (int row = 0; row < texts.Count; row++)
                 for (int i = 0; i < ids.GetLength(1); i++)
                     if (ids[row, i] != ourIds[row, i].item<long>() || mask[row, i] != ourMask[row, i].item<long>() || types[row, i] != ourTypes[row, i].item<long>())
                     {
