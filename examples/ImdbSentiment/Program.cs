@@ -159,13 +159,13 @@ static int Run(Settings settings)
     BertForSequenceClassification model;
     if (settings.Model is not null)
     {
-        model = BertForSequenceClassification.FromPretrained(settings.Model, out var report, new PretrainedOptions { NumLabels = 2, Log = Console.Out });
+        model = BertForSequenceClassification.FromPretrained(settings.Model, out var report, new PretrainedOptions { Id2Label = LabelNames, Log = Console.Out });
         _ = report;
     }
     else
     {
         var preset = settings.Size switch { "mini" => BertConfig.Mini, "small" => BertConfig.Small, "base" => BertConfig.Base, _ => BertConfig.Tiny };
-        model = new BertForSequenceClassification(preset with { VocabSize = tokenizer.VocabularySize, NumLabels = 2 });
+        model = new BertForSequenceClassification(preset with { VocabSize = tokenizer.VocabularySize, NumLabels = 2, Id2Label = LabelNames });
         say.WriteLine($"Model: a randomly initialised BERT-{settings.Size} ({model.parameters().Sum(p => p.numel()):N0} parameters).");
     }
 
@@ -207,4 +207,7 @@ partial class Program
     // The model has two outputs (negative, positive): a label outside 0..1 is refused when the data
     // loads, naming the file and line, not hours later as a native error inside the loss.
     private static readonly TextColumns Labels = new() { NumLabels = 2 };
+
+    // HF's id2label: config.json, and so an exported graph and the service that serves it, name the classes.
+    private static readonly Dictionary<int, string> LabelNames = new() { [0] = "negative", [1] = "positive" };
 }
