@@ -88,7 +88,7 @@ public sealed class ModuleExportTests
     {
         using var temp = new TempFolder();
         torch.manual_seed(3);
-        using var model = nn.Sequential(("body", nn.Sequential(nn.Linear(4, 8), nn.GELU())), ("head", nn.Linear(8, 2)));
+        using var model = nn.Sequential(("body", nn.Sequential(nn.Linear(4, 8), nn.GELU(), nn.LayerNorm(8, elementwise_affine: false))), ("head", nn.Linear(8, 2)));
         model.to(ScalarType.Float16);
         using var input = torch.randn(3, 4).to(ScalarType.Float16);
         var report = OnnxExport.Save(model, input, temp.File("half.onnx"));

@@ -57,7 +57,11 @@ internal static class ModuleGraph
                 ids = false;
                 return layers.Embedding(input, path, embedding.weight!);
             case LayerNorm norm:
-                return layers.LayerNorm(input, path, norm.weight, norm.bias, norm.eps, norm.normalized_shape.Length);
+            {
+                // elementwise_affine=false: ONNX still takes a scale, ones.
+                using var ones = norm.weight is null ? torch.ones(norm.normalized_shape) : null;
+                return layers.LayerNorm(input, path, norm.weight ?? ones!, norm.bias, norm.eps, norm.normalized_shape.Length);
+            }
             case Flatten flatten:
                 return flatten.start_dim == 1 && flatten.end_dim == -1
                     ? graph.Node("Flatten", [input], Attributes.Int("axis", 1))
