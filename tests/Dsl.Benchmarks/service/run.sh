@@ -13,9 +13,12 @@ clients=${2:-1,32}
 data=../shared/data/imdb
 [ -f "$data/test.jsonl" ] || { echo "needs $data (the IMDb reviews beside the repository)"; exit 1; }
 work=${WORK:-$(mktemp -d -t dsl-service-bench-XXXXXX)}
+mkdir -p "$work"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-dotnet build -c Release examples/ImportMiniLm examples/ImdbSentiment examples/SentimentService tests/Dsl.Benchmarks -v q -nologo >/dev/null
+for project in examples/ImportMiniLm examples/ImdbSentiment examples/SentimentService tests/Dsl.Benchmarks; do
+  dotnet build -c Release "$project" -v q -nologo >"$work/build.log" 2>&1 || { tail -n 30 "$work/build.log"; exit 1; }
+done
 [ -f "$work/minilm/config.json" ] || dotnet examples/ImportMiniLm/bin/Release/net10.0/ImportMiniLm.dll --output "$work/minilm"
 [ -f "$work/onnx/model.text.onnx" ] || dotnet examples/ImdbSentiment/bin/Release/net10.0/ImdbSentiment.dll \
   --model "$work/minilm" --data "$data" --train-size 256 --eval-size 64 --epochs 1 --batch-size 16 --max-length 128 --no-progress \
