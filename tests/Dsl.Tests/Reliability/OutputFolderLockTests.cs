@@ -4,6 +4,7 @@ using Dsl.Tests.Support;
 namespace Dsl.Tests.Reliability;
 
 /// <summary>One writer per output folder (issue 12, defect 8).</summary>
+[Collection(TorchState.Name)]
 public sealed class OutputFolderLockTests
 {
     private static TrainingArguments Saving(string dir) =>
