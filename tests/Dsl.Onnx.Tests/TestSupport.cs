@@ -5,6 +5,10 @@ using TorchSharp;
 using static TorchSharp.torch;
 using Tensor = TorchSharp.torch.Tensor;
 
+// Seeded training and the export's promise not to draw from torch's generator are about one process-wide
+// generator: test classes running at once would draw from it between a test's seed and its draws.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
 namespace Dsl.Onnx.Tests;
 
 /// <summary>A temporary folder deleted at the end of a test.</summary>
