@@ -6,8 +6,8 @@ namespace Dsl.Distributed;
 
 /// <summary>
 /// The ranks of one data-parallel job and the collectives the training loop needs: a sum over every
-/// rank in place, a broadcast from one rank, a gather of bytes, a barrier. <see cref="MpiProcessGroup"/>
-/// implements them over MPI for CPU tensors; an engine for accelerators (NCCL) would implement the same
+/// rank in place, a broadcast from one rank, a gather of bytes, a barrier. The <c>Dsl.Distributed</c>
+/// package implements them over MPI for CPU tensors (<see cref="DistributedEngine"/>); an engine for accelerators (NCCL) would implement the same
 /// members on device tensors, and nothing above this class would change.
 /// </summary>
 /// <remarks>
@@ -52,7 +52,11 @@ public abstract class ProcessGroup : IDisposable
     /// <summary>Time this rank has spent inside collectives, waiting for the others included (for measurements).</summary>
     public TimeSpan TimeInCollectives => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _collectiveTicks));
 
+    /// <summary>Time this rank has spent inside sums (<see cref="AllReduceSum"/>: gradient averaging and logged values), waiting included.</summary>
+    public TimeSpan TimeInAllReduce => Stopwatch.GetElapsedTime(0, _allReduceTicks);
+
     private long _collectiveTicks;
+    private long _allReduceTicks;
 
     /// <summary>Replaces <paramref name="tensor"/> (contiguous, on the CPU) with its sum over every rank.</summary>
     /// <param name="tensor">float32, float64 or int64.</param>
@@ -60,7 +64,9 @@ public abstract class ProcessGroup : IDisposable
     public void AllReduceSum(Tensor tensor, string what)
     {
         RequireHostContiguous(tensor, what);
+        long start = Stopwatch.GetTimestamp();
         using (Watch(what)) AllReduceSumCore(tensor);
+        _allReduceTicks += Stopwatch.GetTimestamp() - start;
         BytesAllReduced += tensor.NumberOfElements * tensor.ElementSize;
     }
 
