@@ -75,6 +75,7 @@ var result = new JsonObject
     ["rank"] = rank,
     ["world_size"] = worldSize,
     ["host"] = Environment.MachineName,
+    ["abi"] = (group as Dsl.Distributed.MpiProcessGroup)?.Abi,
     ["global_step"] = output.GlobalStep,
     ["is_world_process_zero"] = trainer.State.IsWorldProcessZero,
     ["train_loss"] = output.TrainingLoss,
