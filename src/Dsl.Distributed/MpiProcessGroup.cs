@@ -75,11 +75,12 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
     // A rank that exits with an error code (Environment.Exit) ends the whole job at once, with a message:
     // MPI_Finalize would wait for ranks that are still inside a collective. A clean exit finalizes without
     // a time limit, since rank 0 may legitimately work on alone (an export, a last evaluation); a rank that
-    // waits in a collective meanwhile is still under its watchdog. (An unhandled exception ends the process
+    // waits in a collective meanwhile is still under its watchdog. So does a preempted run, whose ranks all
+    // exit with the same code after agreeing to (EndingTogether). (An unhandled exception ends the process
     // without this event; the launcher then ends the others.)
     private void OnProcessExit(object? sender, EventArgs e)
     {
-        if (System.Environment.ExitCode != 0)
+        if (System.Environment.ExitCode != 0 && !EndingTogether)
         {
             Abort($"rank {Rank} of {WorldSize} is exiting with code {System.Environment.ExitCode}; ending the other ranks.",
                 System.Environment.ExitCode);

@@ -31,6 +31,12 @@ public abstract class ProcessGroup : IDisposable
         _watchdog.Start();
     }
 
+    /// <summary>
+    /// The exit code of a rank the watchdog ends because another rank died, hung or took another path: 74,
+    /// <c>EX_IOERR</c> of sysexits.h, since the ranks stopped communicating.
+    /// </summary>
+    public const int WatchdogExitCode = 74;
+
     /// <summary>This process's rank, 0 to <see cref="WorldSize"/> - 1.</summary>
     public int Rank { get; }
 
@@ -98,6 +104,15 @@ public abstract class ProcessGroup : IDisposable
         return buffer.item<double>();
     }
 
+    /// <summary>
+    /// Whether every rank is ending its process together, after agreeing to (a preempted run, after its checkpoint):
+    /// a non-zero exit code then ends the job in order (MPI_Finalize), not by aborting the other ranks.
+    /// </summary>
+    public bool EndingTogether { get; private set; }
+
+    /// <summary>Marks the agreed, orderly end of every rank (see <see cref="EndingTogether"/>).</summary>
+    public void EndTogether() => EndingTogether = true;
+
     /// <summary>Prints <paramref name="message"/> and ends every rank of the job with a non-zero exit code.</summary>
     public abstract void Abort(string message, int exitCode);
 
@@ -143,7 +158,7 @@ public abstract class ProcessGroup : IDisposable
             if (since == 0 || Stopwatch.GetElapsedTime(since) < Timeout) continue;
             Abort($"rank {Rank} of {WorldSize} waited {Timeout.TotalSeconds:0.#} s in {_waitingIn} for the other ranks " +
                   $"(TrainingArguments.DdpTimeout): another rank has died, hung, or taken a different path through the loop " +
-                  $"(a hook that decides differently on each rank). Aborting every rank.", exitCode: 75);
+                  $"(a hook that decides differently on each rank). Aborting every rank.", WatchdogExitCode);
             return;
         }
     }
