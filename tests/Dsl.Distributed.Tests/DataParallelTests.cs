@@ -10,7 +10,6 @@ namespace Dsl.Distributed.Tests;
 /// Open MPI: DDP's semantics, so two ranks with batch B train exactly as one process with batch 2B; faults end
 /// the job with a clear error.
 /// </summary>
-[Collection(TorchState.Name)]
 public sealed class DataParallelTests : IDisposable
 {
     private readonly TempDirectory _temp = new();

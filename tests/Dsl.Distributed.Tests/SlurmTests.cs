@@ -56,6 +56,21 @@ public sealed class SlurmTests(SlurmCluster cluster) : IClassFixture<SlurmCluste
     }
 
     [SlurmFact]
+    public void A_job_Slurm_signals_with_SIGTERM_saves_its_last_step_and_srun_exits_with_75()
+    {
+        // What preemption and the time limit do (and scancel --signal=TERM): SIGTERM to every task, on every node.
+        string results = cluster.Hosts["preempted/ranks"], output = cluster.Hosts["preempted/out"];
+        var job = cluster.Run(["srun", "--nodes=2", "--ntasks=2", "--mpi=pmi2",
+                .. MpiJob.WorkerCommand(results, $"--batch 8 --epochs 2 --output {output} --announce 1 --sleep-ms 50")], results,
+            onOutput: ("rank 1 finished step 3", _ => cluster.Run(["scancel", "--signal=TERM", "--jobname=dsl-preempted"], results)),
+            jobName: "dsl-preempted");
+        Assert.True(job.ExitCode == Dsl.Checkpoints.Preemption.ExitCode, job.Output);
+        Assert.Contains("Training stopped by SIGTERM after step", job.Output);
+        var checkpoint = Assert.Single(Directory.GetDirectories(output, "checkpoint-*"));
+        Assert.True(File.Exists(Path.Combine(checkpoint, "rng_state_1.bin")), checkpoint);
+    }
+
+    [SlurmFact]
     public void Srun_without_an_MPI_plugin_is_refused_with_a_message_naming_the_plugins()
     {
         string results = cluster.Hosts["none/ranks"];

@@ -8,7 +8,8 @@ using TorchSharp;
 // Usage: dotnet Dsl.Tests.MpiWorker.dll --result DIR [--batch 8] [--ga 1] [--examples 320] [--epochs 1]
 //   [--eval-examples 0] [--eval-batch 8] [--dropout 0] [--save-steps 0] [--output DIR] [--resume last]
 //   [--die-at-step K] [--hang-at-step K] [--die-before-start 1] [--throw-at-step K] [--seed-by-rank 1] [--timeout 1800] [--bucket-mb 25] [--threads 1] [--width 16] [--max-steps -1]
-//   [--ragged-eval 1] [--fault-rank 1] [--kill-at-step K] [--null-at-step K] [--collectives 1]
+//   [--ragged-eval 1] [--fault-rank 1] [--kill-at-step K] [--null-at-step K] [--term-at-step K] [--announce 1] [--sleep-ms 0]
+//   [--collectives 1]
 // Every rank writes DIR/rank-{rank}.json. The faults happen on --fault-rank (default 1).
 var options = Options.Parse(args);
 torch.set_num_threads(options.Int("threads", 1));
@@ -49,6 +50,9 @@ var trainer = new WorkerTrainer(model, trainingArguments)
 {
     IsFaultRank = launch.Rank == faultRank,
     KillAtStep = options.Int("kill-at-step", -1),
+    TermAtStep = options.Int("term-at-step", -1),
+    Announce = options.Has("announce"),
+    SleepPerStep = TimeSpan.FromMilliseconds(options.Int("sleep-ms", 0)),
     NullAtStep = options.Int("null-at-step", -1),
     DieAtStep = options.Int("die-at-step", -1),
     HangAtStep = options.Int("hang-at-step", -1),
@@ -77,6 +81,7 @@ var result = new JsonObject
     ["host"] = Environment.MachineName,
     ["abi"] = (group as Dsl.Distributed.MpiProcessGroup)?.Abi,
     ["global_step"] = output.GlobalStep,
+    ["first_step"] = trainer.FirstStep,
     ["is_world_process_zero"] = trainer.State.IsWorldProcessZero,
     ["train_loss"] = output.TrainingLoss,
     ["seconds"] = seconds,

@@ -17,6 +17,15 @@ public partial class WorkerTrainer(WorkerNet model, TrainingArguments args)
     /// <summary>Be killed with SIGKILL (as the kernel's OOM killer would) after this optimizer step.</summary>
     public int KillAtStep { get; init; } = -1;
 
+    /// <summary>Send SIGTERM to this process (as a scheduler preempting the job would) after this optimizer step.</summary>
+    public int TermAtStep { get; init; } = -1;
+
+    /// <summary>Every rank says on stderr when it finished a step (so a test can signal the job mid-run).</summary>
+    public bool Announce { get; init; }
+
+    /// <summary>Time every rank waits at each step's end (so a signal lands in the middle of the run).</summary>
+    public TimeSpan SleepPerStep { get; init; }
+
     /// <summary>Throw from the hook (an unhandled exception) after this optimizer step.</summary>
     public int ThrowAtStep { get; init; } = -1;
 
@@ -58,8 +67,16 @@ public partial class WorkerTrainer(WorkerNet model, TrainingArguments args)
     void StepEnded(StepEndEvent e)
     {
         if (FirstStep < 0) FirstStep = e.GlobalStep - 1;
-        if (!IsFaultRank) return;
         int rank = Dsl.Distributed.Launch.Current.Rank;
+        if (Announce) Console.Error.WriteLine($"rank {rank} finished step {e.GlobalStep}");
+        if (SleepPerStep > TimeSpan.Zero) Thread.Sleep(SleepPerStep);
+        if (!IsFaultRank) return;
+        if (e.GlobalStep == TermAtStep)
+        {
+            Console.Error.WriteLine($"rank {rank}: sending SIGTERM to itself after step {e.GlobalStep}");
+            using var kill = System.Diagnostics.Process.Start("kill", ["-TERM", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            kill.WaitForExit();
+        }
         if (e.GlobalStep == DieAtStep)
         {
             Console.Error.WriteLine($"rank {rank}: dying on purpose after step {e.GlobalStep}");

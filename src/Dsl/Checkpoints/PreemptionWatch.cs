@@ -15,15 +15,19 @@ namespace Dsl.Checkpoints;
 /// </summary>
 internal sealed class PreemptionWatch : IDisposable
 {
-    private readonly PosixSignalRegistration[] _registrations;
+    private PosixSignalRegistration[] _registrations = [];
     private int _signal;      // the first signal (a PosixSignal, negative), 0 until one arrives
     private bool _agreed;
 
-    private PreemptionWatch() =>
+    /// <summary>
+    /// Starts catching SIGTERM and SIGINT (when training starts, not before: a run that fails to start must not
+    /// leave the signals caught); <see cref="Dispose"/> gives them back their default action.
+    /// </summary>
+    public void Start()
+    {
+        if (_registrations.Length > 0) return;
         _registrations = [PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal), PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal)];
-
-    /// <summary>Starts catching SIGTERM and SIGINT; <see cref="Dispose"/> gives them back their default action.</summary>
-    public static PreemptionWatch Start() => new();
+    }
 
     /// <summary>Whether this process was signalled.</summary>
     public bool Requested => Volatile.Read(ref _signal) != 0;
@@ -45,16 +49,20 @@ internal sealed class PreemptionWatch : IDisposable
     /// and every rank exits with <see cref="Preemption.ExitCode"/> (the MPI engine finalizes instead of aborting).
     /// </summary>
     [DoesNotReturn]
-    public void Exit(int step, string checkpoint, ProcessGroup? group)
+    public void Exit(int step, string? checkpoint, ProcessGroup? group)
     {
         if (group is null || group.IsMain)
         {
+            string saved = checkpoint is null ? "no checkpoint was saved" : "saved " + checkpoint;
             Console.Out.Flush();
             Console.Error.WriteLine(
-                $"Training stopped by {(Requested ? Signal : "a signal to another rank")} after step {step}: saved {checkpoint}. " +
+                $"Training stopped by {(Requested ? Signal : "a signal to another rank")} after step {step}: {saved}. " +
                 $"Exiting with code {Preemption.ExitCode}; resume with resumeFromCheckpoint: \"last\".");
             Console.Error.Flush();
         }
+        // Every rank leaves together, after the message: a launcher that ends the job when its first rank exits non-zero
+        // (Open MPI's mpirun) must not cut rank 0 short.
+        group?.Barrier("the end of a preempted run");
         group?.EndTogether();
         System.Environment.Exit(Preemption.ExitCode);
         throw new UnreachableException();
@@ -63,6 +71,7 @@ internal sealed class PreemptionWatch : IDisposable
     public void Dispose()
     {
         foreach (var registration in _registrations) registration.Dispose();
+        _registrations = [];
     }
 
     // The first signal cancels the default action (the process ending at once) and is remembered; a second one of

@@ -25,7 +25,7 @@ internal sealed class GradientBuckets : IDisposable
     public GradientBuckets(IReadOnlyList<Parameter> parameters, double capMegabytes, int worldSize)
     {
         long capBytes = Math.Max(1, (long)(capMegabytes * 1024 * 1024));
-        var buckets = new List<Bucket>();
+        var groups = new List<(List<Parameter> Members, bool Wide)>();
         var members = new List<Parameter>();
         long bytes = 0;
         bool wide = false;
@@ -36,18 +36,18 @@ internal sealed class GradientBuckets : IDisposable
             long size = p.NumberOfElements * (isWide ? 8 : 4);
             if (members.Count > 0 && (bytes + size > capBytes || isWide != wide))
             {
-                buckets.Add(new Bucket(members, wide, buckets.Count));
-                members.Clear();
+                groups.Add((members, wide));
+                members = [];
                 bytes = 0;
             }
             members.Add(p);
             bytes += size;
             wide = isWide;
         }
-        if (members.Count > 0) buckets.Add(new Bucket(members, wide, buckets.Count));
-        if (buckets.Count == 0) buckets.Add(new Bucket([], wide: false, 0));   // nothing to average but the stop request
-        buckets[^1].CarriesStopRequest = true;
-        _buckets = [.. buckets];
+        // The last bucket (also when there is nothing to average) carries the stop request.
+        if (members.Count > 0 || groups.Count == 0) groups.Add((members, wide));
+        _buckets = new Bucket[groups.Count];
+        for (int b = 0; b < groups.Count; b++) _buckets[b] = new Bucket(groups[b].Members, groups[b].Wide, b, carriesStopRequest: b == groups.Count - 1);
         foreach (var bucket in _buckets) bucket.Name = $"the gradient averaging (bucket {bucket.Index + 1} of {_buckets.Length})";
         _inverseWorldSize = (1.0 / worldSize).ToScalar();
     }
@@ -101,14 +101,15 @@ internal sealed class GradientBuckets : IDisposable
 
     private sealed class Bucket : IDisposable
     {
-        public Bucket(List<Parameter> parameters, bool wide, int index)
+        public Bucket(List<Parameter> parameters, bool wide, int index, bool carriesStopRequest)
         {
             Index = index;
+            CarriesStopRequest = carriesStopRequest;
             Parameters = [.. parameters];
             long total = 0;
             foreach (var p in Parameters) total += p.NumberOfElements;
             // The buffers live as long as the run, outside any step's dispose scope; one element more for the stop request.
-            Flat = torch.zeros(total + 1, dtype: wide ? ScalarType.Float64 : ScalarType.Float32).DetachFromDisposeScope();
+            Flat = torch.zeros(total + (carriesStopRequest ? 1 : 0), dtype: wide ? ScalarType.Float64 : ScalarType.Float32).DetachFromDisposeScope();
             Slots = new Tensor[Parameters.Length];
             long offset = 0;
             for (int i = 0; i < Parameters.Length; i++)
@@ -121,7 +122,7 @@ internal sealed class GradientBuckets : IDisposable
 
         public int Index { get; }
         public string Name { get; set; } = "";
-        public bool CarriesStopRequest { get; set; }
+        public bool CarriesStopRequest { get; }
         public Parameter[] Parameters { get; }
         public Tensor Flat { get; }
         public Tensor[] Slots { get; }

@@ -59,8 +59,13 @@ internal static class MpiJob
         return ["dotnet", Worker, "--result", resultDirectory, .. arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries)];
     }
 
-    /// <summary>Runs <paramref name="command"/>, collecting its output; kills its process tree after <paramref name="timeoutSeconds"/>.</summary>
-    public static Outcome Start(IReadOnlyList<string> command, int timeoutSeconds, IReadOnlyDictionary<string, string>? environment, string resultDirectory)
+    /// <summary>
+    /// Runs <paramref name="command"/>, collecting its output; kills its process tree after <paramref name="timeoutSeconds"/>.
+    /// <paramref name="onOutput"/>, if given, runs once (on another thread) with the launcher's process when a line
+    /// of output contains its marker: a test signals the job mid-run with it.
+    /// </summary>
+    public static Outcome Start(IReadOnlyList<string> command, int timeoutSeconds, IReadOnlyDictionary<string, string>? environment,
+        string resultDirectory, (string Marker, Action<Process> Act)? onOutput = null)
     {
         var start = new ProcessStartInfo(command[0])
         {
@@ -74,8 +79,16 @@ internal static class MpiJob
         var output = new StringBuilder();
         var clock = Stopwatch.StartNew();
         using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        int fired = 0;
+        void Line(string? line)
+        {
+            if (line is null) return;
+            lock (output) output.AppendLine(line);
+            if (onOutput is { } on && line.Contains(on.Marker, StringComparison.Ordinal) && Interlocked.Exchange(ref fired, 1) == 0)
+                Task.Run(() => on.Act(process));
+        }
+        process.OutputDataReceived += (_, e) => Line(e.Data);
+        process.ErrorDataReceived += (_, e) => Line(e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -95,6 +108,9 @@ internal static class MpiJob
         var outcome = Start([file, .. arguments], 120, null, "");
         return (outcome.ExitCode, outcome.Output);
     }
+
+    /// <summary>Sends SIGTERM to <paramref name="process"/> (by its id, with kill(1)).</summary>
+    public static void Terminate(Process process) => Tool("kill", "-TERM", Text(process.Id));
 
     /// <summary>A number for a command line.</summary>
     public static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);

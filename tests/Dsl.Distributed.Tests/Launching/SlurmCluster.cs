@@ -82,12 +82,17 @@ public sealed class SlurmCluster : IDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="command"/> on the first host with SLURM_CONF set, collecting its output.</summary>
-    internal MpiJob.Outcome Run(IEnumerable<string> command, string resultDirectory, int timeoutSeconds = 300)
+    /// <summary>
+    /// Runs <paramref name="command"/> on the first host with SLURM_CONF set (and SLURM_JOB_NAME for srun and sbatch,
+    /// when <paramref name="jobName"/> is given), collecting its output; see <see cref="MpiJob.Start"/> for <paramref name="onOutput"/>.
+    /// </summary>
+    internal MpiJob.Outcome Run(IEnumerable<string> command, string resultDirectory, int timeoutSeconds = 300,
+        (string Marker, Action<System.Diagnostics.Process> Act)? onOutput = null, string? jobName = null)
     {
         Up();
-        return MpiJob.Start([NamespaceHosts.Script, "run", _hosts.Hosts[0], $"SLURM_CONF={Configuration}", .. command],
-            timeoutSeconds, null, resultDirectory);
+        string[] name = jobName is null ? [] : [$"SLURM_JOB_NAME={jobName}"];
+        return MpiJob.Start([NamespaceHosts.Script, "run", _hosts.Hosts[0], $"SLURM_CONF={Configuration}", .. name, .. command],
+            timeoutSeconds, null, resultDirectory, onOutput);
     }
 
     public void Dispose()
