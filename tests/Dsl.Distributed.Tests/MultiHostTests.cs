@@ -65,4 +65,26 @@ public sealed class MultiHostTests(NamespaceHosts hosts) : IClassFixture<Namespa
         foreach (int rank in new[] { 0, 3 })
             AssertSameWeights(reference.Rank(rank), resumed.Rank(rank), 0);
     }
+
+    [HostsTheory]
+    [InlineData(Mpi.Mpich)]
+    public void With_SaveOnEachNode_hosts_that_share_no_storage_each_keep_the_checkpoint_and_resume_exactly(Mpi mpi)
+    {
+        // OutputDir /mnt/out: each host's own storage. Rank 1, alone on the second host, is killed after step 12.
+        const string settings = "--batch 8 --dropout 0.2 --epochs 1 --output /mnt/out --save-on-each-node 1";
+        var reference = MpiJob.RunOnHosts(hosts, mpi, 1, hosts[$"{mpi}/each-reference"], "--batch 8 --dropout 0.2 --epochs 1");
+        Assert.True(reference.ExitCode == 0, reference.Output);
+        var killed = MpiJob.RunOnHosts(hosts, mpi, 1, hosts[$"{mpi}/each-killed"], $"{settings} --save-steps 5 --kill-at-step 12", timeoutSeconds: 240);
+        Assert.NotEqual(0, killed.ExitCode);
+
+        // HF's save_on_each_node: the first rank of every host wrote the whole checkpoint into its own storage.
+        string[] files = [.. Directory.GetFiles(Path.Combine(NamespaceHosts.Disk(hosts.Hosts[0]), "out", "checkpoint-10")).Select(Path.GetFileName).Order()!];
+        Assert.Contains("rng_state_1.bin", files);
+        Assert.Equal(files, Directory.GetFiles(Path.Combine(NamespaceHosts.Disk(hosts.Hosts[1]), "out", "checkpoint-10")).Select(Path.GetFileName).Order());
+
+        var resumed = MpiJob.RunOnHosts(hosts, mpi, 1, hosts[$"{mpi}/each-resumed"], $"{settings} --save-steps 5 --resume last");
+        Assert.True(resumed.ExitCode == 0, resumed.Output);
+        Assert.Equal(10, resumed.Rank(0)["first_step"]!.GetValue<int>());
+        foreach (int rank in new[] { 0, 1 }) AssertSameWeights(reference.Rank(rank), resumed.Rank(rank), 0);
+    }
 }

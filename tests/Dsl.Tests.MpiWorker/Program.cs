@@ -9,6 +9,7 @@ using TorchSharp;
 //   [--eval-examples 0] [--eval-batch 8] [--dropout 0] [--save-steps 0] [--output DIR] [--resume last]
 //   [--die-at-step K] [--hang-at-step K] [--die-before-start 1] [--throw-at-step K] [--seed-by-rank 1] [--timeout 1800] [--bucket-mb 25] [--threads 1] [--width 16] [--max-steps -1]
 //   [--ragged-eval 1] [--fault-rank 1] [--kill-at-step K] [--null-at-step K] [--term-at-step K] [--announce 1] [--sleep-ms 0]
+//   [--save-on-each-node 1]
 //   [--collectives 1]
 // Every rank writes DIR/rank-{rank}.json. The faults happen on --fault-rank (default 1).
 var options = Options.Parse(args);
@@ -44,6 +45,7 @@ var trainingArguments = new TrainingArguments
     DataloaderPrefetchFactor = 2,
     DdpTimeout = options.Int("timeout", 1800),
     DdpBucketCapMb = options.Double("bucket-mb", 25),
+    SaveOnEachNode = options.Has("save-on-each-node"),
 };
 
 var trainer = new WorkerTrainer(model, trainingArguments)

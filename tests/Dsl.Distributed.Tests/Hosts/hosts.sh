@@ -3,9 +3,9 @@
 # Each host NAME-hK has its own network namespace (eth0 = 10.77.0.K/24, on a bridge in the namespace
 # NAME-sw, plus its own loopback), its own hostname (a UTS namespace), its own /dev/shm and /tmp (private
 # tmpfs) and its own System V IPC, so MPI sees separate machines and has no shared memory between them: ranks
-# on different hosts can only talk over TCP through eth0. Every other directory is shared, as a cluster's
-# shared storage is (put host files, programs and outputs outside /tmp). Nothing is added to the machine's
-# own network.
+# on different hosts can only talk over TCP through eth0. Its /mnt is storage only that host sees, kept until
+# "down" (a folder of the machine, /var/tmp/HOST.disk). Every other directory is shared, as a cluster's shared
+# storage is (put host files, programs and outputs outside /tmp). Nothing is added to the machine's own network.
 #
 #   hosts.sh up NAME N          make NAME-h1 .. NAME-hN (each resolves the others' names through /etc/netns)
 #   hosts.sh run HOST CMD...    run CMD as on HOST; the arguments are joined and run by sh, as ssh does
@@ -38,7 +38,7 @@ up() {
   done
   # ip netns exec bind-mounts /etc/netns/HOST/* over /etc: each host resolves every host's name.
   for k in $(seq "$count"); do
-    mkdir -p "/etc/netns/$name-h$k"
+    mkdir -p "/etc/netns/$name-h$k" "/var/tmp/$name-h$k.disk"
     { echo "127.0.0.1 localhost"; for j in $(seq "$count"); do echo "10.77.0.$j $name-h$j"; done; } >"/etc/netns/$name-h$k/hosts"
   done
 }
@@ -50,7 +50,8 @@ run() {
   export HOSTS_CGROUPS
   HOSTS_CGROUPS=$(awk '$2 ~ "^/sys/fs/cgroup" { print $3, $2, $4 }' /proc/self/mounts)
   exec ip netns exec "$host" unshare --uts --ipc --mount -- sh -c '
-    hostname "$0" && mount -t tmpfs -o size=2g,mode=1777 dsl-shm /dev/shm && mount -t tmpfs -o mode=1777 dsl-tmp /tmp || exit 1
+    hostname "$0" && mount -t tmpfs -o size=2g,mode=1777 dsl-shm /dev/shm && mount -t tmpfs -o mode=1777 dsl-tmp /tmp \
+      && mount --bind "/var/tmp/$0.disk" /mnt || exit 1
     echo "$HOSTS_CGROUPS" | while read -r type dir options; do
       [ -n "$type" ] && mkdir -p "$dir" && mount -t "$type" -o "$options" cgroup "$dir"
     done
@@ -69,7 +70,7 @@ down() {
     pids=$(ip netns pids "$ns" || true)
     [ -n "$pids" ] && kill -9 $pids 2>/dev/null || true
     ip netns del "$ns" 2>/dev/null || true
-    rm -rf "/etc/netns/$ns"
+    rm -rf "/etc/netns/$ns" "/var/tmp/$ns.disk"
   done
 }
 

@@ -66,6 +66,9 @@ public sealed class NamespaceHosts : IDisposable
             "--mca", "plm_rsh_agent", Ssh, "--mca", "oob_tcp_if_include", "eth0", "--mca", "btl_tcp_if_include", "eth0"];
     }
 
+    /// <summary>The folder of the machine that <paramref name="host"/> sees as /mnt: storage the other host does not see.</summary>
+    public static string Disk(string host) => $"/var/tmp/{host}.disk";
+
     /// <summary>Bytes received and sent on <paramref name="host"/>'s network interface so far.</summary>
     public long Traffic(string host)
     {
