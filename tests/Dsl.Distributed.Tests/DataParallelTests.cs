@@ -38,9 +38,9 @@ public sealed class DataParallelTests : IDisposable
         AssertTrainedAlike(one, rank0, steps: 20);
         // Both ranks hold the same model after every step (DDP's invariant).
         AssertSameWeights(rank0, rank1, 0);
-        // Per step: the gradients of the 482 float32 parameters once, and the logged loss (a double; logged every
-        // step here); once per run: train_loss.
-        Assert.Equal((20 * (482 * 4 + 8) + 8) / 20.0, rank0["bytes_allreduced_per_step"]!.GetValue<double>(), 1e-9);
+        // Per step: the gradients of the 482 float32 parameters once with the stop request (one float32), and the logged
+        // loss (a double; logged every step here); once per run: train_loss.
+        Assert.Equal((20 * (482 * 4 + 4 + 8) + 8) / 20.0, rank0["bytes_allreduced_per_step"]!.GetValue<double>(), 1e-9);
     }
 
     [MpiFact]
