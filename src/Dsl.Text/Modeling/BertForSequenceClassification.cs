@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Dsl.Checkpoints;
+using Dsl.Memory;
 using Dsl.Text.Data;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -13,7 +14,8 @@ namespace Dsl.Text.Modeling;
 /// <c>model.safetensors</c> files move between the two. The loss follows HF: cross-entropy for
 /// classification, MSE when <c>num_labels</c> is 1, binary cross-entropy for multi-label problems.
 /// </summary>
-public sealed partial class BertForSequenceClassification : nn.Module<TextBatch, SequenceClassifierOutput>, IModelConfig, IMixedPrecisionModel
+public sealed partial class BertForSequenceClassification : nn.Module<TextBatch, SequenceClassifierOutput>, IModelConfig, IMixedPrecisionModel,
+    IGradientCheckpointing, IActivationMemory
 {
     private readonly BertModel bert;
     private readonly FastDropout dropout;
