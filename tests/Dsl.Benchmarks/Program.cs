@@ -16,7 +16,13 @@ using TorchSharp;
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- peer ids|train|eval|sgemm|startup ...   (see peer/harness.py)
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- precision fp32|bf16|fp16 [size] [steps] [max-length] [batch]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- editor [trainers] [rounds]
+//   dotnet run -c Release --project tests/Dsl.Benchmarks -- scale speed SIZE LENGTHS BATCH STEPS ROUNDS | scale run ...
 string mode = args.Length > 0 ? args[0] : "speed";
+if (mode == "scale")
+{
+    ScaleBenchmark.Run(args);   // real lengths: eager against sdpa, and single runs for peak memory (see ScaleBenchmark.cs)
+    return;
+}
 if (mode == "editor")
 {
     EditorCost.Run(args.Length > 1 ? int.Parse(args[1]) : 50, args.Length > 2 ? int.Parse(args[2]) : 40);

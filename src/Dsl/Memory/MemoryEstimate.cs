@@ -89,5 +89,6 @@ public sealed record MemoryEstimate
                $"parameters, gradients {Gib(GradientBytes)}, optimizer state {Gib(OptimizerBytes)}{copies}{activations})";
     }
 
-    internal static string Gib(double bytes) => (bytes / (1L << 30)).ToString("0.00", CultureInfo.InvariantCulture);
+    /// <summary><paramref name="bytes"/> in GiB with two decimals, as the estimate prints them.</summary>
+    public static string Gib(double bytes) => (bytes / (1L << 30)).ToString("0.00", CultureInfo.InvariantCulture);
 }
