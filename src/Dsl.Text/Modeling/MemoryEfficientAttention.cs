@@ -35,7 +35,7 @@ internal sealed class MemoryEfficientAttention : SingleTensorFunction<MemoryEffi
     /// </summary>
     public static Tensor Apply(Tensor query, Tensor key, Tensor value, Tensor? additiveMask, double p, ScalarType? computeDType)
     {
-        BackwardFailures.ThrowIfAny();
+        CustomBackward.ThrowIfFailed();
         var settings = new Settings(p, FastDropout.NextSeed(), 1.0 / Math.Sqrt(query.shape[^1]), computeDType);
         return apply(query, key, value, additiveMask!, settings);
     }
@@ -59,36 +59,31 @@ internal sealed class MemoryEfficientAttention : SingleTensorFunction<MemoryEffi
     }
 
     /// <inheritdoc/>
-    public override List<Tensor> backward(AutogradContext ctx, Tensor grad_output)
+    public override List<Tensor> backward(AutogradContext ctx, Tensor grad_output) =>
+        CustomBackward.Run(() => Gradients(ctx, grad_output), grad_output, "the memory-efficient attention's backward",
+            () => [grad_output, grad_output, grad_output, null, null]);
+
+    private static List<Tensor> Gradients(AutogradContext ctx, Tensor gradOutput)
     {
-        // Called from libtorch's autograd engine: an exception must not cross into native code.
-        try
+        var saved = ctx.get_saved_variables();
+        var (q, k, v, mask) = (saved[0], saved[1], saved[2], saved[3].IsInvalid ? null : saved[3]);
+        var settings = (Settings)ctx.get_data(nameof(Settings));
+        var (dq, dk, dv) = (torch.empty_like(q), torch.empty_like(k), torch.empty_like(v));
+        foreach (var (start, count) in Chunks(q))
         {
-            var saved = ctx.get_saved_variables();
-            var (q, k, v, mask) = (saved[0], saved[1], saved[2], saved[3].IsInvalid ? null : saved[3]);
-            var settings = (Settings)ctx.get_data(nameof(Settings));
-            var (dq, dk, dv) = (torch.empty_like(q), torch.empty_like(k), torch.empty_like(v));
-            foreach (var (start, count) in Chunks(q))
-            {
-                using var scope = NewDisposeScope();
-                var (qc, kc, vc, mc) = Slice(start, count, q, k, v, mask);
-                var dOut = grad_output.narrow(0, start, count);
-                var (probabilities, dropMask) = Probabilities(qc, kc, mc, settings, First(q, start));
-                // out = (P ⊙ M) V: dV = (P ⊙ M)ᵀ dOut, d(P ⊙ M) = dOut Vᵀ, dP = that ⊙ M.
-                dv.narrow(0, start, count).copy_(MatMul(probabilities.mul(dropMask).transpose(-1, -2), dOut, settings));
-                var dProbabilities = MatMul(dOut, vc.transpose(-1, -2), settings).mul_(dropMask);
-                // Softmax: dS = P ⊙ (dP − Σ_j dP_j P_j); then the scale, and S = Q Kᵀ.
-                var dScores = dProbabilities.sub(dProbabilities.mul(probabilities).sum(-1, keepdim: true)).mul_(probabilities).mul_(settings.Scale);
-                dq.narrow(0, start, count).copy_(MatMul(dScores, kc, settings));
-                dk.narrow(0, start, count).copy_(MatMul(dScores.transpose(-1, -2), qc, settings));
-            }
-            foreach (var t in saved) t.Dispose();
-            return [dq, dk, dv, null!, null!];
+            using var scope = NewDisposeScope();
+            var (qc, kc, vc, mc) = Slice(start, count, q, k, v, mask);
+            var dOut = gradOutput.narrow(0, start, count);
+            var (probabilities, dropMask) = Probabilities(qc, kc, mc, settings, First(q, start));
+            // out = (P ⊙ M) V: dV = (P ⊙ M)ᵀ dOut, d(P ⊙ M) = dOut Vᵀ, dP = that ⊙ M.
+            dv.narrow(0, start, count).copy_(MatMul(probabilities.mul(dropMask).transpose(-1, -2), dOut, settings));
+            var dProbabilities = MatMul(dOut, vc.transpose(-1, -2), settings).mul_(dropMask);
+            // Softmax: dS = P ⊙ (dP − Σ_j dP_j P_j); then the scale, and S = Q Kᵀ.
+            var dScores = dProbabilities.sub(dProbabilities.mul(probabilities).sum(-1, keepdim: true)).mul_(probabilities).mul_(settings.Scale);
+            dq.narrow(0, start, count).copy_(MatMul(dScores, kc, settings));
+            dk.narrow(0, start, count).copy_(MatMul(dScores.transpose(-1, -2), qc, settings));
         }
-        catch (Exception e)
-        {
-            return BackwardFailures.Record(e, "the memory-efficient attention's backward", [grad_output, grad_output, grad_output, null, null]);
-        }
+        return [dq, dk, dv, null!, null!];
     }
 
     // softmax(Q Kᵀ · scale + mask) of a chunk, and its dropout mask (the chunk's slice of the whole mask).

@@ -41,20 +41,20 @@ internal sealed class CheckpointFunction : SingleTensorFunction<CheckpointFuncti
     public override List<Tensor> backward(AutogradContext ctx, Tensor grad_output)
     {
         var call = (GradientCheckpointing.CheckpointedCall)ctx.get_data(nameof(GradientCheckpointing.CheckpointedCall));
-        // Called from libtorch's autograd engine: an exception must not cross into native code.
-        try
-        {
-            return Recompute(ctx, call, grad_output);
-        }
-        catch (Exception e)
-        {
-            var like = new List<Tensor?> { null };
-            like.AddRange(Enumerable.Repeat<Tensor?>(null, call.InputCount));
-            like.AddRange(call.Parameters);
-            return BackwardFailures.Record(e, $"the recomputation of checkpointed block {call.Block}", like);
-        }
+        return CustomBackward.Run(() => Recompute(ctx, call, grad_output), grad_output,
+            $"the recomputation of checkpointed block {call.Block}", () => NanShapes(call));
     }
 
+    // What a failed backward hands back: nothing for the call and the inputs, NaN for the parameters.
+    private static List<Tensor?> NanShapes(GradientCheckpointing.CheckpointedCall call)
+    {
+        var like = new List<Tensor?> { null };
+        like.AddRange(Enumerable.Repeat<Tensor?>(null, call.InputCount));
+        like.AddRange(call.Parameters);
+        return like;
+    }
+
+    // Runs inside CustomBackward's dispose scope: everything but the returned gradients is released with it.
     private static List<Tensor> Recompute(AutogradContext ctx, GradientCheckpointing.CheckpointedCall call, Tensor gradOutput)
     {
         var saved = ctx.get_saved_variables();
@@ -71,10 +71,8 @@ internal sealed class CheckpointFunction : SingleTensorFunction<CheckpointFuncti
             torch.set_rng_state(replay);
         }
         IList<Tensor> grads;
-        var wrt = new List<Tensor>();
         try
         {
-            using var scope = NewDisposeScope();
             Tensor output;
             using (torch.enable_grad()) output = call.Forward(inputs);
             if (call.Options.DeterminismCheck == "default" && (!output.shape.SequenceEqual(call.Shape) || output.dtype != call.DType))
@@ -82,11 +80,11 @@ internal sealed class CheckpointFunction : SingleTensorFunction<CheckpointFuncti
                     $"recomputing it gave an output of shape [{string.Join(", ", output.shape)}] and dtype {output.dtype}, where the forward " +
                     $"gave [{string.Join(", ", call.Shape)}] and {call.DType}: its forward must compute the same from the same inputs " +
                     "(set determinism_check to \"none\" in GradientCheckpointingKwargs to skip this check)");
+            var wrt = new List<Tensor>();
             foreach (var input in inputs)
                 if (input is not null && input.requires_grad) wrt.Add(input);
             wrt.AddRange(call.Parameters);
             grads = torch.autograd.grad([output], wrt, [gradOutput], allow_unused: true);
-            foreach (var grad in grads) grad.MoveToOuterDisposeScope();
         }
         finally
         {
@@ -95,7 +93,6 @@ internal sealed class CheckpointFunction : SingleTensorFunction<CheckpointFuncti
                 using var restore = torch.tensor(current, ScalarType.Byte);
                 torch.set_rng_state(restore);
             }
-            foreach (var t in saved) t.Dispose();
         }
 
         // One gradient per argument: none for the call, the inputs' in order (none where not needed), the parameters'.

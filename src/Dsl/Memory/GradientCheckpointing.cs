@@ -76,7 +76,7 @@ public static class GradientCheckpointing
         ArgumentNullException.ThrowIfNull(forward);
         ArgumentNullException.ThrowIfNull(inputs);
         if (!block.training || !torch.is_grad_enabled() || !Enabled.TryGetValue(block, out var options)) return forward(inputs);
-        BackwardFailures.ThrowIfAny();
+        CustomBackward.ThrowIfFailed();
         var parameters = block.parameters().Where(p => p.requires_grad).ToArray();
         var call = new CheckpointedCall(block.GetName(), forward, options, inputs.Length, parameters);
         var vars = new object?[1 + inputs.Length + parameters.Length];
