@@ -21,6 +21,7 @@ public static class MemoryPlan
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(model);
         if (args.GradientCheckpointing) EnableCheckpointing(args, model);
+        if (args.ReleaseLargeAllocations) NativeAllocator.ReleaseLargeAllocations();
         if (!args.MemoryCheck) return null;
         var estimate = MemoryEstimate.For(model, args, LongestExample(trainDataset));
         var available = AvailableMemory.Read();

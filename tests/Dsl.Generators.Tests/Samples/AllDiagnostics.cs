@@ -158,7 +158,7 @@ public partial class Blind(Net model, TrainingArguments args)
     [Metric] double Accuracy(Tensor predictions, Tensor labels) => 0; // DSL017
 }
 
-// Constant settings: DSL020-DSL029, DSL033, DSL038-DSL041, DSL047, DSL048.
+// Constant settings: DSL020-DSL029, DSL033, DSL038-DSL041, DSL047-DSL050.
 
 [Trainer]
 public partial class Scored(Net model, TrainingArguments args)
@@ -210,6 +210,10 @@ public static class Settings
     public static TrainingArguments StopWithoutEvaluating() => new() { EarlyStoppingPatience = 3 }; // DSL040
     public static TrainOutput Streamed(Net model, System.Collections.Generic.IEnumerable<Example> stream) =>
         new Scored(model, new TrainingArguments { NumTrainEpochs = 2 }).Train(stream); // DSL046
+
+    public static Dsl.Text.Modeling.BertConfig Flash() => new() { AttnImplementation = "flash_attention_2" }; // DSL049
+
+    public static Scored Recomputed(Net model) => new(model, new TrainingArguments { GradientCheckpointing = true }); // DSL050
 }
 
 // Steps that break autograd: DSL042-DSL045.
