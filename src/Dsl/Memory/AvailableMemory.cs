@@ -13,33 +13,36 @@ public readonly record struct AvailableMemory(double ResidentBytes, double? Avai
     public double? LimitBytes => AvailableBytes is { } free ? ResidentBytes + free : null;
 
     /// <summary>Reads the machine's and the cgroup's memory.</summary>
-    public static AvailableMemory Read()
+    public static AvailableMemory Read() => Read("/");
+
+    /// <summary>As <see cref="Read()"/>, with <c>/proc</c> and <c>/sys</c> under <paramref name="root"/> (tests give a folder of their own).</summary>
+    internal static AvailableMemory Read(string root)
     {
-        double resident = ProcStatusBytes("VmRSS") ?? Environment.WorkingSet;
-        double? machine = MemInfoBytes("MemAvailable");
-        double? cgroup = CgroupRoom();
+        double resident = KeyedKilobytes(Path.Combine(root, "proc/self/status"), "VmRSS") ?? Environment.WorkingSet;
+        double? machine = KeyedKilobytes(Path.Combine(root, "proc/meminfo"), "MemAvailable");
+        double? cgroup = CgroupRoom(root);
         if (cgroup is { } room && (machine is null || room < machine))
             return new AvailableMemory(resident, Math.Max(0, room), "the cgroup's memory limit");
         return new AvailableMemory(resident, machine, machine is null ? "unknown" : "MemAvailable");
     }
 
     /// <summary>The room left under this process's cgroup memory limit, or null without one.</summary>
-    internal static double? CgroupRoom()
+    private static double? CgroupRoom(string root)
     {
-        foreach (string line in ReadLines("/proc/self/cgroup"))
+        foreach (string line in ReadLines(Path.Combine(root, "proc/self/cgroup")))
         {
             // v2: "0::/path"; v1: "N:memory:/path" (the controller list may hold several).
             string[] parts = line.Split(':', 3);
             if (parts.Length != 3) continue;
             if (parts[0] == "0" && parts[1].Length == 0)
             {
-                string dir = "/sys/fs/cgroup" + parts[2];
+                string dir = Path.Combine(root, "sys/fs/cgroup" + parts[2]);
                 if (Number(Path.Combine(dir, "memory.max")) is { } max && Number(Path.Combine(dir, "memory.current")) is { } current)
                     return max - current + (StatBytes(Path.Combine(dir, "memory.stat"), "inactive_file") ?? 0);
             }
             else if (parts[1].Split(',').Contains("memory"))
             {
-                string dir = "/sys/fs/cgroup/memory" + parts[2];
+                string dir = Path.Combine(root, "sys/fs/cgroup/memory" + parts[2]);
                 // v1 reports "no limit" as a huge number (a page-rounded long.MaxValue).
                 if (Number(Path.Combine(dir, "memory.limit_in_bytes")) is { } limit && limit < 1L << 60
                     && Number(Path.Combine(dir, "memory.usage_in_bytes")) is { } usage)
@@ -48,10 +51,6 @@ public readonly record struct AvailableMemory(double ResidentBytes, double? Avai
         }
         return null;
     }
-
-    private static double? MemInfoBytes(string key) => KeyedKilobytes("/proc/meminfo", key);
-
-    private static double? ProcStatusBytes(string key) => KeyedKilobytes("/proc/self/status", key);
 
     private static double? KeyedKilobytes(string path, string key)
     {

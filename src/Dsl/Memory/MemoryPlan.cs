@@ -24,7 +24,7 @@ public static class MemoryPlan
         if (args.ReleaseLargeAllocations) NativeAllocator.ReleaseLargeAllocations();
         if (!args.MemoryCheck) return null;
         var estimate = MemoryEstimate.For(model, args, LongestExample(trainDataset));
-        var available = AvailableMemory.Read();
+        var available = ReadAvailable();
         if (args.Reports("console"))
             Console.Error.WriteLine(estimate + (available.LimitBytes is { } reach ? $" of {MemoryEstimate.Gib(reach)} GiB this process may use" : ""));
         // Host memory only: on an accelerator the activations live in its memory, which this does not read.
@@ -32,6 +32,9 @@ public static class MemoryPlan
             throw new InsufficientMemoryException(Refusal(args, model, estimate, available, limit));
         return estimate;
     }
+
+    /// <summary>What the process may use; tests replace it.</summary>
+    internal static Func<AvailableMemory> ReadAvailable { get; set; } = AvailableMemory.Read;
 
     /// <summary>
     /// The estimate for <paramref name="model"/> trained on <paramref name="trainDataset"/>, without
