@@ -20,6 +20,8 @@ size.AcceptOnlyFromAmong("tiny", "mini", "small", "minilm", "base");
 var attention = new Option<string?>("--attention") { Description = "Attention implementation (HF's attn_implementation): sdpa keeps no seq × seq matrix for backward; eager writes them out (default: sdpa)." };
 attention.AcceptOnlyFromAmong("sdpa", "eager");
 var checkpointing = new Option<bool>("--gradient-checkpointing") { Description = "Keep only each layer's input in the forward and recompute the layer in backward: far less memory at long lengths, about a third more compute." };
+var pooling = new Option<string?>("--pooling") { Description = "What the classifier reads: cls (the pooler's [CLS] state, HF's BERT) or mean (the mean of the hidden states, what sentence-transformers checkpoints such as all-MiniLM-L6-v2 were trained for)." };
+pooling.AcceptOnlyFromAmong("cls", "mean");
 var headTokens = new Option<int?>("--head-tokens") { Description = "Head-and-tail truncation: keep a long review's first N tokens and its last (max-length − 2 − N), e.g. 128 at 512 (Sun et al. 2019)." };
 var trainSize = new Option<int?>("--train-size") { Description = "Training examples, taken after a seeded shuffle (default: 100 with --data, as the tutorial; 2000 for the built-in corpus)." };
 var evalSize = new Option<int?>("--eval-size") { Description = "Evaluation examples (default: 50 with --data; 500 built-in)." };
@@ -52,7 +54,7 @@ var root = new RootCommand("Fine-tune BERT for movie-review sentiment with a com
 {
     data, evalData, extraEval, model, vocab, size, trainSize, evalSize, epochs, batchSize, maxLength, learningRate,
     optimizer, scheduler, warmup, weightDecay, gradAccum, bf16, fp16, device, output, loggingDir, loggingSteps, seed, resume, noProgress,
-    loadBest, validationSize, verbose, tutorial, attention, checkpointing, headTokens,
+    loadBest, validationSize, verbose, tutorial, attention, checkpointing, headTokens, pooling,
 };
 
 var parsed = root.Parse(args);
@@ -102,6 +104,7 @@ var settings = new Settings
     Attention = parsed.GetValue(attention),
     GradientCheckpointing = parsed.GetValue(checkpointing),
     HeadTokens = parsed.GetValue(headTokens),
+    Pooling = parsed.GetValue(pooling),
 };
 
 try
@@ -165,7 +168,11 @@ static int Run(Settings settings)
     if (settings.Model is not null)
     {
         model = BertForSequenceClassification.FromPretrained(settings.Model, out var report,
-            new PretrainedOptions { NumLabels = 2, Log = Console.Out, AttnImplementation = settings.Attention });
+            new PretrainedOptions
+            {
+                NumLabels = 2, Log = Console.Out, AttnImplementation = settings.Attention,
+                Config = settings.Pooling is null ? null : BertConfig.Load(Path.Combine(settings.Model, BertConfig.FileName)) with { ClassifierPooling = settings.Pooling },
+            });
         _ = report;
     }
     else
@@ -174,7 +181,10 @@ static int Run(Settings settings)
         {
             "mini" => BertConfig.Mini, "small" => BertConfig.Small, "base" => BertConfig.Base, "minilm" => MiniLmShape, _ => BertConfig.Tiny,
         };
-        model = new BertForSequenceClassification(preset with { VocabSize = tokenizer.VocabularySize, NumLabels = 2, AttnImplementation = settings.Attention });
+        model = new BertForSequenceClassification(preset with
+        {
+            VocabSize = tokenizer.VocabularySize, NumLabels = 2, AttnImplementation = settings.Attention, ClassifierPooling = settings.Pooling,
+        });
         say.WriteLine($"Model: a randomly initialised BERT-{settings.Size} ({model.parameters().Sum(p => p.numel()):N0} parameters).");
     }
 

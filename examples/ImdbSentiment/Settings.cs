@@ -43,6 +43,9 @@ public sealed record Settings
     /// <summary>--head-tokens: head-and-tail truncation, the first N tokens and the rest from the end.</summary>
     public int? HeadTokens { get; init; }
 
+    /// <summary>--pooling: cls or mean (BertConfig.ClassifierPooling); null: the model's own.</summary>
+    public string? Pooling { get; init; }
+
     /// <summary>Using the built-in corpus (no --data).</summary>
     public bool BuiltIn => Data is null;
 

@@ -14,8 +14,18 @@ public sealed partial record BertConfig
     /// <summary>The implementation the model runs: <see cref="AttnImplementation"/>, or the default.</summary>
     public string ResolvedAttnImplementation => AttnImplementation ?? AttentionImplementations.Default;
 
+    /// <summary>
+    /// What <see cref="BertForSequenceClassification"/> classifies (ModernBERT's <c>classifier_pooling</c>):
+    /// <c>"cls"</c> (null, HF's BERT) the pooler's tanh(dense([CLS])), or <c>"mean"</c> the mean of the last
+    /// hidden states over the attention mask, the pooling sentence-transformers checkpoints such as
+    /// all-MiniLM-L6-v2 were trained with. Written to <c>config.json</c> only when set.
+    /// </summary>
+    public string? ClassifierPooling { get; init; }
+
     private void ValidateAttention()
     {
+        if (ClassifierPooling is not (null or "cls" or "mean"))
+            throw new ArgumentException($"classifier_pooling '{ClassifierPooling}' is not one of cls, mean.");
         if (AttnImplementation is null or AttentionImplementations.Sdpa or AttentionImplementations.Eager) return;
         string why = AttnImplementation is "flash_attention_2" or "flash_attention_3" or "flex_attention"
             ? $" ({AttnImplementation} needs CUDA kernels that TorchSharp does not ship)"
