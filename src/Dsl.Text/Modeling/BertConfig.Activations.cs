@@ -40,11 +40,12 @@ public sealed partial record BertConfig
         double layer = linearInputs + fusedQkv + masksAndNorms + gelu + attention + fusedWeight;
         double embeddings = tokens * 3 * h * 4;   // LayerNorm input, dropout mask, output
 
-        // The largest temporary of one layer, forward or backward: the gradients flowing through it, and
-        // the attention scores (eager: scores and their gradient; sdpa: one chunk's matrices).
+        // On top of what is kept: backward frees each layer's activations as it creates that layer's
+        // gradients, so the peak is the end of the forward plus a few [batch, seq, hidden] gradients and the
+        // attention's own temporaries (eager: the pre-softmax scores, and in backward their gradient; sdpa:
+        // one chunk's matrices). Measured against peaks under a cgroup, docs/benchmarks.md.
         double chunk = Math.Min(scores, Math.Max(heads * s * s, AttentionChunkElements));
-        double attentionTemporary = eager ? 2 * scores * 4 : 5 * chunk * 4;
-        double temporaries = tokens * (4 * h + 2 * inner) * 4 + attentionTemporary;
+        double temporaries = tokens * 4 * h * 4 + (eager ? 2 * scores * 4 : 2 * chunk * 4);
         if (!query.GradientCheckpointing)
             return new ActivationMemory(embeddings + NumHiddenLayers * layer, temporaries, eager ? EagerAdvice : null);
 
