@@ -32,11 +32,13 @@ public sealed partial record BertConfig
         }
 
         double linearInputs = tokens * (3 * h + inner) * linearBytes;
-        double fusedQkv = tokens * 3 * h * linearBytes;
+        // sdpa's kernel keeps Q, K and V as the projection returns them (float32); eager's products keep their low-precision copies.
+        double fusedQkv = tokens * 3 * h * (eager ? linearBytes : 4);
         double masksAndNorms = tokens * 4 * h * 4;   // two dropout masks, two LayerNorm inputs
         double gelu = tokens * inner * 4;
         double attention = eager ? scores * (4 + 4 + linearBytes) : 0;
         double fusedWeight = (3 * h * h + 3 * h) * linearBytes;   // the concatenated Q/K/V weight, kept for its gradient
+        if (low) fusedWeight += (h * h + 2 * h * inner) * 2;       // and the other linear weights' low-precision copies
         double layer = linearInputs + fusedQkv + masksAndNorms + gelu + attention + fusedWeight;
         double embeddings = tokens * 3 * h * 4;   // LayerNorm input, dropout mask, output
 
