@@ -44,16 +44,18 @@ public sealed partial record BertConfig
 
         // On top of what is kept: backward frees each layer's activations as it creates that layer's
         // gradients, so the peak is the end of the forward plus a few [batch, seq, hidden] gradients and the
-        // attention's own temporaries (eager: the pre-softmax scores, and in backward their gradient; sdpa:
-        // one chunk's matrices). Measured against peaks under a cgroup, docs/benchmarks.md.
+        // attention's own temporaries (eager: the pre-softmax scores; sdpa: one chunk's matrices). Under
+        // checkpointing, the recomputed layer on top of the kept inputs, whose backward likewise frees its
+        // [seq × seq] matrices as it builds their gradients. Fitted to peaks under a cgroup, docs/benchmarks.md.
         double chunk = Math.Min(scores, Math.Max(heads * s * s, AttentionChunkElements));
-        double temporaries = tokens * 4 * h * 4 + (eager ? 2 * scores * 4 : 2 * chunk * 4);
+        double gradients = tokens * 4 * h * 4;
+        double sdpaChunk = eager ? 0 : 2 * chunk * 4;
         if (!query.GradientCheckpointing)
-            return new ActivationMemory(embeddings + NumHiddenLayers * layer, temporaries, eager ? EagerAdvice : null);
+            return new ActivationMemory(embeddings + NumHiddenLayers * layer, gradients + (eager ? scores * 4 : sdpaChunk), eager ? EagerAdvice : null);
 
         // Checkpointing: each layer keeps its input; backward rebuilds one layer's activations at a time.
         double inputs = NumHiddenLayers * tokens * h * 4;
-        return new ActivationMemory(embeddings + inputs, layer + temporaries, eager ? EagerAdvice : null);
+        return new ActivationMemory(embeddings + inputs, layer + gradients + sdpaChunk, eager ? EagerAdvice : null);
     }
 
     private const string EagerAdvice =
