@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 namespace Dsl.Tests.Memory;
 
 /// <summary>Gradient checkpointing on a user's module: what it recomputes, and that the gradients do not change.</summary>
+[Collection(TorchState.Name)]
 public sealed class GradientCheckpointingTests
 {
     private static Dictionary<string, Tensor> Gradients(bool checkpointing, GradientCheckpointingOptions? options = null)

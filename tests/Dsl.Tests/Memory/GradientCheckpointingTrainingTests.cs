@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 namespace Dsl.Tests.Memory;
 
 /// <summary>TrainingArguments.GradientCheckpointing through the generated loop: the same weights as without it.</summary>
+[Collection(TorchState.Name)]
 public sealed class GradientCheckpointingTrainingTests
 {
     private static readonly List<Sample> Data = SampleData.Make(96);

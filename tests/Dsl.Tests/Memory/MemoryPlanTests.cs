@@ -5,6 +5,7 @@ using TorchSharp;
 namespace Dsl.Tests.Memory;
 
 /// <summary>The memory estimate Train makes before it allocates anything, and its refusal.</summary>
+[Collection(TorchState.Name)]
 public sealed class MemoryPlanTests
 {
     private static readonly List<Sample> Data = SampleData.Make(32);
