@@ -20,6 +20,7 @@ internal sealed class CheckpointSession : IDisposable
     private readonly DataParallel? _ddp;
     private readonly Action<string> _warn;
     private readonly OutputFolderLock? _lock;
+    private CheckpointRun? _run;   // rank 0: the run its checkpoints are marked with; rotation deletes only its own
 
     public CheckpointSession(TrainingArguments args, torch.nn.Module model, DataParallel? ddp, Action<string> warn)
     {
@@ -53,6 +54,8 @@ internal sealed class CheckpointSession : IDisposable
 
         Checkpoint.VerifyChecksums(dir);
         var saved = TrainerState.Load(statePath);
+        // A resumed run is the same run: it keeps marking (and may rotate) the checkpoints of the one it continues.
+        if (IsMain) _run = IsIn(_args.OutputDir, dir) && CheckpointRun.Of(dir) is { } continued ? continued : CheckpointRun.Next(_args.OutputDir);
         _ddp?.RequireSame(saved.GlobalStep, $"the step of the checkpoint to resume from ({saved.GlobalStep} here)");
         if (saved.GlobalStep > maxSteps)
             throw new InvalidOperationException(
@@ -60,6 +63,38 @@ internal sealed class CheckpointSession : IDisposable
         LastCheckpoint = dir;
         return (dir, saved);
     }
+
+    /// <summary>
+    /// A new run (not resuming) that saves: refused, on every rank, when OutputDir already holds checkpoints, unless
+    /// <see cref="TrainingArguments.OverwriteOutputDir"/> says to start over beside them.
+    /// </summary>
+    /// <exception cref="OutputFolderHasCheckpointsException">OutputDir holds checkpoints and OverwriteOutputDir is false.</exception>
+    public void BeginNewRun()
+    {
+        string outputDir = Path.GetFullPath(_args.OutputDir);
+        if (_args.SaveStrategy == SaveStrategy.No)
+        {
+            // Saves only when a hook asks: not refused, and such a checkpoint is still marked as this run's.
+            if (IsMain) _run = CheckpointRun.Next(outputDir);
+            return;
+        }
+        List<string> found = IsMain ? Checkpoint.Sorted(outputDir) : [];
+        bool refused = found.Count > 0 && !_args.OverwriteOutputDir;
+        // Rank 0 decides for every rank (the others may not see the folder); none is left waiting in a collective.
+        if (_ddp is not null && _ddp.Group.Sum(refused ? 1 : 0, "the check of the output folder for another run's checkpoints") > 0 && !IsMain)
+            throw new InvalidOperationException(
+                $"Rank {_ddp.Group.Rank} stops before training: rank 0 found checkpoints of another run in {outputDir} (see its message).");
+        if (refused) throw new OutputFolderHasCheckpointsException(outputDir, found);
+        if (!IsMain) return;
+        if (found.Count > 0)
+            _warn($"OverwriteOutputDir: {outputDir} holds {found.Count} checkpoint(s) of another run; this run replaces those at " +
+                  "the steps it saves, leaves the others as they are and rotates only its own.");
+        _run = CheckpointRun.Next(outputDir);
+    }
+
+    private static bool IsIn(string outputDir, string checkpointDir) => string.Equals(
+        Path.GetDirectoryName(Path.GetFullPath(checkpointDir).TrimEnd(Path.DirectorySeparatorChar)),
+        Path.GetFullPath(outputDir).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal);
 
     /// <summary>Loads the model, the schedule, the optimizer and this rank's RNG state of <paramref name="dir"/>.</summary>
     public void Restore(string dir, Optimizer optimizer, LRScheduler scheduler)
@@ -106,8 +141,8 @@ internal sealed class CheckpointSession : IDisposable
         bool full = !_args.SaveOnlyModel;
         state.LossScaler = precision?.ScalerState;
         using (precision?.ShowMasters())   // mixed precision: the float32 masters, not the working copies
-            Checkpoint.Save(_args.OutputDir, _model, full ? optimizer : null, full ? scheduler : null, state, _args, rngStates);
-        Checkpoint.Rotate(_args.OutputDir, _args.SaveTotalLimit, state.BestModelCheckpoint);
+            Checkpoint.Save(_args.OutputDir, _model, full ? optimizer : null, full ? scheduler : null, state, _args, rngStates, _run);
+        Checkpoint.Rotate(_args.OutputDir, _args.SaveTotalLimit, state.BestModelCheckpoint, _run);
     }
 
     /// <summary>
@@ -119,7 +154,7 @@ internal sealed class CheckpointSession : IDisposable
         if (_args.LoadBestModelAtEnd && state.BestModelCheckpoint is { } best && Directory.Exists(best))
             Checkpoint.LoadModel(_model, best);
         if (IsMain && _args.SaveTotalLimit == 1 && state.BestModelCheckpoint is { } kept && Directory.Exists(kept))
-            Checkpoint.KeepOnlyBest(_args.OutputDir, kept);
+            Checkpoint.KeepOnlyBest(_args.OutputDir, kept, _run);
     }
 
     /// <summary>Releases the output folder's lock.</summary>

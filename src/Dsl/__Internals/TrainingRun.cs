@@ -152,6 +152,7 @@ public abstract class TrainingRun : IDisposable
         _optimizer = optimizer;
         _scheduler = scheduler;
         if (resumeFromCheckpoint is not null) Resume(resumeFromCheckpoint);
+        else _checkpoints.BeginNewRun();   // a new run into a folder holding another run's checkpoints is refused here
         _precision?.Start(optimizer, State);   // working copies from the float32 masters the optimizer holds; the saved loss scale
         _progress = ProgressDisplay.Start("Training", MaxSteps, State.GlobalStep, !Args.DisableTqdm && IsMainProcess);
         _clock.Restart();
