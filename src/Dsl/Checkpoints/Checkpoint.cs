@@ -72,18 +72,29 @@ public static partial class Checkpoint
         if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
         Directory.CreateDirectory(temp);
 
-        SafeTensors.Save(model, Path.Combine(temp, ModelFile));
-        File.WriteAllText(Path.Combine(temp, ConfigFile), PythonJson.Serialize(ConfigOf(model)) + "\n");
-        if (optimizer is not null) SaveOptimizer(optimizer, Path.Combine(temp, OptimizerFile));
-        if (scheduler is not null) SaveScheduler(scheduler, state.ScheduleSteps, Path.Combine(temp, SchedulerFile));
-        if (optimizer is not null && rankRngStates is null) SaveRng(Path.Combine(temp, RngFile));
-        if (optimizer is not null && rankRngStates is not null)
-            for (int rank = 0; rank < rankRngStates.Count; rank++) File.WriteAllBytes(Path.Combine(temp, RankRngFile(rank)), rankRngStates[rank]);
-        File.WriteAllText(Path.Combine(temp, ArgumentsFile), PythonJson.Serialize(ArgumentsToJson(args, optimizer)) + "\n");
-        File.WriteAllText(Path.Combine(temp, StateFile), state.ToJsonString());
-        run?.WriteInto(temp);
-        WriteChecksums(temp);
-        DurableFiles.FlushFolderAndFiles(temp);
+        string writing = temp;   // the file being written, for the message when the disk is full
+        string In(string file) => writing = Path.Combine(temp, file);
+        try
+        {
+            SafeTensors.Save(model, In(ModelFile));
+            File.WriteAllText(In(ConfigFile), PythonJson.Serialize(ConfigOf(model)) + "\n");
+            if (optimizer is not null) SaveOptimizer(optimizer, In(OptimizerFile));
+            if (scheduler is not null) SaveScheduler(scheduler, state.ScheduleSteps, In(SchedulerFile));
+            if (optimizer is not null && rankRngStates is null) SaveRng(In(RngFile));
+            if (optimizer is not null && rankRngStates is not null)
+                for (int rank = 0; rank < rankRngStates.Count; rank++) File.WriteAllBytes(In(RankRngFile(rank)), rankRngStates[rank]);
+            File.WriteAllText(In(ArgumentsFile), PythonJson.Serialize(ArgumentsToJson(args, optimizer)) + "\n");
+            File.WriteAllText(In(StateFile), state.ToJsonString());
+            if (run is not null) run.WriteInto(Path.GetDirectoryName(In(CheckpointRun.FileName))!);
+            In(ChecksumsFile);
+            WriteChecksums(temp);
+            writing = temp;
+            DurableFiles.FlushFolderAndFiles(temp);
+        }
+        catch (Exception e) when (StorageErrors.IsDiskFull(e))
+        {
+            throw DiskFullWhileSaving(e, writing, temp, outputDir, model, optimizer);
+        }
 
         if (Directory.Exists(final)) DeleteByRenaming(final);
         Directory.Move(temp, final);
@@ -122,10 +133,16 @@ public static partial class Checkpoint
     public static void UpdateState(string checkpointDir, TrainerState state)
     {
         string temp = Path.Combine(checkpointDir, StateFile + ".tmp");
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
+        try
         {
+            using var stream = new FileStream(temp, FileMode.Create, FileAccess.Write);
             stream.Write(System.Text.Encoding.UTF8.GetBytes(state.ToJsonString()));
             stream.Flush(flushToDisk: true);
+        }
+        catch (Exception e) when (StorageErrors.IsDiskFull(e))
+        {
+            File.Delete(temp);
+            throw StorageErrors.DiskFull(temp, null, $"{Path.Combine(checkpointDir, StateFile)} is unchanged. Free some space and resume with resumeFromCheckpoint: \"last\".", e);
         }
         File.Move(temp, Path.Combine(checkpointDir, StateFile), overwrite: true);
         DurableFiles.FlushFolder(checkpointDir);

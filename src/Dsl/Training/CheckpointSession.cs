@@ -29,6 +29,8 @@ internal sealed class CheckpointSession : IDisposable
         _ddp = ddp;
         _warn = warn;
         if (args.SaveStrategy == SaveStrategy.No || !IsMain) return;
+        // A read-only folder is refused now, by name, not at the first save (nor mistaken for another run's lock).
+        if (!File.Exists(args.OutputDir)) StorageErrors.RequireWritable(args.OutputDir, "TrainingArguments.OutputDir");
         _lock = OutputFolderLock.Acquire(args.OutputDir);
         Checkpoint.RemoveLeftovers(args.OutputDir);
     }

@@ -79,6 +79,10 @@ public abstract class TrainingRun : IDisposable
             _ddp is null ? null : loss => _ddp.Mean(loss, "the averaging of the logged loss"));
         _nonFinite = new NonFiniteLoss(args.NonFiniteLoss, _ddp?.Group.WorldSize ?? 1, Warn);
         Gradients = new GradientStep(parameters, args.MaxGradNorm, args.GradientAccumulationSteps, _precision, _ddp, _losses, _nonFinite);
+        // The log files' folder is made at the first log; a read-only one is refused now, not then.
+        if (IsMainProcess && (args.Reports("jsonl") || args.Reports("tensorboard")))
+            StorageErrors.RequireWritable(args.LoggingDir ?? args.OutputDir,
+                args.LoggingDir is null ? "TrainingArguments.OutputDir (logs go to its runs/ folder)" : "TrainingArguments.LoggingDir", create: false);
         // Last, so a failure above leaves no lock behind: a second run into this folder is refused now.
         _checkpoints = new CheckpointSession(args, model, _ddp, Warn);
     }
