@@ -18,6 +18,9 @@ public partial class SoakTrainer(BertForSequenceClassification model, TrainingAr
     /// <summary>One row per sample.</summary>
     public List<SoakSample> Samples { get; } = [];
 
+    /// <summary>A CSV file each sample is appended to as it is taken (a long run can be read while it goes on), or null.</summary>
+    public string? Report { get; init; }
+
     [TrainStep]
     StepOutput Step(TextBatch batch)
     {
@@ -32,7 +35,10 @@ public partial class SoakTrainer(BertForSequenceClassification model, TrainingAr
     [OnStepEnd]
     void Sample(StepEndEvent e)
     {
-        if (e.GlobalStep % SampleEvery == 0) Samples.Add(SoakSample.Take(e.GlobalStep));
+        if (e.GlobalStep % SampleEvery != 0) return;
+        var sample = SoakSample.Take(e.GlobalStep);
+        Samples.Add(sample);
+        if (Report is not null) File.AppendAllText(Report, sample + "\n");
     }
 }
 
@@ -92,8 +98,9 @@ public static class SoakBenchmark
         using var model = new BertForSequenceClassification(BertConfig.Tiny with { VocabSize = tokenizer.VocabularySize, NumLabels = 2 });
         Console.WriteLine($"Soak: BERT-tiny (vocabulary {tokenizer.VocabularySize}), {trainSet.Count} reviews from {source}, length {maxLength}, batch {batchSize}, {steps} steps; " +
                           $"evaluation (256 reviews) and checkpoint every 400 steps, logs every 100; output {output}");
-        var trainer = new SoakTrainer(model, args) { SampleEvery = Math.Max(1, steps / 100) };
+        var trainer = new SoakTrainer(model, args) { SampleEvery = Math.Max(1, steps / 100), Report = report };
         trainer.Samples.Add(SoakSample.Take(0));
+        File.WriteAllLines(report, [SoakSample.Header, trainer.Samples[0].ToString()]);
         try
         {
             trainer.Train(trainSet, evalSet);
@@ -102,9 +109,7 @@ public static class SoakBenchmark
         {
             Directory.Delete(output, recursive: true);
         }
-        var samples = trainer.Samples;
-        File.WriteAllLines(report, [SoakSample.Header, .. samples.Select(s => s.ToString())]);
-        Summarise(samples, steps);
+        Summarise(trainer.Samples, steps);
         Console.WriteLine($"Samples written to {report}");
     }
 
