@@ -17,7 +17,21 @@ public static partial class TextDatasets
         return LoadParquetAsync(path, columns).GetAwaiter().GetResult();
     }
 
+    // A damaged file can make Parquet.Net fail in many ways (an index out of range, a Thrift error, a bad cast): any of
+    // them is this file's problem, named as such, never an exception from deep inside the library.
     private static async Task<TextDataset<TextExample>> LoadParquetAsync(string path, TextColumns columns)
+    {
+        try
+        {
+            return await ReadParquetAsync(path, columns).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not (DatasetFormatException or OutOfMemoryException or OperationCanceledException))
+        {
+            throw new DatasetFormatException(path, null, null, $"not a readable Parquet file ({e.GetType().Name}: {e.Message}); the file is damaged.", e);
+        }
+    }
+
+    private static async Task<TextDataset<TextExample>> ReadParquetAsync(string path, TextColumns columns)
     {
         ParquetReader reader;
         try
@@ -49,7 +63,12 @@ public static partial class TextDatasets
             for (int g = 0; g < reader.RowGroupCount; g++)
             {
                 using var group = reader.OpenRowGroupReader(g);
-                int rows = checked((int)group.RowCount);
+                // Checked before anything is allocated for them: a damaged count could ask for any amount of memory.
+                long limit = Math.Max(1 << 20, 64 * new FileInfo(path).Length);
+                if (group.RowCount < 0 || group.RowCount > limit)
+                    throw new DatasetFormatException(path, null, null,
+                        $"row group {g} claims {group.RowCount} rows, more than a file of {new FileInfo(path).Length} bytes can hold; the file is damaged.");
+                int rows = (int)group.RowCount;
                 var texts = await Strings(group, text, rows).ConfigureAwait(false);
                 var pairs = pair is null ? null : await Strings(group, pair, rows).ConfigureAwait(false);
                 var labels = label is null ? null : await Integers(group, label, rows).ConfigureAwait(false);
