@@ -79,7 +79,7 @@ public static partial class TextDatasets
         JsonElement? found = null;
         foreach (var property in root.EnumerateObject())
         {
-            if (!property.NameEquals(field)) continue;
+            if (!NameIs(property, field)) continue;
             if (found is not null) throw new DatasetFormatException(path, line, field, "given twice in the object; keep one.");
             found = property.Value;
         }
@@ -100,6 +100,13 @@ public static partial class TextDatasets
     {
         var names = root.EnumerateObject().Select(p => NameOf(p)).ToList();
         return names.Count == 0 ? "no fields" : string.Join(", ", names);
+    }
+
+    // A name with a \ud800 escape without its pair cannot be unescaped, so it is no field a reader asks for.
+    private static bool NameIs(JsonProperty property, string field)
+    {
+        try { return property.NameEquals(field); }
+        catch (InvalidOperationException) { return false; }
     }
 
     private static string NameOf(JsonProperty property)

@@ -22,6 +22,16 @@ public sealed class FuzzFoundTests
     }
 
     [Fact]
+    public void A_field_name_with_a_lone_surrogate_escape_is_another_field_not_a_crash()
+    {
+        using var temp = new TempFolder();
+        string path = temp.Write("train.jsonl", "{\"\\udc00\": 1, \"text\": \"a\", \"label\": 0}\n{\"te\\udc00xt\": \"b\", \"label\": 0}\n");
+        var error = Refused(() => TextDatasets.LoadJsonLines(path));
+        Assert.Equal((2L, "text"), (error.Line!.Value, error.Field));
+        Assert.Contains("missing; the object has a name with an invalid \\u escape, 'label'", error.Message);
+    }
+
+    [Fact]
     public void A_json_field_given_twice_is_refused_not_read_as_the_first()
     {
         using var temp = new TempFolder();

@@ -89,7 +89,11 @@ public static partial class Oracles
         }
     }
 
-    private static string? Named(ref Utf8JsonReader reader, string? name) => name is not null && reader.ValueTextEquals(name) ? name : null;
+    private static string? Named(ref Utf8JsonReader reader, string? name)
+    {
+        try { return name is not null && reader.ValueTextEquals(name) ? name : null; }
+        catch (InvalidOperationException) { return null; }   // a name that cannot be unescaped is not the field
+    }
 
     private static bool LabelProblem(long id, TextColumns columns) => id < 0 || id > int.MaxValue || (columns.NumLabels is int n && id >= n);
 
@@ -191,6 +195,7 @@ public static partial class Oracles
     public static (List<TextExample>? Rows, string? BadFile) AclImdb(string root, string split)
     {
         var rows = new List<TextExample>();
+        if (!Directory.Exists(root)) return (null, root);
         foreach (var (folder, label) in new[] { ("neg", 0), ("pos", 1) })
         {
             string dir = Path.Combine(root, split, folder);
