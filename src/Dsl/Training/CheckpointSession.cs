@@ -10,8 +10,9 @@ namespace Dsl.Training;
 /// <summary>
 /// A run's checkpoints in <c>OutputDir</c>: the folder's lock (a second writer is refused at its start),
 /// writing <c>checkpoint-{step}</c> and rotating old ones, opening and restoring the checkpoint a run
-/// resumes from, and the best model at the end. In a data-parallel run only rank 0 locks and writes;
-/// every rank takes part in the collectives (RNG states, the barrier after a save).
+/// resumes from, and the best model at the end. In a data-parallel run only rank 0 locks and writes (with
+/// SaveOnEachNode, the first rank of each host); every rank takes part in the collectives (RNG states, the
+/// barrier after a save).
 /// </summary>
 internal sealed class CheckpointSession : IDisposable
 {
@@ -28,14 +29,15 @@ internal sealed class CheckpointSession : IDisposable
         _model = model;
         _ddp = ddp;
         _warn = warn;
-        if (args.SaveStrategy == SaveStrategy.No || !IsMain) return;
+        if (args.SaveStrategy == SaveStrategy.No || !Writes) return;
         // A read-only folder is refused now, by name, not at the first save (nor mistaken for another run's lock).
         if (!File.Exists(args.OutputDir)) StorageErrors.RequireWritable(args.OutputDir, "TrainingArguments.OutputDir");
         _lock = OutputFolderLock.Acquire(args.OutputDir);
         Checkpoint.RemoveLeftovers(args.OutputDir);
     }
 
-    private bool IsMain => _ddp?.IsMain ?? true;
+    // HF's should_save: rank 0 writes; with SaveOnEachNode the first rank of every host does (storage the hosts do not share).
+    private bool Writes => _ddp is null || (_args.SaveOnEachNode ? DistributedLaunch.LocalRank == 0 : _ddp.IsMain);
 
     /// <summary>The newest checkpoint this run wrote or resumed from; null before either.</summary>
     public string? LastCheckpoint { get; private set; }
@@ -57,7 +59,7 @@ internal sealed class CheckpointSession : IDisposable
         Checkpoint.VerifyChecksums(dir);
         var saved = TrainerState.Load(statePath);
         // A resumed run is the same run: it keeps marking (and may rotate) the checkpoints of the one it continues.
-        if (IsMain) _run = IsIn(_args.OutputDir, dir) && CheckpointRun.Of(dir) is { } continued ? continued : CheckpointRun.Next(_args.OutputDir);
+        if (Writes) _run = IsIn(_args.OutputDir, dir) && CheckpointRun.Of(dir) is { } continued ? continued : CheckpointRun.Next(_args.OutputDir);
         _ddp?.RequireSame(saved.GlobalStep, $"the step of the checkpoint to resume from ({saved.GlobalStep} here)");
         if (saved.GlobalStep > maxSteps)
             throw new InvalidOperationException(
@@ -77,17 +79,18 @@ internal sealed class CheckpointSession : IDisposable
         if (_args.SaveStrategy == SaveStrategy.No)
         {
             // Saves only when a hook asks: not refused, and such a checkpoint is still marked as this run's.
-            if (IsMain) _run = CheckpointRun.Next(outputDir);
+            if (Writes) _run = CheckpointRun.Next(outputDir);
             return;
         }
-        List<string> found = IsMain ? Checkpoint.Sorted(outputDir) : [];
+        List<string> found = Writes ? Checkpoint.Sorted(outputDir) : [];
         bool refused = found.Count > 0 && !_args.OverwriteOutputDir;
-        // Rank 0 decides for every rank (the others may not see the folder); none is left waiting in a collective.
-        if (_ddp is not null && _ddp.Group.Sum(refused ? 1 : 0, "the check of the output folder for another run's checkpoints") > 0 && !IsMain)
+        // The ranks that write (rank 0, or each host's first with SaveOnEachNode) decide for every rank, which all stop
+        // together: none is left waiting in a collective.
+        if (_ddp is not null && _ddp.Group.Sum(refused ? 1 : 0, "the check of the output folder for another run's checkpoints") > 0 && !refused)
             throw new InvalidOperationException(
-                $"Rank {_ddp.Group.Rank} stops before training: rank 0 found checkpoints of another run in {outputDir} (see its message).");
+                $"Rank {_ddp.Group.Rank} stops before training: a rank that writes checkpoints found another run's in its OutputDir (see its message).");
         if (refused) throw new OutputFolderHasCheckpointsException(outputDir, found);
-        if (!IsMain) return;
+        if (!Writes) return;
         if (found.Count > 0)
             _warn($"OverwriteOutputDir: {outputDir} holds {found.Count} checkpoint(s) of another run; this run replaces those at " +
                   "the steps it saves, leaves the others as they are and rotates only its own.");
@@ -126,7 +129,7 @@ internal sealed class CheckpointSession : IDisposable
     {
         string dir = Checkpoint.PathFor(_args.OutputDir, state.GlobalStep);
         var rngStates = _ddp?.GatherRngStates();   // each rank's generator (HF: rng_state_{rank}); null when training alone
-        if (IsMain) Write(dir, state, optimizer, scheduler, precision, rngStates);
+        if (Writes) Write(dir, state, optimizer, scheduler, precision, rngStates);
         LastCheckpoint = dir;
         _ddp?.Barrier("the barrier after writing " + Path.GetFileName(dir));
         return dir;
@@ -151,12 +154,18 @@ internal sealed class CheckpointSession : IDisposable
     /// The end of training: loads the best model when LoadBestModelAtEnd asks, and with SaveTotalLimit 1 leaves only
     /// the best checkpoint (HF keeps the newest beside it during training, to resume from; at the end only the best).
     /// </summary>
-    public void Finish(TrainerState state)
+    /// <returns>The checkpoint the best model was loaded from, or null.</returns>
+    public string? Finish(TrainerState state)
     {
+        string? loaded = null;
         if (_args.LoadBestModelAtEnd && state.BestModelCheckpoint is { } best && Directory.Exists(best))
+        {
             Checkpoint.LoadModel(_model, best);
-        if (IsMain && _args.SaveTotalLimit == 1 && state.BestModelCheckpoint is { } kept && Directory.Exists(kept))
+            loaded = best;
+        }
+        if (Writes && _args.SaveTotalLimit == 1 && state.BestModelCheckpoint is { } kept && Directory.Exists(kept))
             Checkpoint.KeepOnlyBest(_args.OutputDir, kept, _run);
+        return loaded;
     }
 
     /// <summary>Releases the output folder's lock.</summary>

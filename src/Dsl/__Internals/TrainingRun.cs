@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Globalization;
 using Dsl.Checkpoints;
 using Dsl.Distributed;
 using Dsl.Logging;
@@ -34,6 +35,7 @@ public abstract class TrainingRun : IDisposable
     private readonly NonFiniteLoss _nonFinite;
     private readonly TokenCounter _tokens;
     private readonly CheckpointSession _checkpoints;
+    private readonly PreemptionWatch _preemption = new();   // SIGTERM/SIGINT: finish the step, save, exit (caught from Prepare on)
     private Optimizer? _optimizer;
     private LRScheduler? _scheduler;
     private IHookState? _hookState;
@@ -41,6 +43,8 @@ public abstract class TrainingRun : IDisposable
     private double _learningRate;
     private int _startStep;
     private NonFiniteLossException? _stopped;
+    private int _nonFiniteSkips;
+    private readonly RunMessages _messages;
 
     private protected TrainingRun(TrainingArguments args, nn.Module model, Type batchType, int datasetSize, int batchesPerEpoch,
         bool hasEvalDataset, bool streaming)
@@ -51,9 +55,6 @@ public abstract class TrainingRun : IDisposable
         Device = args.ResolveDevice();
         RequireData(args, datasetSize, batchesPerEpoch, hasEvalDataset, streaming);
         args.ValidateEarlyStopping();
-        // HF's EarlyStoppingCallback.on_train_begin warns about this, and so do we.
-        if (args.EarlyStoppingPatience is not null && !args.LoadBestModelAtEnd)
-            Warn("EarlyStoppingPatience is set without LoadBestModelAtEnd: once training stops, the model is the last one, not the best.");
 
         _plan = new StepPlan(args.NumTrainEpochs, args.MaxSteps, args.GradientAccumulationSteps, batchesPerEpoch, streaming);
         State = new TrainerState
@@ -72,13 +73,17 @@ public abstract class TrainingRun : IDisposable
         _precision = MixedPrecision.ForTraining(model, args, Device);
         var parameters = model.parameters().Where(p => p.requires_grad).ToArray();
         _ddp = DataParallel.Start(args, model, parameters);
+        _messages = new RunMessages(args, isMain: _ddp?.IsMain ?? true);
+        // HF's EarlyStoppingCallback.on_train_begin warns about this, and so do we.
+        if (args.EarlyStoppingPatience is not null && !args.LoadBestModelAtEnd)
+            Warn("EarlyStoppingPatience is set without LoadBestModelAtEnd: once training stops, the model is the last one, not the best.");
         MarkProcess(State);
         _tokens = new TokenCounter(args, model, batchType, _ddp);
         bool onHost = Device.type == DeviceType.CPU && !args.KeepLossOnDevice;
         _losses = new LossMeter(args.LoggingNanInfFilter, onHost ? null : Device,
             _ddp is null ? null : loss => _ddp.Mean(loss, "the averaging of the logged loss"));
         _nonFinite = new NonFiniteLoss(args.NonFiniteLoss, _ddp?.Group.WorldSize ?? 1, Warn);
-        Gradients = new GradientStep(parameters, args.MaxGradNorm, args.GradientAccumulationSteps, _precision, _ddp, _losses, _nonFinite);
+        Gradients = new GradientStep(parameters, args.MaxGradNorm, args.GradientAccumulationSteps, _precision, _ddp, _losses, _nonFinite, _preemption);
         // The log files' folder is made at the first log; a read-only one is refused now, not then.
         if (IsMainProcess && (args.Reports("jsonl") || args.Reports("tensorboard")))
             StorageErrors.RequireWritable(args.LoggingDir ?? args.OutputDir,
@@ -159,6 +164,7 @@ public abstract class TrainingRun : IDisposable
         else _checkpoints.BeginNewRun();   // a new run into a folder holding another run's checkpoints is refused here
         _precision?.Start(optimizer, State);   // working copies from the float32 masters the optimizer holds; the saved loss scale
         _progress = ProgressDisplay.Start("Training", MaxSteps, State.GlobalStep, !Args.DisableTqdm && IsMainProcess);
+        _preemption.Start();
         _clock.Restart();
     }
 
@@ -185,9 +191,17 @@ public abstract class TrainingRun : IDisposable
         _startStep = saved.GlobalStep;
         _losses.ResumeAt(saved.GlobalStep);
         if (!_plan.ResumeAt(saved.GlobalStep, saved.Epoch, savedMaxSteps))
+        {
             Warn($"{dir} is at step {saved.GlobalStep}, the end of this run ({MaxSteps} steps): training is already finished, " +
                  "nothing was trained. Raise NumTrainEpochs or MaxSteps to train further.");
+            return;
+        }
+        // HF logs "Continuing training from checkpoint, will skip to saved global_step" and the epochs and batches it skips.
+        _messages.Note($"Resumed from {dir} at global step {saved.GlobalStep} of {MaxSteps} (epoch {Format(saved.Epoch)}): " +
+                       $"skipping the first {_plan.FirstEpoch} epochs, then the first {_plan.SkippedBatches} batches of epoch {_plan.FirstEpoch}.");
     }
+
+    private static string Format(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Ends an optimizer step: <c>GlobalStep++</c>, the epoch fraction from <paramref name="window"/>, mixed precision's
@@ -202,6 +216,7 @@ public abstract class TrainingRun : IDisposable
         ArgumentNullException.ThrowIfNull(window);
         _learningRate = learningRate;
         _precision?.AfterStep(update.Apply);   // mixed precision: working copies refreshed from the stepped masters
+        if (update.NonFinite is not null) _nonFiniteSkips++;
         if (update.NonFinite is { } what && _nonFinite.Stops && _stopped is null)
         {
             _stopped = NonFiniteLoss.StopException(window.Step, what, _checkpoints.LastCheckpoint);
@@ -211,6 +226,8 @@ public abstract class TrainingRun : IDisposable
         State.Epoch = window.EpochAfter;
         _progress?.Report(State.GlobalStep);
         Flow.OnStepEnd(State.GlobalStep, MaxSteps, State.LoggingSteps, State.EvalSteps, State.SaveSteps);
+        // Alone, a signal stops the run after this step; data-parallel, once the ranks agreed (in this step's averaging).
+        if (_preemption.StopsAfterStep(dataParallel: _ddp is not null)) Flow.Preempt();
     }
 
     /// <summary>Ends an epoch: HF's <c>on_epoch_end</c> decides whether to log, evaluate or save.</summary>
@@ -263,7 +280,13 @@ public abstract class TrainingRun : IDisposable
         if (_scheduler is PlateauSchedule plateau) plateau.Observe(MetricValue(metrics, metric ?? "eval_loss"));
         if (metric is null) return;
         double value = MetricValue(metrics, metric);
-        if (!Flow.ObserveMetric(value, State)) return;
+        double? bestBefore = State.BestMetric;
+        var verdict = Flow.ObserveMetric(value, State);
+        if (verdict.StopsEarly)
+            _messages.Note($"Early stopping at step {State.GlobalStep}: {metric} = {Format(value)} has not improved on its best, " +
+                           $"{Format(bestBefore ?? value)}, by more than {Format(Args.EarlyStoppingThreshold)} for {Args.EarlyStoppingPatience} " +
+                           "evaluations in a row (EarlyStoppingPatience); training stops after this step's save.");
+        if (!verdict.NewBest) return;
         State.BestMetric = value;
         State.BestGlobalStep = State.GlobalStep;
     }
@@ -294,9 +317,16 @@ public abstract class TrainingRun : IDisposable
     /// <c>train_samples_per_second</c>, <c>train_steps_per_second</c>, <c>train_loss</c>, <c>epoch</c>).
     /// </summary>
     /// <exception cref="NonFiniteLossException">The non-finite policy stopped the run.</exception>
+    /// <remarks>After a preemption signal (<see cref="Preemption"/>) it does not return: the process exits with <see cref="Preemption.ExitCode"/>.</remarks>
     public (TrainOutput Output, LogEntry Summary) Finish()
     {
         if (_stopped is not null) throw _stopped;
+        if (Flow.Preempted)
+        {
+            // The preempted step is saved (and every rank passed the barrier after it): end the process, not just Train.
+            _progress?.Dispose();
+            _preemption.Exit(State.GlobalStep, _checkpoints.LastCheckpoint, _ddp?.Group);
+        }
         double seconds = _clock.Elapsed.TotalSeconds;
         double totalLoss = _losses.TakeTotal();
         _tokens.Store(State);
@@ -306,7 +336,14 @@ public abstract class TrainingRun : IDisposable
         // because the total only holds their losses.
         int steps = Math.Max(State.GlobalStep - _startStep, 0);
         double trainLoss = totalLoss / Math.Max(steps, 0.001);
-        _checkpoints.Finish(State);
+        // HF: "Loading best model from {best_model_checkpoint} (score: {best_metric})."
+        if (_checkpoints.Finish(State) is { } best)
+            _messages.Note($"Loaded the best model from {best} ({Args.ResolvedMetricForBestModel} = {Format(State.BestMetric ?? double.NaN)}, " +
+                           $"step {State.BestGlobalStep}) (LoadBestModelAtEnd).");
+        if (_nonFiniteSkips > 0)
+            _messages.Note($"{_nonFiniteSkips} optimizer step(s) were not applied because the loss or the gradient norm was not finite (NonFiniteLoss = {Args.NonFiniteLoss}).");
+        if (State.LossScaler is { SkippedSteps: > 0 } scaler)
+            _messages.Note($"Fp16: {scaler.SkippedSteps} optimizer step(s) were skipped on a gradient overflow; the loss scale is now {Format(scaler.Scale)}.");
 
         // HF: samples = dataset size × epochs, or MaxSteps × batch × GA; steps = max_steps.
         double samples = Args.MaxSteps > 0
@@ -342,15 +379,13 @@ public abstract class TrainingRun : IDisposable
         state.IsLocalProcessZero = DistributedLaunch.LocalRank == 0;
     }
 
-    /// <summary>Prints a warning on stderr unless ReportTo is <c>none</c>, as HF's logger prints them.</summary>
-    private protected void Warn(string message)
-    {
-        if (!Args.ReportTo.Contains("none")) Console.Error.WriteLine("Warning: " + message);
-    }
+    /// <summary>Prints a warning on stderr and appends it to the run's <c>trainer.log</c>, unless ReportTo is <c>none</c>.</summary>
+    private protected void Warn(string message) => _messages.Warn(message);
 
     /// <summary>Releases the device buffers and the output folder's lock.</summary>
     public void Dispose()
     {
+        _preemption.Dispose();
         _progress?.Dispose();
         _checkpoints?.Dispose();
         _precision?.Dispose();

@@ -54,6 +54,22 @@ public sealed class TrainingFlowTests
     }
 
     [Fact]
+    public void A_preempted_step_saves_even_without_a_save_strategy_evaluates_nothing_and_stops()
+    {
+        var flow = new TrainingFlow(new TrainingArguments { EvalStrategy = IntervalStrategy.Steps, EvalSteps = 3, SaveStrategy = SaveStrategy.No });
+        flow.OnStepBegin();
+        flow.OnStepEnd(3, 10, 2, 3, 4);   // an evaluation step
+        flow.Preempt();
+        flow.Request(TrainerControl.Evaluate);   // a hook asking after the signal: the save still comes first, alone
+        Assert.True(flow.Preempted);
+        Assert.False(flow.TakeEvaluateRequest());
+        Assert.True(flow.TakeSaveRequest());
+        Assert.True(flow.StopsTraining);
+        flow.OnEpochEnd(0.3);   // the epoch's end that follows the break adds no log, evaluation or save
+        Assert.Equal(TrainerControl.StopTraining, flow.Control);
+    }
+
+    [Fact]
     public void A_halted_run_saves_nothing_more()
     {
         var flow = new TrainingFlow(Steps());
@@ -84,7 +100,7 @@ public sealed class TrainingFlowTests
         var state = new TrainerState();
         bool Observe(double loss)
         {
-            bool best = flow.ObserveMetric(loss, state);
+            bool best = flow.ObserveMetric(loss, state).NewBest;
             if (best) state.BestMetric = loss;
             return best;
         }
@@ -92,18 +108,19 @@ public sealed class TrainingFlowTests
         Assert.True(Observe(0.995));    // a new best, yet not better by more than the threshold: the counter grows
         Assert.Equal(1, flow.EarlyStoppingPatienceCounter);
         Assert.False(flow.StopsTraining);
-        Assert.False(Observe(0.999));
+        Assert.Equal(new TrainingFlow.MetricVerdict(NewBest: false, StopsEarly: true), flow.ObserveMetric(0.999, state));
         Assert.True(flow.StopsTraining);
+        Assert.False(flow.ObserveMetric(0.999, state).StopsEarly);   // said once: the run is stopping already
     }
 
     [Fact]
     public void A_new_best_asks_for_a_save_with_SaveStrategy_Best_only()
     {
         var best = new TrainingFlow(new TrainingArguments { SaveStrategy = SaveStrategy.Best, MetricForBestModel = "eval_accuracy" });
-        Assert.True(best.ObserveMetric(0.5, new TrainerState()));
+        Assert.True(best.ObserveMetric(0.5, new TrainerState()).NewBest);
         Assert.True(best.TakeSaveRequest());
         var steps = new TrainingFlow(Steps() with { MetricForBestModel = "eval_accuracy" });
-        Assert.True(steps.ObserveMetric(0.5, new TrainerState()));
+        Assert.True(steps.ObserveMetric(0.5, new TrainerState()).NewBest);
         Assert.False(steps.TakeSaveRequest());
     }
 }

@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Dsl.Checkpoints;
+using Dsl.Distributed.Tests.Launching;
 using Dsl.Tests.Support;
 using Xunit.Abstractions;
 
-namespace Dsl.Tests.Distributed;
+namespace Dsl.Distributed.Tests;
 
 /// <summary>
 /// Faults across ranks on one host (issue 25, item 4): a rank killed (SIGKILL) during the gradient averaging, during a
@@ -12,7 +13,6 @@ namespace Dsl.Tests.Distributed;
 /// a message naming what happened, well within DdpTimeout; then a fresh mpirun resumes from the last complete
 /// checkpoint and ends with exactly the weights of a run that was never interrupted.
 /// </summary>
-[Collection(TorchState.Name)]
 public sealed class RankFaultTests(ITestOutputHelper log) : IDisposable
 {
     // 320 examples, batch 8 on 2 ranks: 20 steps an epoch, 40 in all; a checkpoint every 5 steps, an evaluation every 15.
@@ -123,6 +123,6 @@ public sealed class MpiSmallDiskFactAttribute : FactAttribute
 {
     public MpiSmallDiskFactAttribute()
     {
-        if ((MpiJob.MissingReason ?? SmallDisk.Unavailable) is { } reason) Skip = reason;
+        if ((Launchers.MissingReason(Mpi.Mpich) ?? SmallDisk.Unavailable) is { } reason) Skip = reason;
     }
 }
