@@ -42,9 +42,17 @@ public sealed class LinkCutTests(NamespaceHosts hosts, ITestOutputHelper log) : 
         {
             MpiJob.Tool("ip", "-n", link, "link", "set", "h2", "up");
         }
-        log.WriteLine($"the job ended {cut.Elapsed.TotalSeconds:F1} s after the cut (DdpTimeout {DdpTimeout.TotalSeconds} s):\n{ended.Output}");
+        var seconds = cut.Elapsed;
+        // The second host's rank heard nothing either: its own watchdog must end it (its output cannot cross the cut).
+        while (WorkersOn(hosts.Hosts[1]) > 0 && cut.Elapsed < DdpTimeout + TimeSpan.FromSeconds(30)) await Task.Delay(200);
+        Assert.True(WorkersOn(hosts.Hosts[1]) == 0, $"rank 1 on {hosts.Hosts[1]} still runs {cut.Elapsed} after the cut");
+        log.WriteLine($"the job ended {seconds.TotalSeconds:F1} s after the cut (DdpTimeout {DdpTimeout.TotalSeconds} s), rank 1 by " +
+                      $"{cut.Elapsed.TotalSeconds:F1} s:\n{ended.Output}");
+        // The cable back in: wait until the hosts reach each other again (neighbour entries failed while it was out).
+        for (int tries = 0; tries < 30 && MpiJob.Tool("ip", "netns", "exec", hosts.Hosts[1], "ping", "-c", "1", "-W", "1", "10.77.0.1").ExitCode != 0; tries++)
+            await Task.Delay(500);
         Assert.NotEqual(0, ended.ExitCode);
-        Assert.True(cut.Elapsed < DdpTimeout + TimeSpan.FromSeconds(30), $"the job ended {cut.Elapsed} after the cut:\n{ended.Output}");
+        Assert.True(seconds < DdpTimeout + TimeSpan.FromSeconds(30), $"the job ended {seconds} after the cut:\n{ended.Output}");
         Assert.Contains("TrainingArguments.DdpTimeout", ended.Output);
         Assert.False(File.Exists(Path.Combine(ended.ResultDirectory, "rank-0.json")), "rank 0 finished training without rank 1");
         foreach (string checkpoint in Checkpoint.Sorted(output)) Checkpoint.VerifyChecksums(checkpoint);
@@ -53,5 +61,18 @@ public sealed class LinkCutTests(NamespaceHosts hosts, ITestOutputHelper log) : 
         Assert.True(resumed.ExitCode == 0, resumed.Output);
         Assert.Equal(40, resumed.Rank(0)["global_step"]!.GetValue<int>());
         foreach (int rank in new[] { 0, 1 }) AssertSameWeights(reference.Rank(rank), resumed.Rank(rank), 0);
+    }
+
+    // The worker processes still running in a host's network namespace.
+    private static int WorkersOn(string host)
+    {
+        var (_, pids) = MpiJob.Tool("ip", "netns", "pids", host);
+        return pids.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(pid => IsWorker(pid.Trim()));
+    }
+
+    private static bool IsWorker(string pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/cmdline").Contains("Dsl.Tests.MpiWorker", StringComparison.Ordinal); }
+        catch (IOException) { return false; }   // it ended meanwhile
     }
 }
