@@ -44,6 +44,7 @@ var loggingDir = new Option<string>("--logging-dir") { Description = "Where Tens
 var loggingSteps = new Option<int>("--logging-steps") { Description = "Optimizer steps between logs.", DefaultValueFactory = _ => 10 };
 var seed = new Option<int>("--seed") { Description = "Seed of the model's initialisation and of training (the data subset is always shuffle(seed=42), as in the tutorial).", DefaultValueFactory = _ => 42 };
 var resume = new Option<string?>("--resume") { Description = "Continue from a checkpoint folder, or 'last' for the newest in --output." };
+var overwrite = new Option<bool>("--overwrite-output-dir") { Description = "Start a new run in an --output that holds another run's checkpoints (HF's --overwrite_output_dir): those at the same steps are replaced, the others kept." };
 var noProgress = new Option<bool>("--no-progress") { Description = "No progress bars." };
 var validationSize = new Option<int>("--validation-size") { Description = "Hold out this many training examples to evaluate on during training (and to pick --load-best-model by), so the test split is only used at the end.", DefaultValueFactory = _ => 0 };
 var verbose = new Option<bool>("--verbose") { Description = "On a failure, print the full exception (type and stack trace) after the one-line error." };
@@ -54,7 +55,7 @@ var loadBest = new Option<bool>("--load-best-model") { Description = "Keep the e
 var root = new RootCommand("Fine-tune BERT for movie-review sentiment with a compile-time [Trainer] (the Hugging Face custom-loop tutorial, in C#).")
 {
     data, evalData, extraEval, model, vocab, size, trainSize, evalSize, epochs, batchSize, maxLength, learningRate,
-    optimizer, scheduler, warmup, weightDecay, gradAccum, bf16, fp16, device, output, loggingDir, loggingSteps, seed, resume, noProgress,
+    optimizer, scheduler, warmup, weightDecay, gradAccum, bf16, fp16, device, output, loggingDir, loggingSteps, seed, resume, overwrite, noProgress,
     loadBest, validationSize, verbose, tutorial, exportOnnx, attention, checkpointing, headTokens, pooling,
 };
 
@@ -98,6 +99,7 @@ var settings = new Settings
     LoggingSteps = parsed.GetValue(loggingSteps),
     Seed = parsed.GetValue(seed),
     Resume = parsed.GetValue(resume),
+    OverwriteOutputDir = parsed.GetValue(overwrite),
     NoProgress = parsed.GetValue(noProgress),
     LoadBestModel = parsed.GetValue(loadBest),
     ValidationSize = parsed.GetValue(validationSize),
@@ -118,6 +120,13 @@ try
 catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException or DatasetFormatException)
 {
     return Failure.Report(e, parsed.GetValue(verbose), exitCode: 2);
+}
+catch (Dsl.Checkpoints.OutputFolderHasCheckpointsException e)
+{
+    // The options' mistake, in the options' words: --resume last, another --output, or --overwrite-output-dir.
+    Console.Error.WriteLine($"error: --output {e.OutputDir} already holds checkpoints of another run; continue it with --resume last, " +
+                            "choose another --output, or start over there with --overwrite-output-dir.");
+    return 2;
 }
 catch (Exception e)
 {

@@ -30,6 +30,8 @@ public sealed record Settings
     public int LoggingSteps { get; init; } = 10;
     public int Seed { get; init; } = 42;
     public string? Resume { get; init; }
+    /// <summary>Start over in an --output that holds another run's checkpoints (HF's --overwrite_output_dir).</summary>
+    public bool OverwriteOutputDir { get; init; }
     public bool NoProgress { get; init; }
     public bool LoadBestModel { get; init; }
     public int ValidationSize { get; init; }
@@ -58,6 +60,7 @@ public sealed record Settings
     public TrainingArguments ToTrainingArguments() => new()
     {
         OutputDir = Output,
+        OverwriteOutputDir = OverwriteOutputDir,
         // The tutorial asks for evaluation_strategy="epoch", but its own train() never evaluates; --tutorial does as it does.
         EvalStrategy = Tutorial ? IntervalStrategy.No : IntervalStrategy.Epoch,
         SaveStrategy = SaveStrategy.Epoch,

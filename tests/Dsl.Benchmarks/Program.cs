@@ -16,6 +16,7 @@ using TorchSharp;
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- peer ids|train|eval|sgemm|startup ...   (see peer/harness.py)
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- precision fp32|bf16|fp16 [size] [steps] [max-length] [batch]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- editor [trainers] [rounds]
+//   dotnet run -c Release --project tests/Dsl.Benchmarks -- soak [steps] [max-length] [batch] [vocabulary, 0: all] [report.csv]   (docs/reliability.md)
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- service URL [clients,...] [seconds] [texts-per-request] [data.jsonl]   (see service/run.sh)
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- scale speed SIZE LENGTHS BATCH STEPS ROUNDS | scale run ...
 string mode = args.Length > 0 ? args[0] : "speed";
@@ -34,6 +35,12 @@ if (mode == "scale")
 if (mode == "editor")
 {
     EditorCost.Run(args.Length > 1 ? int.Parse(args[1]) : 50, args.Length > 2 ? int.Parse(args[2]) : 40);
+    return;
+}
+if (mode == "soak")
+{
+    SoakBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 20_000, args.Length > 2 ? int.Parse(args[2]) : 64,
+        args.Length > 3 ? int.Parse(args[3]) : 8, args.Length > 4 ? int.Parse(args[4]) : 8000, args.Length > 5 ? args[5] : "soak.csv");
     return;
 }
 if (mode == "inference")

@@ -10,7 +10,7 @@ using TorchSharp;
 //   [--die-at-step K] [--hang-at-step K] [--die-before-start 1] [--throw-at-step K] [--seed-by-rank 1] [--timeout 1800] [--bucket-mb 25] [--threads 1] [--width 16] [--max-steps -1]
 //   [--ragged-eval 1] [--fault-rank 1] [--kill-at-step K] [--null-at-step K] [--term-at-step K] [--announce 1] [--sleep-ms 0]
 //   [--save-on-each-node 1]
-//   [--collectives 1]
+//   [--collectives 1] [--eval-steps K] [--kill-in-step K] [--kill-in-eval K] [--fill-disk-after-save K]
 // Every rank writes DIR/rank-{rank}.json. The faults happen on --fault-rank (default 1).
 var options = Options.Parse(args);
 torch.set_num_threads(options.Int("threads", 1));
@@ -44,6 +44,8 @@ var trainingArguments = new TrainingArguments
     SaveSteps = Math.Max(1, options.Int("save-steps", 0)),
     DataloaderPrefetchFactor = 2,
     DdpTimeout = options.Int("timeout", 1800),
+    EvalStrategy = options.Int("eval-steps", 0) > 0 ? IntervalStrategy.Steps : IntervalStrategy.No,
+    EvalSteps = Math.Max(1, options.Int("eval-steps", 0)),
     DdpBucketCapMb = options.Double("bucket-mb", 25),
     SaveOnEachNode = options.Has("save-on-each-node"),
 };
@@ -60,7 +62,14 @@ var trainer = new WorkerTrainer(model, trainingArguments)
     HangAtStep = options.Int("hang-at-step", -1),
     ThrowAtStep = options.Int("throw-at-step", -1),
     RaggedEval = options.Has("ragged-eval"),
+    KillInStep = options.Int("kill-in-step", -1),
+    KillInEvaluationAt = options.Int("kill-in-eval", -1),
+    FillDiskAfterSave = options.Int("fill-disk-after-save", -1),
 };
+// The fault tests kill a rank from outside (as a lost node would end it): each rank says where to find it.
+Directory.CreateDirectory(options.String("result"));
+File.WriteAllText(Path.Combine(options.String("result"), $"pid-{launch.Rank}"),
+    Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
 var train = WorkerData.Make(options.Int("examples", 320), seed: 7);
 if (options.Has("die-before-start") && launch.Rank == faultRank)
 {
@@ -70,7 +79,8 @@ if (options.Has("die-before-start") && launch.Rank == faultRank)
 int evalExamples = options.Int("eval-examples", 0);
 
 var clock = Stopwatch.StartNew();
-var output = trainer.Train(train, resumeFromCheckpoint: options.Has("resume") ? options.String("resume") : null);
+var duringTraining = options.Int("eval-steps", 0) > 0 ? WorkerData.Make(Math.Max(evalExamples, 16), seed: 11) : null;
+var output = trainer.Train(train, duringTraining, resumeFromCheckpoint: options.Has("resume") ? options.String("resume") : null);
 double seconds = clock.Elapsed.TotalSeconds;
 // Every sum this rank took part in (gradients, and the logged loss at each log step), per optimizer step.
 var group = Dsl.Distributed.DistributedLaunch.Current;

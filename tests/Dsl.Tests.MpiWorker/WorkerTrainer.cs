@@ -35,12 +35,31 @@ public partial class WorkerTrainer(WorkerNet model, TrainingArguments args)
     /// <summary>Stop answering (as a hang would) after this optimizer step.</summary>
     public int HangAtStep { get; init; } = -1;
 
+    /// <summary>On the fault rank, SIGKILL itself inside the train step of this optimizer step: rank 0 is then left in the gradient averaging.</summary>
+    public int KillInStep { get; init; } = -1;
+
+    /// <summary>On the fault rank, SIGKILL itself in the evaluation at this step: rank 0 is then left in the evaluation's gathering.</summary>
+    public int KillInEvaluationAt { get; init; } = -1;
+
+    /// <summary>On rank 0, after the checkpoint of this step is saved, fill the file system of OutputDir (a file beside it).</summary>
+    public int FillDiskAfterSave { get; init; } = -1;
+
     /// <summary>The step training started from (after a resume).</summary>
     public int FirstStep { get; private set; } = -1;
+
+    // SIGKILL, as the kernel's OOM killer or a lost node ends a process: no handler, no flush, no exit code of its own.
+    private static void KillSelf(string where)
+    {
+        Console.Error.WriteLine($"rank {Dsl.Distributed.Launch.Current.Rank}: killing itself (SIGKILL) {where}, on purpose");
+        Console.Error.Flush();
+        System.Diagnostics.Process.GetCurrentProcess().Kill();
+        Thread.Sleep(Timeout.Infinite);
+    }
 
     [TrainStep]
     StepOutput Step(WorkerBatch batch)
     {
+        if (State.GlobalStep + 1 == KillInStep && IsFaultRank) KillSelf($"in the train step of step {KillInStep}");
         var logits = model.forward(batch.X);
         return new StepOutput(nn.functional.cross_entropy(logits, batch.Y), logits, batch.Y);
     }
@@ -51,6 +70,8 @@ public partial class WorkerTrainer(WorkerNet model, TrainingArguments args)
     [EvalStep]
     StepOutput Validate(WorkerBatch batch)
     {
+        // Rank 0 evaluates its own batches meanwhile and is then left waiting in the gathering of the losses and logits.
+        if (State.GlobalStep == KillInEvaluationAt && IsFaultRank) KillSelf($"in the evaluation at step {KillInEvaluationAt}");
         var logits = model.forward(batch.X);
         var loss = nn.functional.cross_entropy(logits, batch.Y);
         if (!RaggedEval) return new StepOutput(loss, logits, batch.Y);
@@ -100,5 +121,17 @@ public partial class WorkerTrainer(WorkerNet model, TrainingArguments args)
             Console.Error.WriteLine($"rank {rank}: hanging on purpose after step {e.GlobalStep}");
             Thread.Sleep(Timeout.Infinite);
         }
+    }
+
+    [OnSave]
+    void Saved(SaveEvent e)
+    {
+        if (e.State.GlobalStep != FillDiskAfterSave || !e.State.IsWorldProcessZero) return;
+        // The whole file system of OutputDir, as another job's data would fill it; the test deletes the file to free it.
+        string filler = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(args.OutputDir))!, ".filler");
+        using var stream = new FileStream(filler, FileMode.Append, FileAccess.Write, FileShare.None, bufferSize: 0);
+        var chunk = new byte[4096];
+        try { while (true) stream.Write(chunk); }
+        catch (IOException full) when (full.HResult == 28) { Console.Error.WriteLine($"rank 0: filled the disk after saving step {e.State.GlobalStep}"); }
     }
 }

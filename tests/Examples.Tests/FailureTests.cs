@@ -87,6 +87,23 @@ public sealed class FailureTests : IDisposable
     }
 
     [Fact]
+    public void A_second_run_into_an_output_holding_checkpoints_is_one_line_naming_the_choices()
+    {
+        var (code, output) = CommandLineTests.Run(Quick());
+        Assert.True(code == 0, output);
+        string results = Path.Combine(_temp, "results");
+        var checkpoints = Directory.GetDirectories(results, "checkpoint-*");
+
+        (code, output) = CommandLineTests.Run(Quick("--seed", "7"));
+        AssertOneLine(code, output, 2, $"error: --output {results} already holds checkpoints of another run; continue it with --resume last, " +
+                                       "choose another --output, or start over there with --overwrite-output-dir.");
+        Assert.Equal(checkpoints, Directory.GetDirectories(results, "checkpoint-*"));
+
+        (code, output) = CommandLineTests.Run(Quick("--seed", "7", "--overwrite-output-dir"));
+        Assert.True(code == 0, output);
+    }
+
+    [Fact]
     public void A_model_folder_with_an_absurd_config_is_one_line()
     {
         string model = Path.Combine(_temp, "model");

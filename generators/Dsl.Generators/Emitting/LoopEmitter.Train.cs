@@ -1,3 +1,4 @@
+using System.Linq;
 using Dsl.Generators.Model;
 
 namespace Dsl.Generators.Emitting;
@@ -165,7 +166,9 @@ internal static partial class LoopEmitter
         w.Line(streaming
             ? "// 1. Set up: check the arguments (MaxSteps is required), seed torch, move the model to the device, open the stream."
             : "// 1. Set up: check the arguments, seed torch, move the model to the device, batch the data, count the steps.");
-        w.Line($"using var {run} = {runType}.Start({model.Arguments.Access}, {model.Model.Access}, trainDataset, evalDataset, evalDatasets);");
+        // The [Metric] keys, so a MetricForBestModel no evaluation provides fails here, before the first step.
+        string metricNames = model.Metrics.Count == 0 ? "" : ", metricNames: new string[] { " + string.Join(", ", model.Metrics.Select(m => "\"" + m.Key + "\"")) + " }";
+        w.Line($"using var {run} = {runType}.Start({model.Arguments.Access}, {model.Model.Access}, trainDataset, evalDataset, evalDatasets{metricNames});");
         w.Line($"return this.__Train({run}, resumeFromCheckpoint);");
         w.Close();
     }

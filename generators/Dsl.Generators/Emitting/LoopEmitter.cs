@@ -75,8 +75,8 @@ internal static partial class LoopEmitter
         w.Line("// It reads these TrainingArguments: NumTrainEpochs, MaxSteps, PerDeviceTrainBatchSize,");
         w.Line("// PerDeviceEvalBatchSize, GradientAccumulationSteps, MaxGradNorm, Seed, DataSeed, Device, UseCpu,");
         w.Line("// Bf16, Fp16, Bf16FullEval, Fp16FullEval, Logging/Eval/SaveStrategy and their Steps, LoggingFirstStep,");
-        w.Line("// LoggingNanInfFilter, NonFiniteLoss, EvalDelay, OutputDir, SaveTotalLimit, SaveOnlyModel, LoadBestModelAtEnd,");
-        w.Line("// MetricForBestModel, GreaterIsBetter, LoggingDir, ReportTo, DisableTqdm, GroupByLength,");
+        w.Line("// LoggingNanInfFilter, NonFiniteLoss, EvalDelay, OutputDir, OverwriteOutputDir, SaveTotalLimit, SaveOnlyModel,");
+        w.Line("// LoadBestModelAtEnd, MetricForBestModel, GreaterIsBetter, LoggingDir, ReportTo, DisableTqdm, GroupByLength,");
         w.Line("// DataloaderDropLast, DataloaderPrefetchFactor, EvalAccumulationSteps, EarlyStoppingPatience and -Threshold,");
         w.Line("// IncludeNumInputTokensSeen, RestoreCallbackStatesFromCheckpoint, and under mpirun DdpBackend, DdpTimeout, DdpBucketCapMb,");
         w.Line("// SaveOnEachNode");

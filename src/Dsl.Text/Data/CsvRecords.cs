@@ -14,13 +14,18 @@ internal sealed class CsvRecords(TextReader reader, char delimiter, string path)
     /// <summary>The 1-based line the last record started on.</summary>
     public long RecordLine { get; private set; }
 
+    /// <summary>Whether the last record was an empty line (skipped), not a line holding one empty field such as <c>""</c>.</summary>
+    public bool Blank { get; private set; }
+
     /// <summary>The next record, or null at the end.</summary>
     /// <exception cref="DatasetFormatException">A quoted field is never closed, or text follows a closing quote.</exception>
     public List<string>? Next()
     {
         int c = reader.Read();
+        if (c == TextDatasets.ByteOrderMark && RecordLine == 0) c = reader.Read();   // the file's first character
         if (c < 0) return null;
         RecordLine = _line;
+        Blank = c == '\n' || (c == '\r' && reader.Peek() is '\n' or -1);
         var fields = new List<string>();
         var field = new StringBuilder();
         while (true)
@@ -39,7 +44,8 @@ internal sealed class CsvRecords(TextReader reader, char delimiter, string path)
                     break;
                 }
                 c = reader.Read();
-                if (c >= 0 && c != delimiter && c != '\r' && c != '\n')
+                // Only the delimiter or the end of the record (LF, CRLF, the end of the file) may follow; a lone CR is text.
+                if (c >= 0 && c != delimiter && c != '\n' && !(c == '\r' && reader.Peek() is '\n' or -1))
                     throw new DatasetFormatException(path, _line, null,
                         $"unexpected '{(char)c}' after the closing quote of column {fields.Count + 1}; write a quote inside a quoted field as \"\".");
                 continue;

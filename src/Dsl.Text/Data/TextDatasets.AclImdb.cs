@@ -38,14 +38,34 @@ public static partial class TextDatasets
                 int byId = ReviewId(a).CompareTo(ReviewId(b));
                 return byId != 0 ? byId : string.CompareOrdinal(a, b);
             });
-            foreach (string file in files) examples.Add(new TextExample(File.ReadAllText(file), label));
+            foreach (string file in files) examples.Add(new TextExample(ReadReview(file), label));
         }
     }
 
+    // Strict UTF-8, as the other readers and HF's imdb script read it (a UTF-8 byte-order mark is skipped): invalid bytes
+    // are an error naming the file, not a review with U+FFFD in it.
+    private static string ReadReview(string file)
+    {
+        byte[] bytes = File.ReadAllBytes(file);
+        int start = bytes is [0xEF, 0xBB, 0xBF, ..] ? 3 : 0;
+        try
+        {
+            return StrictUtf8.GetString(bytes, start, bytes.Length - start);
+        }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            throw new DatasetFormatException(file, null, null, "invalid UTF-8; fix the file's encoding.", e);
+        }
+    }
+
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
+
+    // The id before '_', digits only (no sign, space or culture's digits); a name without one sorts last.
     private static long ReviewId(string file)
     {
         string name = Path.GetFileNameWithoutExtension(file);
         int underscore = name.IndexOf('_');
-        return long.TryParse(underscore < 0 ? name : name[..underscore], out long id) ? id : long.MaxValue;
+        return long.TryParse(underscore < 0 ? name : name[..underscore], System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture, out long id) ? id : long.MaxValue;
     }
 }

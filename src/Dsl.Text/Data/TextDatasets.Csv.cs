@@ -19,7 +19,7 @@ public static partial class TextDatasets
         {
             return ReadCsv(path, columns, separator, records);
         }
-        catch (Exception e) when (ReadFailure(e, path, records.RecordLine) is { } failure)
+        catch (Exception e) when (ReadFailure(e, path, records.RecordLine, crEndsLine: false) is { } failure)
         {
             throw failure;
         }
@@ -31,6 +31,9 @@ public static partial class TextDatasets
         int Column(string name)
         {
             int index = header.IndexOf(name);
+            // Named twice, the column is ambiguous (Python's DictReader takes the last, pandas renames one): refused.
+            if (index >= 0 && header.LastIndexOf(name) != index)
+                throw new DatasetFormatException(path, 1, name, $"the header names this column twice (columns {index + 1} and {header.LastIndexOf(name) + 1}).");
             if (index < 0)
                 throw new DatasetFormatException(path, 1, name,
                     $"no such column; the header has {string.Join(", ", header.Select(h => $"'{h}'"))}" +
@@ -44,7 +47,7 @@ public static partial class TextDatasets
         var examples = new List<TextExample>();
         while (records.Next() is { } row)
         {
-            if (row.Count == 1 && row[0].Length == 0) continue;
+            if (records.Blank) continue;   // an empty line; "" alone is a row with one empty field
             if (row.Count != header.Count)
                 throw new DatasetFormatException(path, records.RecordLine, null,
                     $"the row has {row.Count} fields but the header has {header.Count}.");

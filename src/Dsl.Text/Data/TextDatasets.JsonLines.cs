@@ -22,11 +22,12 @@ public static partial class TextDatasets
             while (reader.ReadLine() is { } text)
             {
                 line++;
+                if (line == 1 && text.StartsWith(ByteOrderMark)) text = text[1..];
                 if (string.IsNullOrWhiteSpace(text)) continue;
                 examples.Add(ParseJsonLine(text, columns, path, line));
             }
         }
-        catch (Exception e) when (ReadFailure(e, path, line) is { } failure)
+        catch (Exception e) when (ReadFailure(e, path, line, crEndsLine: true) is { } failure)
         {
             throw failure;
         }
@@ -58,18 +59,37 @@ public static partial class TextDatasets
 
     private static string JsonString(JsonElement root, string field, string path, long line)
     {
-        if (!root.TryGetProperty(field, out var value))
-            throw new DatasetFormatException(path, line, field, $"missing; the object has {Fields(root)}.");
+        var value = Property(root, field, path, line);
         if (value.ValueKind != JsonValueKind.String)
             throw new DatasetFormatException(path, line, field, $"expected a string, found {value.ValueKind}.");
-        return value.GetString()!;
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException e)   // a \ud800 escape without its pair: no string can hold it
+        {
+            throw new DatasetFormatException(path, line, field, $"the string has an invalid \\u escape: {e.Message}", e);
+        }
+    }
+
+    // The field, given exactly once: with two, Python's json keeps the last and System.Text.Json finds the first, so
+    // which one a reader means is not clear.
+    private static JsonElement Property(JsonElement root, string field, string path, long line)
+    {
+        JsonElement? found = null;
+        foreach (var property in root.EnumerateObject())
+        {
+            if (!NameIs(property, field)) continue;
+            if (found is not null) throw new DatasetFormatException(path, line, field, "given twice in the object; keep one.");
+            found = property.Value;
+        }
+        return found ?? throw new DatasetFormatException(path, line, field, $"missing; the object has {Fields(root)}.");
     }
 
     private static int JsonLabel(JsonElement root, TextColumns columns, string path, long line)
     {
         string field = columns.Label!;
-        if (!root.TryGetProperty(field, out var value))
-            throw new DatasetFormatException(path, line, field, $"missing; the object has {Fields(root)}.");
+        var value = Property(root, field, path, line);
         if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out long id))
             throw new DatasetFormatException(path, line, field,
                 $"expected an integer class id, found {TextColumns.Shorten(value.GetRawText())}.");
@@ -78,7 +98,20 @@ public static partial class TextDatasets
 
     private static string Fields(JsonElement root)
     {
-        var names = root.EnumerateObject().Select(p => $"'{p.Name}'").ToList();
+        var names = root.EnumerateObject().Select(p => NameOf(p)).ToList();
         return names.Count == 0 ? "no fields" : string.Join(", ", names);
+    }
+
+    // A name with a \ud800 escape without its pair cannot be unescaped, so it is no field a reader asks for.
+    private static bool NameIs(JsonProperty property, string field)
+    {
+        try { return property.NameEquals(field); }
+        catch (InvalidOperationException) { return false; }
+    }
+
+    private static string NameOf(JsonProperty property)
+    {
+        try { return $"'{property.Name}'"; }
+        catch (InvalidOperationException) { return "a name with an invalid \\u escape"; }
     }
 }

@@ -14,10 +14,36 @@ public static partial class TextDatasets
     {
         RequireFile(path);
         columns ??= TextColumns.Default;
-        return LoadParquetAsync(path, columns).GetAwaiter().GetResult();
+        // Some damaged metadata (found by the dataset fuzzer: one changed byte in a footer) makes Parquet.Net loop for
+        // minutes or more. The read is given a time bound by the file's size; past it, the file is refused as damaged
+        // (the library's loop cannot be stopped and is left to end on its own).
+        var reading = Task.Run(() => LoadParquetAsync(path, columns));
+        var limit = ParquetReadLimit + TimeSpan.FromSeconds(new FileInfo(path).Length / 10e6);
+        if (!((IAsyncResult)reading).AsyncWaitHandle.WaitOne(limit))   // (Wait would throw a failure as an AggregateException)
+            throw new DatasetFormatException(path, null, null,
+                $"Parquet.Net did not finish reading the file within {limit.TotalSeconds:0} s; its metadata is probably damaged (the library " +
+                "loops on some damaged footers). Export the file again.");
+        return reading.GetAwaiter().GetResult();
     }
 
+    /// <summary>The time a Parquet read may take beyond 1 s per 10 MB of file (tests shorten it).</summary>
+    internal static TimeSpan ParquetReadLimit { get; set; } = TimeSpan.FromSeconds(60);
+
+    // A damaged file can make Parquet.Net fail in many ways (an index out of range, a Thrift error, a bad cast): any of
+    // them is this file's problem, named as such, never an exception from deep inside the library.
     private static async Task<TextDataset<TextExample>> LoadParquetAsync(string path, TextColumns columns)
+    {
+        try
+        {
+            return await ReadParquetAsync(path, columns).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not (DatasetFormatException or OutOfMemoryException or OperationCanceledException))
+        {
+            throw new DatasetFormatException(path, null, null, $"not a readable Parquet file ({e.GetType().Name}: {e.Message}); the file is damaged.", e);
+        }
+    }
+
+    private static async Task<TextDataset<TextExample>> ReadParquetAsync(string path, TextColumns columns)
     {
         ParquetReader reader;
         try
@@ -49,7 +75,12 @@ public static partial class TextDatasets
             for (int g = 0; g < reader.RowGroupCount; g++)
             {
                 using var group = reader.OpenRowGroupReader(g);
-                int rows = checked((int)group.RowCount);
+                // Checked before anything is allocated for them: a damaged count could ask for any amount of memory.
+                long limit = Math.Max(1 << 20, 64 * new FileInfo(path).Length);
+                if (group.RowCount < 0 || group.RowCount > limit)
+                    throw new DatasetFormatException(path, null, null,
+                        $"row group {g} claims {group.RowCount} rows, more than a file of {new FileInfo(path).Length} bytes can hold; the file is damaged.");
+                int rows = (int)group.RowCount;
                 var texts = await Strings(group, text, rows).ConfigureAwait(false);
                 var pairs = pair is null ? null : await Strings(group, pair, rows).ConfigureAwait(false);
                 var labels = label is null ? null : await Integers(group, label, rows).ConfigureAwait(false);

@@ -43,16 +43,17 @@ internal static class PretrainedFolder
         return report;
     }
 
-    /// <summary>Writes <c>config.json</c> and <c>model.safetensors</c> into <paramref name="directory"/> (created if needed), as HF's <c>save_pretrained</c> does.</summary>
+    /// <summary>
+    /// Writes <c>config.json</c> and <c>model.safetensors</c> into <paramref name="directory"/> (created if needed), as HF's
+    /// <c>save_pretrained</c> does. Both are written aside and renamed together: a reader never sees half a file, every
+    /// rank of a data-parallel job may save at once, and a full disk leaves the model saved there before whole.
+    /// </summary>
     public static void Save(nn.Module model, JsonObject config, string directory)
     {
-        Directory.CreateDirectory(directory);
-        File.WriteAllText(Path.Combine(directory, BertConfig.FileName), PythonJson.Serialize(config) + "\n");
-        // HF's from_pretrained requires the "format": "pt" metadata in safetensors files. Written aside and
-        // renamed: a reader never sees half a file, and every rank of a data-parallel job may save at once.
-        string weights = Path.Combine(directory, PretrainedWeights.SafeTensorsFile);
-        string temp = $"{weights}.{Environment.ProcessId}.tmp";
-        SafeTensors.Save(model, temp, new Dictionary<string, string> { ["format"] = "pt" });
-        File.Move(temp, weights, overwrite: true);
+        long bytes = model.state_dict().Sum(p => p.Value.NumberOfElements * p.Value.ElementSize);
+        ReplacedFiles.Write(directory, "the model", bytes,
+            (BertConfig.FileName, path => File.WriteAllText(path, PythonJson.Serialize(config) + "\n")),
+            // HF's from_pretrained requires the "format": "pt" metadata in safetensors files.
+            (PretrainedWeights.SafeTensorsFile, path => SafeTensors.Save(model, path, new Dictionary<string, string> { ["format"] = "pt" })));
     }
 }

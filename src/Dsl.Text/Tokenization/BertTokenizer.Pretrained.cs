@@ -53,10 +53,8 @@ public sealed partial class BertTokenizer
     /// <summary>Writes <c>vocab.txt</c> and <c>tokenizer_config.json</c>, which HF's <c>BertTokenizer(Fast).from_pretrained</c> reads.</summary>
     public void SavePretrained(string directory)
     {
-        Directory.CreateDirectory(directory);
         var text = new StringBuilder();
         foreach (string token in _vocabulary) text.Append(token).Append('\n');
-        File.WriteAllText(Path.Combine(directory, VocabularyFile), text.ToString(), new UTF8Encoding(false));
         var config = new JsonObject
         {
             ["tokenizer_class"] = "BertTokenizer",
@@ -70,6 +68,9 @@ public sealed partial class BertTokenizer
             ["sep_token"] = "[SEP]",
             ["mask_token"] = "[MASK]",
         };
-        File.WriteAllText(Path.Combine(directory, ConfigFile), PythonJson.Serialize(config) + "\n");
+        // Written aside and renamed together, as the model is: a full disk leaves the tokenizer saved there before whole.
+        Dsl.Checkpoints.ReplacedFiles.Write(directory, "the tokenizer", null,
+            (VocabularyFile, path => File.WriteAllText(path, text.ToString(), new UTF8Encoding(false))),
+            (ConfigFile, path => File.WriteAllText(path, PythonJson.Serialize(config) + "\n")));
     }
 }

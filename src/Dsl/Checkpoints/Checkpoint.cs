@@ -60,24 +60,41 @@ public static partial class Checkpoint
     /// <see cref="RankRngFile"/> instead of this process's as <see cref="RngFile"/>.
     /// </summary>
     public static string Save(string outputDir, nn.Module model, Optimizer? optimizer, LRScheduler? scheduler,
-        TrainerState state, TrainingArguments args, IReadOnlyList<byte[]>? rankRngStates = null)
+        TrainerState state, TrainingArguments args, IReadOnlyList<byte[]>? rankRngStates = null) =>
+        Save(outputDir, model, optimizer, scheduler, state, args, rankRngStates, run: null);
+
+    /// <summary><see cref="Save(string, nn.Module, Optimizer?, LRScheduler?, TrainerState, TrainingArguments, IReadOnlyList{byte[]}?)"/>, marked as written by <paramref name="run"/>.</summary>
+    internal static string Save(string outputDir, nn.Module model, Optimizer? optimizer, LRScheduler? scheduler,
+        TrainerState state, TrainingArguments args, IReadOnlyList<byte[]>? rankRngStates, CheckpointRun? run)
     {
         string final = PathFor(outputDir, state.GlobalStep);
         string temp = Path.Combine(outputDir, $"tmp-{Prefix}-{state.GlobalStep.ToString(CultureInfo.InvariantCulture)}");
         if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
         Directory.CreateDirectory(temp);
 
-        SafeTensors.Save(model, Path.Combine(temp, ModelFile));
-        File.WriteAllText(Path.Combine(temp, ConfigFile), PythonJson.Serialize(ConfigOf(model)) + "\n");
-        if (optimizer is not null) SaveOptimizer(optimizer, Path.Combine(temp, OptimizerFile));
-        if (scheduler is not null) SaveScheduler(scheduler, state.ScheduleSteps, Path.Combine(temp, SchedulerFile));
-        if (optimizer is not null && rankRngStates is null) SaveRng(Path.Combine(temp, RngFile));
-        if (optimizer is not null && rankRngStates is not null)
-            for (int rank = 0; rank < rankRngStates.Count; rank++) File.WriteAllBytes(Path.Combine(temp, RankRngFile(rank)), rankRngStates[rank]);
-        File.WriteAllText(Path.Combine(temp, ArgumentsFile), PythonJson.Serialize(ArgumentsToJson(args, optimizer)) + "\n");
-        File.WriteAllText(Path.Combine(temp, StateFile), state.ToJsonString());
-        WriteChecksums(temp);
-        DurableFiles.FlushFolderAndFiles(temp);
+        string writing = temp;   // the file being written, for the message when the disk is full
+        string In(string file) => writing = Path.Combine(temp, file);
+        try
+        {
+            SafeTensors.Save(model, In(ModelFile));
+            File.WriteAllText(In(ConfigFile), PythonJson.Serialize(ConfigOf(model)) + "\n");
+            if (optimizer is not null) SaveOptimizer(optimizer, In(OptimizerFile));
+            if (scheduler is not null) SaveScheduler(scheduler, state.ScheduleSteps, In(SchedulerFile));
+            if (optimizer is not null && rankRngStates is null) SaveRng(In(RngFile));
+            if (optimizer is not null && rankRngStates is not null)
+                for (int rank = 0; rank < rankRngStates.Count; rank++) File.WriteAllBytes(In(RankRngFile(rank)), rankRngStates[rank]);
+            File.WriteAllText(In(ArgumentsFile), PythonJson.Serialize(ArgumentsToJson(args, optimizer)) + "\n");
+            File.WriteAllText(In(StateFile), state.ToJsonString());
+            if (run is not null) run.WriteInto(Path.GetDirectoryName(In(CheckpointRun.FileName))!);
+            In(ChecksumsFile);
+            WriteChecksums(temp);
+            writing = temp;
+            DurableFiles.FlushFolderAndFiles(temp);
+        }
+        catch (Exception e) when (StorageErrors.IsDiskFull(e))
+        {
+            throw DiskFullWhileSaving(e, writing, temp, outputDir, model, optimizer);
+        }
 
         if (Directory.Exists(final)) DeleteByRenaming(final);
         Directory.Move(temp, final);
@@ -116,10 +133,16 @@ public static partial class Checkpoint
     public static void UpdateState(string checkpointDir, TrainerState state)
     {
         string temp = Path.Combine(checkpointDir, StateFile + ".tmp");
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
+        try
         {
+            using var stream = new FileStream(temp, FileMode.Create, FileAccess.Write);
             stream.Write(System.Text.Encoding.UTF8.GetBytes(state.ToJsonString()));
             stream.Flush(flushToDisk: true);
+        }
+        catch (Exception e) when (StorageErrors.IsDiskFull(e))
+        {
+            File.Delete(temp);
+            throw StorageErrors.DiskFull(temp, null, $"{Path.Combine(checkpointDir, StateFile)} is unchanged. Free some space and resume with resumeFromCheckpoint: \"last\".", e);
         }
         File.Move(temp, Path.Combine(checkpointDir, StateFile), overwrite: true);
         DurableFiles.FlushFolder(checkpointDir);
@@ -151,10 +174,18 @@ public static partial class Checkpoint
     /// Deletes the oldest checkpoints beyond <paramref name="limit"/>, never the best one (HF's
     /// <c>_rotate_checkpoints</c>). Returns the deleted folders.
     /// </summary>
-    public static IReadOnlyList<string> Rotate(string outputDir, int? limit, string? bestCheckpoint)
+    public static IReadOnlyList<string> Rotate(string outputDir, int? limit, string? bestCheckpoint) =>
+        Rotate(outputDir, limit, bestCheckpoint, owner: null);
+
+    /// <summary>
+    /// <see cref="Rotate(string, int?, string?)"/> among the checkpoints <paramref name="owner"/> wrote (all of them when
+    /// null): another run's checkpoints in the same folder are neither counted nor deleted.
+    /// </summary>
+    internal static IReadOnlyList<string> Rotate(string outputDir, int? limit, string? bestCheckpoint, CheckpointRun? owner)
     {
         if (limit is null or <= 0) return [];
         var sorted = Sorted(outputDir, bestCheckpoint);
+        if (owner is not null) sorted = sorted.FindAll(owner.Wrote);
         if (sorted.Count <= limit) return [];
         // HF: with a limit of 1 and a best checkpoint that is not the newest, keep both.
         int keep = bestCheckpoint is not null && limit == 1 && !SamePath(sorted[^1], bestCheckpoint) ? 2 : limit.Value;
@@ -169,10 +200,14 @@ public static partial class Checkpoint
     /// <c>_inner_training_loop</c>): during training it keeps the newest too, so a run can resume; once
     /// finished, only the best is left. Returns the deleted folders.
     /// </summary>
-    public static IReadOnlyList<string> KeepOnlyBest(string outputDir, string bestCheckpoint)
+    public static IReadOnlyList<string> KeepOnlyBest(string outputDir, string bestCheckpoint) =>
+        KeepOnlyBest(outputDir, bestCheckpoint, owner: null);
+
+    /// <summary><see cref="KeepOnlyBest(string, string)"/> among the checkpoints <paramref name="owner"/> wrote (all of them when null).</summary>
+    internal static IReadOnlyList<string> KeepOnlyBest(string outputDir, string bestCheckpoint, CheckpointRun? owner)
     {
         ArgumentNullException.ThrowIfNull(bestCheckpoint);
-        var deleted = Sorted(outputDir).Where(dir => !SamePath(dir, bestCheckpoint)).ToList();
+        var deleted = Sorted(outputDir).Where(dir => !SamePath(dir, bestCheckpoint) && (owner is null || owner.Wrote(dir))).ToList();
         foreach (string dir in deleted) DeleteByRenaming(dir);
         return deleted;
     }
@@ -204,9 +239,18 @@ public static partial class Checkpoint
         Directory.Delete(doomed, recursive: true);
     }
 
-    /// <summary>The newest complete checkpoint in <paramref name="outputDir"/>, or null (HF's <c>get_last_checkpoint</c>).</summary>
-    public static string? Last(string outputDir) =>
-        Sorted(outputDir).LastOrDefault(dir => File.Exists(Path.Combine(dir, StateFile)));
+    /// <summary>
+    /// The newest complete checkpoint in <paramref name="outputDir"/>, or null (HF's <c>get_last_checkpoint</c>, the
+    /// highest step). When several runs wrote into the folder (<see cref="TrainingArguments.OverwriteOutputDir"/>), the
+    /// newest run's highest step: an older run's checkpoint at a higher step is stale, not the last.
+    /// </summary>
+    public static string? Last(string outputDir)
+    {
+        var complete = Sorted(outputDir).FindAll(dir => File.Exists(Path.Combine(dir, StateFile)));
+        if (complete.Count == 0) return null;
+        var runs = complete.ConvertAll(CheckpointRun.NumberOf);
+        return complete[runs.LastIndexOf(runs.Max())];
+    }
 
     /// <summary>Loads <c>model.safetensors</c> of <paramref name="checkpointDir"/> into <paramref name="model"/>; every weight must be there.</summary>
     public static void LoadModel(nn.Module model, string checkpointDir)

@@ -31,11 +31,23 @@ public sealed class JsonlLogSink : ILogSink
     /// <inheritdoc/>
     public void Write(LogEntry entry, TrainerState state)
     {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        if (!_started && state.ResumedAtStep is int resumedAt) DropAfter(resumedAt);
-        _started = true;
-        File.AppendAllText(Path, PythonJson.Serialize(entry.ToJson(), indent: null, sortKeys: false) + "\n");
+        try
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+            if (!_started && state.ResumedAtStep is int resumedAt) DropAfter(resumedAt);
+            _started = true;
+            File.AppendAllText(Path, PythonJson.Serialize(entry.ToJson(), indent: null, sortKeys: false) + "\n");
+        }
+        catch (Exception e) when (Checkpoints.StorageErrors.IsDiskFull(e))
+        {
+            throw Checkpoints.StorageErrors.DiskFull(Path, null, LogAdvice, e);
+        }
     }
+
+    /// <summary>What a full disk at a log write means for the run, and what to do.</summary>
+    internal const string LogAdvice =
+        "This log entry was not written (a line cut short is dropped on resume); checkpoints saved so far are complete. " +
+        "Free some space and resume with resumeFromCheckpoint: \"last\".";
 
     // A resumed run logs again the steps between its checkpoint and the interruption: drop what the
     // interrupted run logged after the checkpoint (and a line cut short by a kill), as HF's

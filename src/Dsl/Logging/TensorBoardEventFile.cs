@@ -22,7 +22,14 @@ public sealed class TensorBoardEventFile
     public TensorBoardEventFile(string directory, DateTimeOffset? now = null)
     {
         var time = now ?? DateTimeOffset.UtcNow;
-        Directory.CreateDirectory(directory);
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception error) when (Checkpoints.StorageErrors.IsDiskFull(error))
+        {
+            throw Checkpoints.StorageErrors.DiskFull(directory, null, JsonlLogSink.LogAdvice, error);
+        }
         Path = System.IO.Path.Combine(directory, FileName(time, Environment.MachineName, Environment.ProcessId, Interlocked.Increment(ref s_opened)));
         Append(new Event { WallTime = WallTime(time), FileVersion = "brain.Event:2" });
     }
@@ -53,8 +60,15 @@ public sealed class TensorBoardEventFile
         data.CopyTo(record, 12);
         BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(12 + data.Length), MaskedCrc32C(data));
         // Open, append, close: written on log steps only, and whole records reach the file at once.
-        using var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read);
-        stream.Write(record);
+        try
+        {
+            using var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read);
+            stream.Write(record);
+        }
+        catch (Exception error) when (Checkpoints.StorageErrors.IsDiskFull(error))
+        {
+            throw Checkpoints.StorageErrors.DiskFull(Path, record.Length, JsonlLogSink.LogAdvice, error);
+        }
     }
 
     /// <summary>TFRecord's checksum: CRC-32C (Castagnoli), rotated right by 15 bits plus 0xa282ead8.</summary>

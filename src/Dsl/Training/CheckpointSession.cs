@@ -21,6 +21,7 @@ internal sealed class CheckpointSession : IDisposable
     private readonly DataParallel? _ddp;
     private readonly Action<string> _warn;
     private readonly OutputFolderLock? _lock;
+    private CheckpointRun? _run;   // rank 0: the run its checkpoints are marked with; rotation deletes only its own
 
     public CheckpointSession(TrainingArguments args, torch.nn.Module model, DataParallel? ddp, Action<string> warn)
     {
@@ -29,6 +30,8 @@ internal sealed class CheckpointSession : IDisposable
         _ddp = ddp;
         _warn = warn;
         if (args.SaveStrategy == SaveStrategy.No || !Writes) return;
+        // A read-only folder is refused now, by name, not at the first save (nor mistaken for another run's lock).
+        if (!File.Exists(args.OutputDir)) StorageErrors.RequireWritable(args.OutputDir, "TrainingArguments.OutputDir");
         _lock = OutputFolderLock.Acquire(args.OutputDir);
         Checkpoint.RemoveLeftovers(args.OutputDir);
     }
@@ -55,6 +58,8 @@ internal sealed class CheckpointSession : IDisposable
 
         Checkpoint.VerifyChecksums(dir);
         var saved = TrainerState.Load(statePath);
+        // A resumed run is the same run: it keeps marking (and may rotate) the checkpoints of the one it continues.
+        if (Writes) _run = IsIn(_args.OutputDir, dir) && CheckpointRun.Of(dir) is { } continued ? continued : CheckpointRun.Next(_args.OutputDir);
         _ddp?.RequireSame(saved.GlobalStep, $"the step of the checkpoint to resume from ({saved.GlobalStep} here)");
         if (saved.GlobalStep > maxSteps)
             throw new InvalidOperationException(
@@ -62,6 +67,39 @@ internal sealed class CheckpointSession : IDisposable
         LastCheckpoint = dir;
         return (dir, saved);
     }
+
+    /// <summary>
+    /// A new run (not resuming) that saves: refused, on every rank, when OutputDir already holds checkpoints, unless
+    /// <see cref="TrainingArguments.OverwriteOutputDir"/> says to start over beside them.
+    /// </summary>
+    /// <exception cref="OutputFolderHasCheckpointsException">OutputDir holds checkpoints and OverwriteOutputDir is false.</exception>
+    public void BeginNewRun()
+    {
+        string outputDir = Path.GetFullPath(_args.OutputDir);
+        if (_args.SaveStrategy == SaveStrategy.No)
+        {
+            // Saves only when a hook asks: not refused, and such a checkpoint is still marked as this run's.
+            if (Writes) _run = CheckpointRun.Next(outputDir);
+            return;
+        }
+        List<string> found = Writes ? Checkpoint.Sorted(outputDir) : [];
+        bool refused = found.Count > 0 && !_args.OverwriteOutputDir;
+        // The ranks that write (rank 0, or each host's first with SaveOnEachNode) decide for every rank, which all stop
+        // together: none is left waiting in a collective.
+        if (_ddp is not null && _ddp.Group.Sum(refused ? 1 : 0, "the check of the output folder for another run's checkpoints") > 0 && !refused)
+            throw new InvalidOperationException(
+                $"Rank {_ddp.Group.Rank} stops before training: a rank that writes checkpoints found another run's in its OutputDir (see its message).");
+        if (refused) throw new OutputFolderHasCheckpointsException(outputDir, found);
+        if (!Writes) return;
+        if (found.Count > 0)
+            _warn($"OverwriteOutputDir: {outputDir} holds {found.Count} checkpoint(s) of another run; this run replaces those at " +
+                  "the steps it saves, leaves the others as they are and rotates only its own.");
+        _run = CheckpointRun.Next(outputDir);
+    }
+
+    private static bool IsIn(string outputDir, string checkpointDir) => string.Equals(
+        Path.GetDirectoryName(Path.GetFullPath(checkpointDir).TrimEnd(Path.DirectorySeparatorChar)),
+        Path.GetFullPath(outputDir).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal);
 
     /// <summary>Loads the model, the schedule, the optimizer and this rank's RNG state of <paramref name="dir"/>.</summary>
     public void Restore(string dir, Optimizer optimizer, LRScheduler scheduler)
@@ -108,8 +146,8 @@ internal sealed class CheckpointSession : IDisposable
         bool full = !_args.SaveOnlyModel;
         state.LossScaler = precision?.ScalerState;
         using (precision?.ShowMasters())   // mixed precision: the float32 masters, not the working copies
-            Checkpoint.Save(_args.OutputDir, _model, full ? optimizer : null, full ? scheduler : null, state, _args, rngStates);
-        Checkpoint.Rotate(_args.OutputDir, _args.SaveTotalLimit, state.BestModelCheckpoint);
+            Checkpoint.Save(_args.OutputDir, _model, full ? optimizer : null, full ? scheduler : null, state, _args, rngStates, _run);
+        Checkpoint.Rotate(_args.OutputDir, _args.SaveTotalLimit, state.BestModelCheckpoint, _run);
     }
 
     /// <summary>
@@ -126,7 +164,7 @@ internal sealed class CheckpointSession : IDisposable
             loaded = best;
         }
         if (Writes && _args.SaveTotalLimit == 1 && state.BestModelCheckpoint is { } kept && Directory.Exists(kept))
-            Checkpoint.KeepOnlyBest(_args.OutputDir, kept);
+            Checkpoint.KeepOnlyBest(_args.OutputDir, kept, _run);
         return loaded;
     }
 

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Dsl.Data;
+using Dsl.Training;
 using static TorchSharp.torch;
 
 namespace Dsl.__Internals;
@@ -36,14 +37,15 @@ public sealed class TrainingRun<TBatch, TExample> : TrainingRun
     public EvaluationSets<TExample> Evaluation { get; }
 
     /// <summary>
-    /// Starts a run: validates <paramref name="args"/>, seeds torch, moves the model to the device,
+    /// Starts a run: validates <paramref name="args"/> and the metric it watches (one of <paramref name="metricNames"/>,
+    /// the trainer's <c>[Metric]</c> keys, or the loss), seeds torch, moves the model to the device,
     /// batches the data (shuffled with <see cref="TrainingArguments.ResolvedDataSeed"/>) and counts the steps.
     /// </summary>
     public static TrainingRun<TBatch, TExample> Start(TrainingArguments args, nn.Module model,
         IReadOnlyList<TExample> trainDataset, IReadOnlyList<TExample>? evalDataset = null,
-        IReadOnlyDictionary<string, IReadOnlyList<TExample>>? evalDatasets = null)
+        IReadOnlyDictionary<string, IReadOnlyList<TExample>>? evalDatasets = null, IReadOnlyList<string>? metricNames = null)
     {
-        var eval = Prepare(args, model, trainDataset, evalDataset, evalDatasets);
+        var eval = Prepare(args, model, trainDataset, evalDataset, evalDatasets, metricNames);
         Seeding.SetSeed(args.Seed);
         // Under mpirun every rank takes its own batches of each epoch (accelerate's even batches).
         var group = Distributed.DistributedLaunch.For(args);
@@ -61,9 +63,9 @@ public sealed class TrainingRun<TBatch, TExample> : TrainingRun
     /// </summary>
     public static TrainingRun<TBatch, TExample> Start(TrainingArguments args, nn.Module model,
         IEnumerable<TExample> trainDataset, IReadOnlyList<TExample>? evalDataset = null,
-        IReadOnlyDictionary<string, IReadOnlyList<TExample>>? evalDatasets = null)
+        IReadOnlyDictionary<string, IReadOnlyList<TExample>>? evalDatasets = null, IReadOnlyList<string>? metricNames = null)
     {
-        var eval = Prepare(args, model, trainDataset, evalDataset, evalDatasets);
+        var eval = Prepare(args, model, trainDataset, evalDataset, evalDatasets, metricNames);
         if (Distributed.DistributedLaunch.For(args) is not null)
             throw new NotSupportedException(
                 "A streamed training dataset cannot be split between mpirun ranks yet; pass an IReadOnlyList so each rank takes its batches.");
@@ -71,15 +73,17 @@ public sealed class TrainingRun<TBatch, TExample> : TrainingRun
         return new TrainingRun<TBatch, TExample>(args, model, trainDataset, eval);
     }
 
-    /// <summary>What both Start overloads check first: the arguments given, the settings, the evaluation datasets.</summary>
+    /// <summary>What both Start overloads check first: the arguments given, the settings, the evaluation datasets, the watched metric.</summary>
     private static EvaluationSets<TExample> Prepare(TrainingArguments args, nn.Module model, object trainDataset,
-        IReadOnlyList<TExample>? evalDataset, IReadOnlyDictionary<string, IReadOnlyList<TExample>>? evalDatasets)
+        IReadOnlyList<TExample>? evalDataset, IReadOnlyDictionary<string, IReadOnlyList<TExample>>? evalDatasets,
+        IReadOnlyList<string>? metricNames)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(trainDataset);
         var eval = new EvaluationSets<TExample>(evalDataset, evalDatasets);
         args.Validate();
+        MetricNames.RequireWatchedMetric(args, metricNames, eval.Named?.Keys);
         Memory.MemoryPlan.Apply(args, model, (IEnumerable<TExample>)trainDataset);   // checkpointing on, the memory estimate, a refusal when it cannot fit
         return eval;
     }

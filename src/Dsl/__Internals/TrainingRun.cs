@@ -84,6 +84,10 @@ public abstract class TrainingRun : IDisposable
             _ddp is null ? null : loss => _ddp.Mean(loss, "the averaging of the logged loss"));
         _nonFinite = new NonFiniteLoss(args.NonFiniteLoss, _ddp?.Group.WorldSize ?? 1, Warn);
         Gradients = new GradientStep(parameters, args.MaxGradNorm, args.GradientAccumulationSteps, _precision, _ddp, _losses, _nonFinite, _preemption);
+        // The log files' folder is made at the first log; a read-only one is refused now, not then.
+        if (IsMainProcess && (args.Reports("jsonl") || args.Reports("tensorboard")))
+            StorageErrors.RequireWritable(args.LoggingDir ?? args.OutputDir,
+                args.LoggingDir is null ? "TrainingArguments.OutputDir (logs go to its runs/ folder)" : "TrainingArguments.LoggingDir", create: false);
         // Last, so a failure above leaves no lock behind: a second run into this folder is refused now.
         _checkpoints = new CheckpointSession(args, model, _ddp, Warn);
     }
@@ -157,6 +161,7 @@ public abstract class TrainingRun : IDisposable
         _optimizer = optimizer;
         _scheduler = scheduler;
         if (resumeFromCheckpoint is not null) Resume(resumeFromCheckpoint);
+        else _checkpoints.BeginNewRun();   // a new run into a folder holding another run's checkpoints is refused here
         _precision?.Start(optimizer, State);   // working copies from the float32 masters the optimizer holds; the saved loss scale
         _progress = ProgressDisplay.Start("Training", MaxSteps, State.GlobalStep, !Args.DisableTqdm && IsMainProcess);
         _preemption.Start();

@@ -13,8 +13,8 @@
 // It reads these TrainingArguments: NumTrainEpochs, MaxSteps, PerDeviceTrainBatchSize,
 // PerDeviceEvalBatchSize, GradientAccumulationSteps, MaxGradNorm, Seed, DataSeed, Device, UseCpu,
 // Bf16, Fp16, Bf16FullEval, Fp16FullEval, Logging/Eval/SaveStrategy and their Steps, LoggingFirstStep,
-// LoggingNanInfFilter, NonFiniteLoss, EvalDelay, OutputDir, SaveTotalLimit, SaveOnlyModel, LoadBestModelAtEnd,
-// MetricForBestModel, GreaterIsBetter, LoggingDir, ReportTo, DisableTqdm, GroupByLength,
+// LoggingNanInfFilter, NonFiniteLoss, EvalDelay, OutputDir, OverwriteOutputDir, SaveTotalLimit, SaveOnlyModel,
+// LoadBestModelAtEnd, MetricForBestModel, GreaterIsBetter, LoggingDir, ReportTo, DisableTqdm, GroupByLength,
 // DataloaderDropLast, DataloaderPrefetchFactor, EvalAccumulationSteps, EarlyStoppingPatience and -Threshold,
 // IncludeNumInputTokensSeen, RestoreCallbackStatesFromCheckpoint, and under mpirun DdpBackend, DdpTimeout, DdpBucketCapMb,
 // SaveOnEachNode
@@ -53,7 +53,7 @@ namespace Demo
             global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Collections.Generic.IReadOnlyList<global::Demo.Example>>? evalDatasets = null)
         {
             // 1. Set up: check the arguments, seed torch, move the model to the device, batch the data, count the steps.
-            using var run = global::Dsl.__Internals.TrainingRun<global::Demo.Batch, global::Demo.Example>.Start(args, model, trainDataset, evalDataset, evalDatasets);
+            using var run = global::Dsl.__Internals.TrainingRun<global::Demo.Batch, global::Demo.Example>.Start(args, model, trainDataset, evalDataset, evalDatasets, metricNames: new string[] { "accuracy", "f1" });
             return this.__Train(run, resumeFromCheckpoint);
         }
 
@@ -74,7 +74,7 @@ namespace Demo
             global::System.Collections.Generic.IReadOnlyDictionary<string, global::System.Collections.Generic.IReadOnlyList<global::Demo.Example>>? evalDatasets = null)
         {
             // 1. Set up: check the arguments (MaxSteps is required), seed torch, move the model to the device, open the stream.
-            using var run = global::Dsl.__Internals.TrainingRun<global::Demo.Batch, global::Demo.Example>.Start(args, model, trainDataset, evalDataset, evalDatasets);
+            using var run = global::Dsl.__Internals.TrainingRun<global::Demo.Batch, global::Demo.Example>.Start(args, model, trainDataset, evalDataset, evalDatasets, metricNames: new string[] { "accuracy", "f1" });
             return this.__Train(run, resumeFromCheckpoint);
         }
 

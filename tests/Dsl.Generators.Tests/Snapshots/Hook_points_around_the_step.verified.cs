@@ -13,8 +13,8 @@
 // It reads these TrainingArguments: NumTrainEpochs, MaxSteps, PerDeviceTrainBatchSize,
 // PerDeviceEvalBatchSize, GradientAccumulationSteps, MaxGradNorm, Seed, DataSeed, Device, UseCpu,
 // Bf16, Fp16, Bf16FullEval, Fp16FullEval, Logging/Eval/SaveStrategy and their Steps, LoggingFirstStep,
-// LoggingNanInfFilter, NonFiniteLoss, EvalDelay, OutputDir, SaveTotalLimit, SaveOnlyModel, LoadBestModelAtEnd,
-// MetricForBestModel, GreaterIsBetter, LoggingDir, ReportTo, DisableTqdm, GroupByLength,
+// LoggingNanInfFilter, NonFiniteLoss, EvalDelay, OutputDir, OverwriteOutputDir, SaveTotalLimit, SaveOnlyModel,
+// LoadBestModelAtEnd, MetricForBestModel, GreaterIsBetter, LoggingDir, ReportTo, DisableTqdm, GroupByLength,
 // DataloaderDropLast, DataloaderPrefetchFactor, EvalAccumulationSteps, EarlyStoppingPatience and -Threshold,
 // IncludeNumInputTokensSeen, RestoreCallbackStatesFromCheckpoint, and under mpirun DdpBackend, DdpTimeout, DdpBucketCapMb,
 // SaveOnEachNode

@@ -80,7 +80,8 @@ public sealed class ResumeTests
 
         string dir = Checkpoint.PathFor(temp.Path, 4);
         Assert.Equal(
-            ["checksums.sha256", "config.json", "model.safetensors", "optimizer.bin", "rng_state.bin", "scheduler.json", "trainer_state.json", "training_args.json"],
+            // HF's files, the checksums and which run wrote it (dsl_run.json, which HF ignores)
+            ["checksums.sha256", "config.json", "dsl_run.json", "model.safetensors", "optimizer.bin", "rng_state.bin", "scheduler.json", "trainer_state.json", "training_args.json"],
             Directory.GetFiles(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         string json = File.ReadAllText(Path.Combine(dir, Checkpoint.StateFile));
         Assert.StartsWith("{\n  \"best_global_step\": null,\n  \"best_metric\": null,\n  \"best_model_checkpoint\": null,\n  \"epoch\": 0.5,\n", json);

@@ -56,10 +56,12 @@ public sealed class MultipleEvalDatasetsTests
         trainer.Train(SampleData.Make(32), evalDatasets: TwoSets());
         Assert.Equal(trainer.State.LogHistory[^2]["eval_data2_loss"], trainer.State.BestMetric);
 
+        // Refused when Train starts (issue 25), not after the first evaluation.
         var plain = new MetricTrainer(TinyNet.Create(), args with { MetricForBestModel = "loss" });
-        var e = Assert.Throws<KeyNotFoundException>(() => plain.Train(SampleData.Make(32), evalDatasets: TwoSets()));
+        var e = Assert.Throws<ArgumentException>(() => plain.Train(SampleData.Make(32), evalDatasets: TwoSets()));
         Assert.Contains("'eval_loss'", e.Message);
         Assert.Contains("eval_data1_loss", e.Message);
+        Assert.Equal(0, plain.State.GlobalStep);
     }
 
     [Fact]

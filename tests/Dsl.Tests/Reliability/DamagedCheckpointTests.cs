@@ -56,7 +56,7 @@ public sealed class DamagedCheckpointTests
         var (temp, _, checkpoint) = TrainedCheckpoint(keepChecksums: true);
         using var _ = temp;
         var lines = File.ReadAllLines(Path.Combine(checkpoint, Checkpoint.ChecksumsFile));
-        Assert.Equal([Checkpoint.ConfigFile, Checkpoint.ModelFile, Checkpoint.OptimizerFile, Checkpoint.RngFile, Checkpoint.SchedulerFile, Checkpoint.ArgumentsFile],
+        Assert.Equal([Checkpoint.ConfigFile, "dsl_run.json", Checkpoint.ModelFile, Checkpoint.OptimizerFile, Checkpoint.RngFile, Checkpoint.SchedulerFile, Checkpoint.ArgumentsFile],
             lines.Select(l => l[66..]));
         Assert.All(lines, l => Assert.Matches("^[0-9a-f]{64}  ", l));
         Checkpoint.VerifyChecksums(checkpoint);
