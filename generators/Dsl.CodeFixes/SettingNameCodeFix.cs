@@ -2,8 +2,8 @@ using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading.Tasks;
-using Dsl.Generators.Analyzers;
 using Dsl.Generators.Diagnostics;
+using Dsl.Settings;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -38,9 +38,9 @@ public sealed class SettingNameCodeFix : CodeFixProvider
             string text = literal.Token.ValueText;
             string? replacement = setting switch
             {
-                "ReportTo" => ConstantArgumentsAnalyzer.Nearest(text, ConstantArgumentsAnalyzer.ReportTargets),
-                "LrSchedulerKwargs" => ConstantArgumentsAnalyzer.Nearest(text, ConstantArgumentsAnalyzer.SchedulerKwargs),
-                "Device" when ConstantArgumentsAnalyzer.Nearest(text.Split(':')[0].ToLowerInvariant(), ["cpu", "cuda"]) is { } type =>
+                "ReportTo" => SettingRules.NearestName(text, SettingRules.ReportTargets),
+                "LrSchedulerKwargs" => SettingRules.NearestName(text, SettingRules.SchedulerKwargs),
+                "Device" when SettingRules.NearestName(text.Split(':')[0].ToLowerInvariant(), ["cpu", "cuda"]) is { } type =>
                     type + text.Substring(text.Split(':')[0].Length),
                 _ => null,
             };

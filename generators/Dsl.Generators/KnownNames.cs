@@ -47,9 +47,6 @@ internal static class KnownNames
     public const string PreOptimizerStepEvent = "Dsl.PreOptimizerStepEvent";
     public const string OptimizerStepEvent = "Dsl.OptimizerStepEvent";
     public const string PredictionStepEvent = "Dsl.PredictionStepEvent";
-    public const string IntervalStrategy = "Dsl.IntervalStrategy";
-    public const string SaveStrategy = "Dsl.SaveStrategy";
-    public const string SchedulerType = "Dsl.SchedulerType";
     public const string DataLoader = "Dsl.Data.DataLoader`2";
 
     // TorchSharp types (metadata names)

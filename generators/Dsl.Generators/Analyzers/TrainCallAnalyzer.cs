@@ -32,10 +32,11 @@ public sealed class TrainCallAnalyzer : DiagnosticAnalyzer
                 var calls = operations.OfType<IInvocationOperation>().Where(i => IsTrainWithoutEval(i, symbols)).ToList();
                 if (calls.Count == 0) return;
                 var created = operations.Where(o => o is IObjectCreationOperation or IWithOperation)
-                    .Select(o => (Operation: o, Values: ArgumentValues.Resolve(o, arguments)))
+                    .Select(o => (Operation: o, Values: ArgumentValues.Resolve(o, arguments, block.CancellationToken)))
                     .Where(c => c.Values is not null && !(c.Operation.Parent is IWithOperation)).ToList();
-                if (created.Count != 1 || !created[0].Values!.TryGetInt("EvalStrategy", out int strategy) || strategy == 0) return;
-                string name = EnumName(symbols.IntervalStrategy, strategy);
+                if (created.Count != 1 || !created[0].Values!.TryGet("EvalStrategy", out object? strategy) || strategy is not string member
+                    || member == "No") return;
+                string name = "IntervalStrategy." + member;
                 foreach (var call in calls)
                     block.ReportDiagnostic(HelpLinks.Create(DiagnosticDescriptors.TrainWithoutEvalDataset, block.Options, call.Syntax.GetLocation(),
                         call.TargetMethod.ContainingType.Name + ".Train", name));
@@ -52,14 +53,5 @@ public sealed class TrainCallAnalyzer : DiagnosticAnalyzer
         if (evals.Count == 0) return false;
         return evals.All(eval => eval.ArgumentKind == ArgumentKind.DefaultValue
             || StepScopeAnalyzer.Unwrap(eval.Value).ConstantValue is { HasValue: true, Value: null });
-    }
-
-    private static string EnumName(INamedTypeSymbol? type, int value)
-    {
-        if (type is not null)
-            foreach (var member in type.GetMembers())
-                if (member is IFieldSymbol { HasConstantValue: true } field && System.Convert.ToInt32(field.ConstantValue) == value)
-                    return "IntervalStrategy." + field.Name;
-        return value.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 }
