@@ -28,8 +28,8 @@ namespace Dsl.Settings;
 /// </remarks>
 internal static partial class SettingRules
 {
-    // Enum members the rules name.
-    private const string No = "No", Steps = "Steps", Best = "Best", Plateau = "ReduceLROnPlateau";
+    // Enum members the rules name (a test checks each is a member of its enum).
+    internal const string No = "No", Steps = "Steps", Best = "Best", Plateau = "ReduceLROnPlateau", Linear = "Linear";
 
     /// <summary>The report targets <c>ReportTo</c> may name.</summary>
     public static readonly string[] ReportTargets = ["all", "none", "console", "jsonl", "tensorboard"];
@@ -76,7 +76,7 @@ internal static partial class SettingRules
         ["EvalSteps"] = null,
         ["LoadBestModelAtEnd"] = false,
         ["MetricForBestModel"] = null,
-        ["LrSchedulerType"] = "Linear",
+        ["LrSchedulerType"] = Linear,
         ["LabelSmoothingFactor"] = 0.0,
         ["Bf16"] = false,
         ["Fp16"] = false,

@@ -142,12 +142,12 @@ public sealed class ValidateInStepTests
                     Assert.True(SettingRules.Defaults.ContainsKey(setting), $"The rule {rule.Id} reads {setting}, which SettingRules.Defaults lacks.");
         }
         // The enum members the rules compare by name.
-        Assert.Contains("No", Enum.GetNames<IntervalStrategy>());
-        Assert.Contains("Steps", Enum.GetNames<IntervalStrategy>());
-        Assert.Contains("Steps", Enum.GetNames<SaveStrategy>());
-        Assert.Contains("Best", Enum.GetNames<SaveStrategy>());
-        Assert.Contains("ReduceLROnPlateau", Enum.GetNames<SchedulerType>());
-        Assert.Contains("Linear", Enum.GetNames<SchedulerType>());
+        Assert.Contains(SettingRules.No, Enum.GetNames<IntervalStrategy>());
+        Assert.Contains(SettingRules.Steps, Enum.GetNames<IntervalStrategy>());
+        Assert.Contains(SettingRules.Steps, Enum.GetNames<SaveStrategy>());
+        Assert.Contains(SettingRules.Best, Enum.GetNames<SaveStrategy>());
+        Assert.Contains(SettingRules.Plateau, Enum.GetNames<SchedulerType>());
+        Assert.Contains(SettingRules.Linear, Enum.GetNames<SchedulerType>());
     }
 
     [Theory]
