@@ -49,6 +49,9 @@ internal static class KnownNames
     public const string PredictionStepEvent = "Dsl.PredictionStepEvent";
     public const string DataLoader = "Dsl.Data.DataLoader`2";
 
+    /// <summary>The AppContext switch the generated start-up initializer sets (Dsl.Threading.LibTorchStartup.GeneratedSwitch).</summary>
+    public const string LibTorchStartupGeneratedSwitch = "Dsl.LibTorchStartup.Generated";
+
     // TorchSharp types (metadata names)
     public const string Module = "TorchSharp.torch+nn+Module";
     public const string Tensor = "TorchSharp.torch+Tensor";

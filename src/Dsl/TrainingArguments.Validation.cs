@@ -70,9 +70,17 @@ public sealed partial record TrainingArguments
     public bool Reports(string target) =>
         !ReportTo.Contains("none") && (ReportTo.Contains("all") || ReportTo.Contains(target));
 
-    /// <summary>The device training runs on: <see cref="Device"/>, else CUDA when available and not <see cref="UseCpu"/>.</summary>
-    public torch.Device ResolveDevice() =>
-        Device is not null ? new torch.Device(Device)
-        : !UseCpu && torch.cuda.is_available() ? torch.CUDA
-        : torch.CPU;
+    /// <summary>
+    /// The device training runs on: <see cref="Device"/>, else CUDA when available and not <see cref="UseCpu"/>.
+    /// Every run resolves its device when it starts, with libtorch loaded: the first time, this also checks that the
+    /// start-up settings took effect (<see cref="Threading.LibTorchStartup.CheckEffects"/>).
+    /// </summary>
+    public torch.Device ResolveDevice()
+    {
+        var device = Device is not null ? new torch.Device(Device)
+            : !UseCpu && torch.cuda.is_available() ? torch.CUDA
+            : torch.CPU;
+        Threading.LibTorchStartup.CheckEffects();
+        return device;
+    }
 }
