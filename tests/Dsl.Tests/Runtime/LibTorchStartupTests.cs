@@ -80,4 +80,15 @@ public sealed class LibTorchStartupTests
     [InlineData("{\"libraries\": {\"TorchSharp/0.107.0\": {}}}", null)]
     public void The_libtorch_version_comes_from_the_package_the_deps_file_names(string depsJson, string? expected) =>
         Assert.Equal(expected, StartupGate.LibTorchIn(depsJson));
+
+    [Fact]
+    public void The_versions_start_up_was_validated_with_are_the_ones_the_packages_pin()
+    {
+        string? root = AppContext.BaseDirectory;
+        while (root is not null && !File.Exists(Path.Combine(root, "Dsl.sln"))) root = Path.GetDirectoryName(root);
+        Assert.NotNull(root);
+        string versions = File.ReadAllText(Path.Combine(root, "Directory.Packages.props"));
+        Assert.Contains($"<PackageVersion Include=\"TorchSharp\" Version=\"[{StartupGate.ValidatedTorchSharp}.0, ", versions);
+        Assert.Contains($"<PackageVersion Include=\"libtorch-cpu-linux-x64\" Version=\"[{StartupGate.ValidatedLibTorch}.0, ", versions);
+    }
 }
