@@ -66,6 +66,9 @@ internal static class KnownNames
     public const string Debug = "System.Diagnostics.Debug";
     public const string Trace = "System.Diagnostics.Trace";
 
+    /// <summary>The warning <c>[Obsolete]</c> raises on <c>Dsl.__Internals</c> outside generated code (Dsl's <c>Contract.DiagnosticId</c>).</summary>
+    public const string InternalsDiagnosticId = "DSL900";
+
     // Emitted names
     public const string GlobalTrainingRun = "global::Dsl.__Internals.TrainingRun";
     public const string GlobalEvaluationRun = "global::Dsl.__Internals.EvaluationRun";

@@ -165,6 +165,12 @@ public sealed partial record TrainingArguments
     /// <summary>Train on the CPU even where CUDA is available. Default false.</summary>
     public bool UseCpu { get; init; }
 
+    /// <summary>
+    /// Keep the running loss and the gradient norm on the device even on the CPU, as on an accelerator (the CPU
+    /// reads them on the host, where it costs no wait). For tests that compare both paths; not a user setting.
+    /// </summary>
+    internal bool KeepLossOnDevice { get; init; }
+
     /// <summary>The device to train on (<c>cpu</c>, <c>cuda</c>, <c>cuda:1</c>); null picks CUDA when available.</summary>
     public string? Device { get; init; }
 

@@ -44,7 +44,7 @@ public sealed class StartupTests
         Assert.Equal("System.AppContext.SetSwitch(string, bool), Dsl.Generated.LibTorchStartupInitializer.Apply()", Calls(initializer));
         // The call into Dsl sits in a method the JIT compiles only when it is called, after the switch is set.
         var apply = methods.Single(m => m.Identifier.ValueText == "Apply");
-        Assert.Equal("Dsl.Threading.LibTorchStartup.ApplyFromGeneratedInitializer()", Calls(apply));
+        Assert.Equal("Dsl.__Internals.GeneratedStartup.Apply()", Calls(apply));
         Assert.Contains("NoInlining", apply.AttributeLists.ToString());
         Assert.Contains($"SetSwitch(\"{Dsl.Threading.LibTorchStartup.GeneratedSwitch}\", true)", startup.SourceText.ToString());
         Assert.Contains("DSL_THREADING_DEFAULTS=0", startup.SourceText.ToString());

@@ -14,7 +14,7 @@ internal static partial class LoopEmitter
         string m = model.Model.Access;
         string run = n["run"], optimizer = n["optimizer"], scheduler = n["scheduler"], epoch = n["epoch"];
         string batches = n["batches"], batch = n["batch"], scope = n["scope"], loss = n["loss"], lr = n["learningRate"];
-        string output = n["output"], summary = n["summary"];
+        string output = n["output"], summary = n["summary"], window = n["window"], gradients = n["gradients"];
 
         WriteTrainEntry(w, model, list, named, runType, run, streaming: false);
         w.Line();
@@ -44,58 +44,65 @@ internal static partial class LoopEmitter
         w.Line();
         w.Line("// 2. Epochs. A resumed run starts in its checkpoint's epoch and skips the batches it has seen.");
         w.Open($"for (var {epoch} = {run}.FirstEpoch; {epoch} < {run}.NumTrainEpochs; {epoch}++)");
-        w.Line($"using var {batches} = {run}.Batches({epoch});   // the next batches are collated on a background thread");
+        w.Line($"using var {batches} = {run}.Batches({epoch});   // collated on a background thread; each batch knows its accumulation window");
+        w.Line($"{run}.Flow.OnEpochBegin();   // HF's on_epoch_begin: clears the last epoch's stop request");
         WriteHooks(w, model, HookKind.EpochBegin, $"new global::Dsl.EpochBeginEvent({epoch}, {run}.State)", run);
         w.Open($"while ({batches}.MoveNext())");
+        w.Line($"var {window} = {batches}.Window;   // this batch's gradient-accumulation window: its size, whether it starts or ends an optimizer step");
+        const string stepBegin = "   // HF's on_step_begin: a new optimizer step clears the last one's log, evaluate and save requests";
         if (HasHooks(model, HookKind.StepBegin))
         {
-            w.Open($"if ({run}.StartsStep)   // HF's on_step_begin: the first micro-batch of an accumulation window");
+            w.Open($"if ({window}.StartsStep)");
+            w.Line($"{run}.Flow.OnStepBegin();" + stepBegin);
             WriteHooks(w, model, HookKind.StepBegin, $"new global::Dsl.StepBeginEvent({run}.State)", run);
             w.Close();
         }
+        else
+        {
+            w.Line($"if ({window}.StartsStep) {run}.Flow.OnStepBegin();" + stepBegin);
+        }
+        w.Line();
         w.Line("// 3. Forward and backward, in the batch's own dispose scope: no tensor outlives its step.");
         w.Line($"using (var {scope} = {KnownNames.GlobalTorch}.NewDisposeScope())");
         w.Open($"using (var {batch} = {batches}.Current)");
         w.Line($"var {loss} = this.{step.MethodName}({batch}){(step.ReturnsStepOutput ? ".Loss" : "")};");
-        w.Line($"{run}.Backward({loss});   // (loss / window).backward(); the loss is summed on the device, read at log steps");
+        w.Line($"{run}.Gradients.Backward({loss}, {window});   // ({loss} / {window}.Size).backward(); the loss is summed for the log, read at log steps");
         w.Close();
         if (HasHooks(model, HookKind.SubstepEnd))
         {
-            w.Open($"if (!{run}.IsOptimizerStep)   // gradient accumulation: one optimizer step per window");
+            w.Open($"if (!{window}.EndsStep)   // gradient accumulation: one optimizer step per window");
             WriteHooks(w, model, HookKind.SubstepEnd, $"new global::Dsl.SubstepEndEvent({run}.State)", run);
             w.Line("continue;");
             w.Close();
         }
         else
         {
-            w.Line($"if (!{run}.IsOptimizerStep) continue;   // gradient accumulation: one optimizer step per window");
+            w.Line($"if (!{window}.EndsStep) continue;   // gradient accumulation: one optimizer step per window");
         }
         w.Line();
         bool aroundOptimizer = HasHooks(model, HookKind.PreOptimizerStep) || HasHooks(model, HookKind.OptimizerStep);
-        w.Line("// 4. Optimizer step: clip, step, schedule, clear the gradients.");
+        w.Line("// 4. Optimizer step: average and clip the gradients, step, schedule, clear the gradients.");
         w.Open($"using (var {scope} = {KnownNames.GlobalTorch}.NewDisposeScope())");
         w.Line($"var {lr} = {KnownNames.GlobalSchedules}.LastLearningRate({scheduler});   // the rate this step uses, as HF logs it");
+        w.Line($"var {gradients} = {run}.Gradients.Clip({window});   // averaged over ranks, unscaled (Fp16), clipped to MaxGradNorm; the norm is read at log steps");
         if (aroundOptimizer)
         {
             // HF: clip → on_pre_optimizer_step → optimizer.step() → on_optimizer_step → scheduler.step(); both
             // events fire even when an Fp16 overflow skips the step.
-            string apply = n["applyStep"];
-            w.Line($"var {apply} = {run}.ClipGradients();   // to MaxGradNorm (the norm stays a tensor until a log step); false only when Fp16 gradients overflowed");
             WriteHooks(w, model, HookKind.PreOptimizerStep, $"new global::Dsl.PreOptimizerStepEvent({optimizer}, {run}.State)", run);
-            w.Line($"if ({apply}) {optimizer}.step();");
+            w.Line($"if ({gradients}.Apply) {optimizer}.step();   // Apply is false when Fp16 gradients overflowed or NonFiniteLoss skips the step");
             WriteHooks(w, model, HookKind.OptimizerStep, $"new global::Dsl.OptimizerStepEvent({optimizer}, {run}.State)", run);
-            w.Line($"if ({apply}) {scheduler}.step();   // HF skips both steps on an Fp16 overflow");
+            w.Line($"if ({gradients}.Apply) {scheduler}.step();   // HF skips both steps then");
         }
         else
         {
-            w.Line($"if ({run}.ClipGradients())   // to MaxGradNorm (the norm stays a tensor until a log step); false only when Fp16 gradients overflowed");
-            w.OpenBlock();
+            w.Open($"if ({gradients}.Apply)   // false when Fp16 gradients overflowed or NonFiniteLoss skips the step: HF skips both steps then");
             w.Line($"{optimizer}.step();");
-            w.Line($"{scheduler}.step();   // HF skips both steps on an Fp16 overflow");
+            w.Line($"{scheduler}.step();");
             w.Close();
         }
         w.Line($"{m}.zero_grad();");
-        w.Line($"{run}.EndStep({lr});   // GlobalStep++, epoch; decides whether to log, evaluate, save or stop");
+        w.Line($"{run}.EndStep({window}, {gradients}, {lr});   // GlobalStep++ and the epoch; HF's flow rules: whether to log, evaluate, save or stop");
         w.Close();
         w.Line();
         w.Line(HasHooks(model, HookKind.StepEnd)
@@ -103,14 +110,14 @@ internal static partial class LoopEmitter
             : "// 5. Log, evaluate and save as the arguments ask.");
         WriteHooks(w, model, HookKind.StepEnd, $"new global::Dsl.StepEndEvent({run}.State)", run);
         w.Line($"this.__LogEvaluateSave({run});");
-        w.Line($"if ({run}.ShouldStopEpoch) break;");
+        w.Line($"if ({run}.Flow.StopsEpoch) break;");
         w.Close();
         w.Line();
         w.Line("// 6. End of the epoch.");
-        w.Line($"{run}.EndEpoch();");
+        w.Line($"{run}.EndEpoch();   // HF's on_epoch_end: log, evaluate or save by epoch");
         WriteHooks(w, model, HookKind.EpochEnd, $"new global::Dsl.EpochEndEvent({epoch}, {run}.State)", run);
         w.Line($"this.__LogEvaluateSave({run});");
-        w.Line($"if ({run}.ShouldStopTraining) break;");
+        w.Line($"if ({run}.Flow.StopsTraining) break;");
         w.Close();
         w.Line();
         w.Line("// 7. Finish: load the best model when asked, log the summary.");
@@ -167,15 +174,18 @@ internal static partial class LoopEmitter
     {
         var step = model.TrainStep;
         string runType = $"{KnownNames.GlobalTrainingRun}<{step.BatchType}, {step.ExampleType}>";
-        w.Line("/// <summary>HF's <c>_maybe_log_save_evaluate</c>: log, then evaluate, then save, each only when asked.</summary>");
+        w.Line("/// <summary>");
+        w.Line("/// HF's <c>_maybe_log_save_evaluate</c>: log, then evaluate, then save, each only when asked. Each request is");
+        w.Line("/// taken once, before its hooks run, as HF's <c>on_log</c>, <c>on_evaluate</c> and <c>on_save</c> clear their flag.");
+        w.Line("/// </summary>");
         w.Line(GeneratedCode);
         w.Open($"private void __LogEvaluateSave({runType} run)");
-        w.Line("if (run.ShouldLog && run.LogTrainingLoss() is { } logs) this.__Log(logs);");
-        w.Line("if (run.ShouldEvaluate)");
-        w.Line("    run.ObserveEvaluation(run.Evaluation.Named is { } named");
+        w.Line("if (run.Flow.TakeLogRequest() && run.LogTrainingLoss() is { } logs) this.__Log(logs);");
+        w.Line("if (run.Flow.TakeEvaluateRequest())");
+        w.Line("    run.ObserveEvaluation(run.Evaluation.Named is { } named   // early stopping and the best metric; SaveStrategy.Best asks for a save");
         w.Line("        ? this.Evaluate(named)   // HF: each named dataset, its keys eval_{name}_*");
         w.Line("        : this.Evaluate(run.EvaluationSet()));");
-        w.Open("if (run.ShouldSave)");
+        w.Open("if (run.Flow.TakeSaveRequest())");
         if (HasHooks(model, HookKind.Save))
         {
             w.Line("var checkpoint = run.SaveCheckpoint();");

@@ -83,6 +83,7 @@ internal static partial class LoopEmitter
         if (model.Scheduler is null) w.Line("// and, for the default schedule, LrSchedulerType, LrSchedulerKwargs, WarmupSteps, WarmupRatio");
         if (model.Metrics.Count > 0) w.Line("// and, for the metrics, PredictionLossOnly and BatchEvalMetrics");
         w.Line("#nullable enable");
+        w.Line("#pragma warning disable " + KnownNames.InternalsDiagnosticId + " // Dsl.__Internals: the runtime's side of this loop, [Obsolete] for hand-written code");
         w.Line();
     }
 
@@ -121,7 +122,7 @@ internal static partial class LoopEmitter
             string call = $"this.{hook.MethodName}({(hook.TakesEvent ? eventExpression : "")})";
             if (!hook.ReturnsControl) w.Line(call + ";");
             else if (field) w.Line($"{KnownNames.GlobalTrainingRun}.Request({run}, {call});   // outside Train the hook runs; there is no run to steer");
-            else w.Line($"{run}.Request({call});");
+            else w.Line($"{run}.Flow.Request({call});");
         }
     }
 

@@ -36,6 +36,7 @@ internal static class StartupEmitter
         "// says how; DSL_THREADING_DEFAULTS=0 and DSL_MKL_CPU_DISPATCH=0 turn them off, a value of OMP_WAIT_POLICY",
         "// set by the user is kept, and <DslLibTorchStartup>false</DslLibTorchStartup> in the project leaves this file out.",
         "#pragma warning disable CA2255 // a module initializer on purpose: it must run before libtorch loads",
+        "#pragma warning disable " + KnownNames.InternalsDiagnosticId + " // Dsl.__Internals: the runtime's side of this initializer, [Obsolete] for hand-written code",
         "",
         "namespace Dsl.Generated",
         "{",
@@ -52,7 +53,7 @@ internal static class StartupEmitter
         "",
         "        // A method of its own: compiling a call into Dsl may run Dsl's initializer, which must come after the switch.",
         "        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]",
-        "        private static void Apply() => global::Dsl.Threading.LibTorchStartup.ApplyFromGeneratedInitializer();",
+        "        private static void Apply() => global::Dsl.__Internals.GeneratedStartup.Apply();",
         "    }",
         "}",
         "");

@@ -36,7 +36,7 @@ public sealed class OutputFolderLock : IDisposable
     }
 
     /// <summary>True when the lock is on the folder itself; false when it is a lock file.</summary>
-    public bool OnFolder { get; }
+    internal bool OnFolder { get; }
 
     /// <summary>Creates <paramref name="outputDir"/> if needed and takes its lock.</summary>
     /// <exception cref="OutputFolderInUseException">Another run holds the lock.</exception>

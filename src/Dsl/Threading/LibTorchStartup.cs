@@ -1,10 +1,9 @@
-using System.ComponentModel;
 using System.Runtime.CompilerServices;
 
 namespace Dsl.Threading;
 
 /// <summary>Who applied the start-up settings in this process.</summary>
-public enum LibTorchStartupSource
+internal enum LibTorchStartupSource
 {
     /// <summary>Nobody (yet): no generated initializer ran, and the fallback was switched off or has not run.</summary>
     None,
@@ -50,7 +49,7 @@ public static class LibTorchStartup
     private static int _effectsChecked;
 
     /// <summary>Who applied the settings in this process.</summary>
-    public static LibTorchStartupSource AppliedBy { get; private set; }
+    internal static LibTorchStartupSource AppliedBy { get; private set; }
 
     /// <summary>
     /// Applies the settings (idempotent, within the version gates); effective only before libtorch is loaded. For a
@@ -58,9 +57,8 @@ public static class LibTorchStartup
     /// </summary>
     public static void Apply() => ApplyAs(LibTorchStartupSource.Explicit);
 
-    /// <summary>Called by the generated module initializer; not for user code.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public static void ApplyFromGeneratedInitializer()
+    /// <summary>The generated module initializer's path (through <c>Dsl.__Internals.GeneratedStartup</c>).</summary>
+    internal static void ApplyFromGeneratedInitializer()
     {
         if (Enabled(AppContext.TryGetSwitch(Switch, out bool on) ? on : null)) ApplyAs(LibTorchStartupSource.GeneratedInitializer);
     }
@@ -107,10 +105,10 @@ public static class LibTorchStartup
 
     /// <summary>
     /// Once libtorch is loaded: checks that what was applied took effect, and writes one line to the standard
-    /// error when it did not (MKL still on its generic path). Runs its check once per process; the trainer calls it
-    /// when a run starts.
+    /// error when it did not (MKL still on its generic path). Runs its check once per process; every run calls it
+    /// when it resolves its device.
     /// </summary>
-    public static void CheckEffects()
+    internal static void CheckEffects()
     {
         if (Volatile.Read(ref _effectsChecked) == 1 || !MklCpuDispatch.Loaded) return;
         var result = MklCpuDispatch.CheckEffect();

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace Dsl.Threading;
 
 /// <summary>What <see cref="MklCpuDispatch.CheckEffect"/> found.</summary>
-public enum MklDispatchOutcome
+internal enum MklDispatchOutcome
 {
     /// <summary>The override was not loaded (not an AMD processor, switched off, or outside the validated versions).</summary>
     NotApplied,
@@ -22,7 +22,7 @@ public enum MklDispatchOutcome
 /// <param name="Outcome">What was found.</param>
 /// <param name="BoundTo">The function libtorch's call is bound to, or 0.</param>
 /// <param name="Override">The override's function, or 0.</param>
-public readonly record struct MklDispatchCheck(MklDispatchOutcome Outcome, nint BoundTo, nint Override)
+internal readonly record struct MklDispatchCheck(MklDispatchOutcome Outcome, nint BoundTo, nint Override)
 {
     /// <summary>The line to write when MKL did not take the override; null when it did or there was nothing to check.</summary>
     public string? Warning => Outcome switch
@@ -45,7 +45,7 @@ public static partial class MklCpuDispatch
     /// Once libtorch is loaded: whether its MKL calls the override. Makes MKL detect the processor first (as its
     /// first matrix product would; the answer is cached), then reads which function libtorch's call is bound to.
     /// </summary>
-    public static MklDispatchCheck CheckEffect()
+    internal static MklDispatchCheck CheckEffect()
     {
         if (!Loaded) return new(MklDispatchOutcome.NotApplied, 0, 0);
         const int RtldLazy = 1, RtldNoload = 4;

@@ -15,6 +15,7 @@ namespace Dsl.__Internals;
 /// <typeparam name="TBatch">The batch type of the evaluation step.</typeparam>
 /// <typeparam name="TExample">The dataset's example type.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
+[Obsolete(Contract.Message, DiagnosticId = Contract.DiagnosticId)]
 public sealed class EvaluationRun<TBatch, TExample> : IDisposable
     where TBatch : IBatch<TBatch, TExample>
 {

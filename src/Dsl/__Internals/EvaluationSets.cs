@@ -8,11 +8,12 @@ namespace Dsl.__Internals;
 /// </summary>
 /// <typeparam name="TExample">The example type.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
+[Obsolete(Contract.Message, DiagnosticId = Contract.DiagnosticId)]
 public sealed class EvaluationSets<TExample>
 {
     /// <summary>Checks that at most one of the two is given and that the names are usable.</summary>
     /// <exception cref="ArgumentException">Both are given, the dictionary is empty, or a name is blank.</exception>
-    public EvaluationSets(IReadOnlyList<TExample>? single, IReadOnlyDictionary<string, IReadOnlyList<TExample>>? named)
+    internal EvaluationSets(IReadOnlyList<TExample>? single, IReadOnlyDictionary<string, IReadOnlyList<TExample>>? named)
     {
         if (single is not null && named is not null)
             throw new ArgumentException("Train got both evalDataset and evalDatasets; pass one dataset or a dictionary of named ones.", "evalDatasets");
@@ -22,13 +23,13 @@ public sealed class EvaluationSets<TExample>
     }
 
     /// <summary>The single evaluation dataset, or null.</summary>
-    public IReadOnlyList<TExample>? Single { get; }
+    internal IReadOnlyList<TExample>? Single { get; }
 
     /// <summary>The named evaluation datasets, or null.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<TExample>>? Named { get; }
 
     /// <summary>Whether there is anything to evaluate on.</summary>
-    public bool Any => Single is not null || Named is not null;
+    internal bool Any => Single is not null || Named is not null;
 
     /// <summary>
     /// HF's <c>evaluate</c> with a dict: each dataset is evaluated with the prefix <c>{prefix}_{name}</c> (each

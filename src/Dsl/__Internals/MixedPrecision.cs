@@ -26,7 +26,6 @@ internal sealed class MixedPrecision : IDisposable
     private readonly ScalarType? _previousCompute;
     private readonly bool _includeNorms;
     private MasterWeights? _weights;
-    private bool _stepped = true;
 
     private MixedPrecision(nn.Module model, ScalarType dtype, LossScaler? scaler, bool includeNorms)
     {
@@ -119,13 +118,13 @@ internal sealed class MixedPrecision : IDisposable
     /// </summary>
     public bool Decide(bool finite)
     {
-        if (Scaler is null) return _stepped = true;
+        if (Scaler is null) return true;
         Scaler.Update(foundInf: !finite);
-        return _stepped = finite;
+        return finite;
     }
 
-    /// <summary>After the optimizer step: refresh the working copies from the masters, clear the masters' gradients.</summary>
-    public void AfterStep() => _weights?.Refresh(_stepped);
+    /// <summary>After the optimizer step: refresh the working copies from the masters (when they <paramref name="stepped"/>), clear the masters' gradients.</summary>
+    public void AfterStep(bool stepped) => _weights?.Refresh(stepped);
 
     /// <summary>The float32 masters in the module while a checkpoint is written; null when the module holds them anyway.</summary>
     public IDisposable? ShowMasters() => _weights?.ShowMasters();

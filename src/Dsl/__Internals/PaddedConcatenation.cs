@@ -10,7 +10,7 @@ namespace Dsl.__Internals;
 /// the shorter ones are padded with -100 to the longest. Every other dimension must agree.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class PaddedConcatenation
+internal static class PaddedConcatenation
 {
     /// <summary>HF's <c>padding_index</c> for predictions and labels (the label index cross-entropy ignores).</summary>
     public const int PaddingIndex = -100;

@@ -6,7 +6,7 @@ namespace Dsl.__Internals;
 
 /// <summary>Reading values off the device without leaking the temporaries TorchSharp makes.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class Tensors
+internal static class Tensors
 {
     /// <summary>
     /// The value of a one-element tensor as a double: waits for the device. Works on any device and

@@ -5,6 +5,7 @@ namespace Dsl.__Internals;
 
 /// <summary>The log sinks of one trainer, chosen by <see cref="TrainingArguments.ReportTo"/>. Called by generated code.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
+[Obsolete(Contract.Message, DiagnosticId = Contract.DiagnosticId)]
 public sealed class TrainerLog
 {
     private readonly List<ILogSink> _sinks = [];

@@ -8,26 +8,26 @@ namespace Dsl.__Internals;
 /// <typeparam name="TBatch">The batch type of the <c>[TrainStep]</c>.</typeparam>
 /// <typeparam name="TExample">The dataset's example type.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
+[Obsolete(Contract.Message, DiagnosticId = Contract.DiagnosticId)]
 public sealed class TrainingRun<TBatch, TExample> : TrainingRun
     where TBatch : IBatch<TBatch, TExample>
 {
     private readonly DataLoader<TBatch, TExample>? _loader;   // a list
     private readonly IEnumerable<TExample>? _stream;          // or a stream
+    private int? _exhaustedPass;
 
     private TrainingRun(TrainingArguments args, nn.Module model, DataLoader<TBatch, TExample> loader, EvaluationSets<TExample> eval)
-        : base(args, model, loader.DatasetSize, loader.Count, eval.Any)
+        : base(args, model, typeof(TBatch), loader.DatasetSize, loader.Count, eval.Any, streaming: false)
     {
         _loader = loader;
         Evaluation = eval;
-        StartTokenCount(typeof(TBatch));
     }
 
     private TrainingRun(TrainingArguments args, nn.Module model, IEnumerable<TExample> stream, EvaluationSets<TExample> eval)
-        : base(args, model, 0, 0, eval.Any, streaming: true)
+        : base(args, model, typeof(TBatch), 0, 0, eval.Any, streaming: true)
     {
         _stream = stream;
         Evaluation = eval;
-        StartTokenCount(typeof(TBatch));
         // HF gives an IterableDataset no sampler, so group_by_length does not apply to it.
         if (args.GroupByLength) Warn("GroupByLength does not apply to a streamed training dataset: its examples are taken in stream order.");
     }
@@ -84,20 +84,38 @@ public sealed class TrainingRun<TBatch, TExample> : TrainingRun
     }
 
     /// <summary>The dataset to evaluate on when no named datasets were given; an evaluation asked for without one is a clear error.</summary>
-    public IReadOnlyList<TExample> EvaluationSet() => EvaluationSet(Evaluation.Single);
+    public IReadOnlyList<TExample> EvaluationSet() => Evaluation.Single ?? throw new InvalidOperationException(
+        "An evaluation was asked for (by EvalStrategy or a hook returning TrainerControl.Evaluate) but Train got no evalDataset.");
 
     /// <summary>The batches of <paramref name="epoch"/>, skipping those a resumed run has already seen.</summary>
     public TrainBatches Batches(int epoch)
     {
-        int skip = SkipFor(epoch);
+        int skip = Plan.BatchesToSkip(epoch);
+        _exhaustedPass = null;
         if (_stream is not null)
-            return new(this, new StreamBatchEnumerator<TBatch, TExample>(_stream, Args.PerDeviceTrainBatchSize,
+            return new(this, epoch, new StreamBatchEnumerator<TBatch, TExample>(_stream, Args.PerDeviceTrainBatchSize,
                 Args.GradientAccumulationSteps, Args.DataloaderDropLast, Device, Args.DataloaderPrefetchFactor, skip, BatchDType));
         _loader!.FloatDType = BatchDType;
-        return new(this, _loader.Epoch(epoch, skip));
+        return new(this, epoch, _loader.Epoch(epoch, skip));
     }
 
-    /// <summary>An epoch's batches; each <see cref="MoveNext"/> also works out the accumulation window.</summary>
+    private protected override int? ExhaustedStreamPass => _exhaustedPass;
+
+    /// <summary>Called when a pass over the stream ends; <paramref name="empty"/>: it gave no batch at all.</summary>
+    private void OnStreamExhausted(int epoch, bool empty)
+    {
+        if (!empty)
+        {
+            _exhaustedPass = epoch;
+            return;
+        }
+        // HF: "There seems not to be a single sample in your epoch_iterator, stopping training".
+        Warn($"The training stream gave no batch in epoch {epoch}, stopping training at step {State.GlobalStep} of {MaxSteps}. " +
+             "A stream is enumerated again for every epoch and must yield at least one batch each time.");
+        Flow.Request(TrainerControl.StopTraining);
+    }
+
+    /// <summary>An epoch's batches; each carries its gradient-accumulation <see cref="Window"/>.</summary>
     public sealed class TrainBatches : IDisposable
     {
         private readonly TrainingRun<TBatch, TExample> _run;
@@ -105,39 +123,45 @@ public sealed class TrainingRun<TBatch, TExample> : TrainingRun
         private readonly StreamBatchEnumerator<TBatch, TExample>? _stream;
         private bool _took;
 
-        internal TrainBatches(TrainingRun<TBatch, TExample> run, BatchEnumerator<TBatch, TExample> batches)
+        internal TrainBatches(TrainingRun<TBatch, TExample> run, int epoch, BatchEnumerator<TBatch, TExample> batches)
         {
             _run = run;
             _batches = batches;
+            Window = new AccumulationWindow(epoch);
         }
 
-        internal TrainBatches(TrainingRun<TBatch, TExample> run, StreamBatchEnumerator<TBatch, TExample> stream)
+        internal TrainBatches(TrainingRun<TBatch, TExample> run, int epoch, StreamBatchEnumerator<TBatch, TExample> stream)
         {
             _run = run;
             _stream = stream;
+            Window = new AccumulationWindow(epoch);
         }
 
         /// <summary>The batch to train on; the loop disposes it after its step.</summary>
         public TBatch Current => _stream is not null ? _stream.Current : _batches!.Current;
 
-        /// <summary>Takes the next batch.</summary>
+        /// <summary><see cref="Current"/>'s gradient-accumulation window.</summary>
+        public AccumulationWindow Window { get; }
+
+        /// <summary>Takes the next batch and moves <see cref="Window"/> to it.</summary>
         public bool MoveNext()
         {
+            int step = _run.State.GlobalStep + 1;
             if (_stream is not null)
             {
                 if (!_stream.MoveNext())
                 {
-                    _run.OnStreamExhausted(empty: !_took && _stream.Skipped == 0);
+                    _run.OnStreamExhausted(Window.Epoch, empty: !_took && _stream.Skipped == 0);
                     return false;
                 }
                 _took = true;
-                _run.OnStreamBatch(_stream.Index, _stream.WindowSize, _stream.StartsWindow, _stream.EndsWindow);
-                if (_stream.Current is ITokenBatch streamed) _run.CountTokens(streamed);   // a shape, not a device read
+                Window.MoveToStreamBatch(step, _stream.Index, _run.Plan.StreamBatchesPerEpoch, _stream.WindowSize, _stream.StartsWindow, _stream.EndsWindow);
+                if (_stream.Current is ITokenBatch streamed) _run.Tokens.Count(streamed, _run.State);
                 return true;
             }
             if (!_batches!.MoveNext()) return false;
-            _run.OnBatch(_batches.Index, _batches.Count);
-            if (_batches.Current is ITokenBatch tokens) _run.CountTokens(tokens);   // a shape, not a device read
+            Window.MoveToListBatch(step, _batches.Index, _batches.Count, _run.Args.GradientAccumulationSteps);
+            if (_batches.Current is ITokenBatch tokens) _run.Tokens.Count(tokens, _run.State);
             return true;
         }
 

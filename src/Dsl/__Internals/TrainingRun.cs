@@ -1,7 +1,10 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Globalization;
 using Dsl.Checkpoints;
+using Dsl.Distributed;
 using Dsl.Logging;
+using Dsl.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -11,56 +14,81 @@ using static TorchSharp.torch.optim.lr_scheduler;
 namespace Dsl.__Internals;
 
 /// <summary>
-/// The bookkeeping of one <c>Train</c> call, following Hugging Face Trainer's
-/// <c>_inner_training_loop</c>: step counts, gradient-accumulation windows, the running loss on the
-/// device, clipping, when to log, evaluate and save, checkpoints and resume. The generated loop
-/// calls it; what depends on the user's class (steps, hooks) stays in the generated code.
+/// One <c>Train</c> call, following Hugging Face Trainer's <c>_inner_training_loop</c>: a thin façade
+/// that wires the collaborators the generated loop calls: the <see cref="StepPlan"/> (how many steps and
+/// epochs, what a resume skips), the <see cref="Flow"/> (when to log, evaluate, save or stop), the
+/// <see cref="Gradients"/> (backward, averaging, clipping, the non-finite decision), the loss meter and
+/// the checkpoint session. What depends on the user's class (steps, hooks) stays in the generated code.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public abstract partial class TrainingRun : IDisposable
+[Obsolete(Contract.Message, DiagnosticId = Contract.DiagnosticId)]
+public abstract class TrainingRun : IDisposable
 {
     private protected readonly TrainingArguments Args;
     private protected readonly nn.Module Model;
-    private readonly Parameter[] _parameters;
-    private readonly GradientClipper _clipper;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly int _datasetSize;
-
-    // The running loss since the last log and the last step's gradient norm: on the device for
-    // accelerators; on the host for the CPU, where reading a value costs no wait.
-    private readonly bool _onHost;
-    private readonly Tensor _runningLoss;
-    private Tensor? _gradNorm;
-    private float _hostRunningLoss;
-    private double _hostGradNorm;
-    private bool _hasGradNorm;
-    private double _totalLoss;
-    private int _lastLoggedStep;
-    private double _learningRate;
-
+    private readonly StepPlan _plan;
+    private readonly MixedPrecision? _precision;   // null: float32
+    private readonly DataParallel? _ddp;           // null: this process trains alone
+    private readonly LossMeter _losses;
+    private readonly NonFiniteLoss _nonFinite;
+    private readonly TokenCounter _tokens;
+    private readonly CheckpointSession _checkpoints;
     private Optimizer? _optimizer;
     private LRScheduler? _scheduler;
-    private int _startStep;
-    private int _skipBatches;
-    private string? _lastCheckpoint;
-
-    // The current micro-batch and its gradient-accumulation window.
-    private int _batchIndex, _batchesInEpoch, _windowSize, _epoch;
-    private readonly Scalar?[] _windowScalars;
-
-    private TrainerControl _control;
+    private IHookState? _hookState;
     private ProgressDisplay? _progress;
-    private readonly MixedPrecision? _precision;   // null: float32
+    private double _learningRate;
+    private int _startStep;
+    private NonFiniteLossException? _stopped;
+    private int _nonFiniteSkips;
+    private readonly RunMessages _messages;
 
-    private protected TrainingRun(TrainingArguments args, nn.Module model, int datasetSize, int batchesPerEpoch, bool hasEvalDataset,
-        bool streaming = false)
+    private protected TrainingRun(TrainingArguments args, nn.Module model, Type batchType, int datasetSize, int batchesPerEpoch,
+        bool hasEvalDataset, bool streaming)
     {
         Args = args;
         Model = model;
         _datasetSize = datasetSize;
-        Streaming = streaming;
         Device = args.ResolveDevice();
+        RequireData(args, datasetSize, batchesPerEpoch, hasEvalDataset, streaming);
+        args.ValidateEarlyStopping();
 
+        _plan = new StepPlan(args.NumTrainEpochs, args.MaxSteps, args.GradientAccumulationSteps, batchesPerEpoch, streaming);
+        State = new TrainerState
+        {
+            MaxSteps = _plan.MaxSteps,
+            NumTrainEpochs = _plan.NumTrainEpochs,
+            TrainBatchSize = args.PerDeviceTrainBatchSize,
+            LoggingSteps = TrainingArguments.ResolveSteps(args.LoggingSteps, _plan.MaxSteps),
+            EvalSteps = TrainingArguments.ResolveSteps(args.ResolvedEvalSteps, _plan.MaxSteps),
+            SaveSteps = TrainingArguments.ResolveSteps(args.SaveSteps, _plan.MaxSteps),
+            HasTrained = true,
+        };
+        Flow = new TrainingFlow(args);
+
+        MoveToDevice(model, Device);
+        _precision = MixedPrecision.ForTraining(model, args, Device);
+        var parameters = model.parameters().Where(p => p.requires_grad).ToArray();
+        _ddp = DataParallel.Start(args, model, parameters);
+        _messages = new RunMessages(args, isMain: _ddp?.IsMain ?? true);
+        // HF's EarlyStoppingCallback.on_train_begin warns about this, and so do we.
+        if (args.EarlyStoppingPatience is not null && !args.LoadBestModelAtEnd)
+            Warn("EarlyStoppingPatience is set without LoadBestModelAtEnd: once training stops, the model is the last one, not the best.");
+        MarkProcess(State);
+        _tokens = new TokenCounter(args, model, batchType, _ddp);
+        bool onHost = Device.type == DeviceType.CPU && !args.KeepLossOnDevice;
+        _losses = new LossMeter(args.LoggingNanInfFilter, onHost ? null : Device,
+            _ddp is null ? null : loss => _ddp.Mean(loss, "the averaging of the logged loss"));
+        _nonFinite = new NonFiniteLoss(args.NonFiniteLoss, _ddp?.Group.WorldSize ?? 1, Warn);
+        Gradients = new GradientStep(parameters, args.MaxGradNorm, args.GradientAccumulationSteps, _precision, _ddp, _losses, _nonFinite);
+        // Last, so a failure above leaves no lock behind: a second run into this folder is refused now.
+        _checkpoints = new CheckpointSession(args, model, _ddp, Warn);
+    }
+
+    private static void RequireData(TrainingArguments args, int datasetSize, int batchesPerEpoch, bool hasEvalDataset, bool streaming)
+    {
         if (streaming && args.MaxSteps <= 0)
             throw new ArgumentException(
                 $"TrainingArguments.MaxSteps is {args.MaxSteps}, but the training dataset is a stream (an IEnumerable with no length), " +
@@ -74,108 +102,48 @@ public abstract partial class TrainingRun : IDisposable
         if (args.EvalStrategy != IntervalStrategy.No && !hasEvalDataset)
             throw new ArgumentException(
                 $"TrainingArguments.EvalStrategy is {args.EvalStrategy}, which needs an evaluation dataset: pass evalDataset (or named evalDatasets) to Train.");
-        StartEarlyStopping();
-
-        // HF: num_update_steps_per_epoch = ceil(batches / GA); max_steps = ceil(epochs × that),
-        // or MaxSteps, which sets the epochs to ceil(max_steps / updates per epoch).
-        UpdatesPerEpoch = Math.Max(1, (batchesPerEpoch + args.GradientAccumulationSteps - 1) / args.GradientAccumulationSteps);
-        if (streaming)
-        {
-            // HF, a dataloader without a length: max_steps = args.max_steps, num_update_steps_per_epoch = max_steps,
-            // and a practically endless number of epochs (sys.maxsize): each pass over the stream is one epoch.
-            MaxSteps = args.MaxSteps;
-            UpdatesPerEpoch = MaxSteps;
-            NumTrainEpochs = int.MaxValue;
-        }
-        else if (args.MaxSteps > 0)
-        {
-            MaxSteps = args.MaxSteps;
-            NumTrainEpochs = (MaxSteps + UpdatesPerEpoch - 1) / UpdatesPerEpoch;
-        }
-        else
-        {
-            MaxSteps = (int)Math.Ceiling(args.NumTrainEpochs * UpdatesPerEpoch);
-            NumTrainEpochs = (int)Math.Ceiling(args.NumTrainEpochs);
-        }
-
-        State = new TrainerState
-        {
-            MaxSteps = MaxSteps,
-            NumTrainEpochs = NumTrainEpochs,
-            TrainBatchSize = args.PerDeviceTrainBatchSize,
-            LoggingSteps = TrainingArguments.ResolveSteps(args.LoggingSteps, MaxSteps),
-            EvalSteps = TrainingArguments.ResolveSteps(args.ResolvedEvalSteps, MaxSteps),
-            SaveSteps = TrainingArguments.ResolveSteps(args.SaveSteps, MaxSteps),
-            HasTrained = true,
-        };
-
-        MoveToDevice(model, Device);
-        _precision = MixedPrecision.ForTraining(model, args, Device);
-        _parameters = model.parameters().Where(p => p.requires_grad).ToArray();
-        _clipper = new GradientClipper(_parameters);
-        _ddp = Distributed.DataParallel.Start(args, model, _parameters);   // null when training alone
-        MarkProcess(State);
-        _onHost = Device.type == DeviceType.CPU && !AccumulateOnDevice;
-        _runningLoss = torch.zeros([], dtype: ScalarType.Float32, device: Device);
-        _windowScalars = new Scalar?[args.GradientAccumulationSteps + 1];
-        // Last, so a failure above leaves no lock behind: a second run into this folder is refused now.
-        // Only rank 0 writes checkpoints in a data-parallel run, so only it takes the lock.
-        if (args.SaveStrategy != SaveStrategy.No && IsMainProcess)
-        {
-            _outputLock = OutputFolderLock.Acquire(args.OutputDir);
-            Checkpoint.RemoveLeftovers(args.OutputDir);
-        }
     }
-
-    private readonly OutputFolderLock? _outputLock;
-
-    /// <summary>Keep the running loss and clipping on the device even on the CPU (tests compare both paths).</summary>
-    internal static bool AccumulateOnDevice { get; set; }
 
     /// <summary>The trainer state of this run.</summary>
     public TrainerState State { get; private set; }
 
     /// <summary>The device the model trains on.</summary>
-    public Device Device { get; }
+    internal Device Device { get; }
+
+    /// <summary>When to log, evaluate, save or stop: HF's <c>TrainerControl</c> and its flow rules.</summary>
+    public TrainingFlow Flow { get; }
+
+    /// <summary>Backward, averaging over ranks, unscaling, clipping and the decision to apply a step.</summary>
+    public GradientStep Gradients { get; }
 
     /// <summary>Optimizer steps in the whole run: the <c>trainingSteps</c> a schedule is built for.</summary>
-    public int MaxSteps { get; }
+    public int MaxSteps => _plan.MaxSteps;
 
     /// <summary>Epochs the loop runs (the last may stop early at <see cref="MaxSteps"/>).</summary>
-    public int NumTrainEpochs { get; }
-
-    /// <summary>Optimizer steps per epoch: ceil(batches / GradientAccumulationSteps).</summary>
-    public int UpdatesPerEpoch { get; }
+    public int NumTrainEpochs => _plan.NumTrainEpochs;
 
     /// <summary>The epoch to start in: 0, or the checkpoint's when resuming.</summary>
-    public int FirstEpoch { get; private set; }
+    public int FirstEpoch => _plan.FirstEpoch;
 
-    /// <summary>True when the current batch ends its gradient-accumulation window: time for an optimizer step.</summary>
-    public bool IsOptimizerStep { get; private set; }
+    private protected StepPlan Plan => _plan;
 
-    /// <summary>True when the current batch is the first of its gradient-accumulation window (HF's <c>on_step_begin</c>).</summary>
-    public bool StartsStep { get; private set; }
+    private protected TokenCounter Tokens => _tokens;
 
-    /// <summary>A hook, <c>MaxSteps</c> or an evaluation asked to stop training.</summary>
-    public bool ShouldStopTraining => (_control & TrainerControl.StopTraining) != 0;
-
-    /// <summary>The current epoch should end after this step (or training stops).</summary>
-    public bool ShouldStopEpoch => (_control & (TrainerControl.StopEpoch | TrainerControl.StopTraining)) != 0;
-
-    /// <summary>This step logs.</summary>
-    public bool ShouldLog => (_control & TrainerControl.Log) != 0;
-
-    /// <summary>This step evaluates.</summary>
-    public bool ShouldEvaluate => (_control & TrainerControl.Evaluate) != 0;
-
-    /// <summary>This step saves a checkpoint.</summary>
-    public bool ShouldSave => (_control & TrainerControl.Save) != 0 && _stopped is null;
-
-    /// <summary>Applies what a hook returned.</summary>
-    public void Request(TrainerControl control) => _control |= control;
+    /// <summary>The dtype the batches' floating-point tensors are cast to (mixed precision on a plain module), or null.</summary>
+    private protected ScalarType? BatchDType => _precision?.BatchDType;
 
     /// <summary>Applies what a hook returned to <paramref name="run"/> when training is under way; outside <c>Train</c> there is nothing to steer.</summary>
-    public static void Request(TrainingRun? run, TrainerControl control) => run?.Request(control);
+    public static void Request(TrainingRun? run, TrainerControl control) => run?.Flow.Request(control);
+
+    /// <summary>
+    /// Saves <paramref name="hooks"/>' state in every checkpoint under its class name and restores it on resume.
+    /// Call before <see cref="Prepare"/>.
+    /// </summary>
+    public void TrackHookState(IHookState hooks)
+    {
+        ArgumentNullException.ThrowIfNull(hooks);
+        _hookState = hooks;
+    }
 
     /// <summary>
     /// Takes the optimizer and schedule, and restores a checkpoint when
@@ -195,28 +163,12 @@ public abstract partial class TrainingRun : IDisposable
 
     private void Resume(string checkpoint)
     {
-        string dir = checkpoint == "last"
-            ? Checkpoint.Last(Args.OutputDir) ?? throw new DirectoryNotFoundException(
-                $"resumeFromCheckpoint is 'last' but {Path.GetFullPath(Args.OutputDir)} holds no checkpoint-N folder with a {Checkpoint.StateFile}.")
-            : checkpoint;
-        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"The checkpoint folder {dir} does not exist.");
-        string statePath = Path.Combine(dir, Checkpoint.StateFile);
-        if (!File.Exists(statePath)) throw new FileNotFoundException($"{dir} is not a checkpoint: it has no {Checkpoint.StateFile}.", statePath);
-
-        Checkpoint.VerifyChecksums(dir);
-        var saved = TrainerState.Load(statePath);
-        RequireSameCheckpoint(saved.GlobalStep);
-        if (saved.GlobalStep > MaxSteps)
-            throw new InvalidOperationException(
-                $"{dir} is at step {saved.GlobalStep}, past this run's {MaxSteps} steps; raise NumTrainEpochs or MaxSteps to train further.");
-
-        Checkpoint.LoadModel(Model, dir);
-        if (Checkpoint.RestoreScheduler(_scheduler!, Path.Combine(dir, Checkpoint.SchedulerFile)) is { } warning) Warn(warning);
-        Checkpoint.LoadOptimizer(_optimizer!, Path.Combine(dir, Checkpoint.OptimizerFile));
-        Checkpoint.LoadRng(RngFileToLoad(dir));
-
-        RestoreCallbackStates(saved, dir);
-        CompareWithCheckpoint(saved, dir);
+        var (dir, saved) = _checkpoints.Open(checkpoint, MaxSteps);
+        _checkpoints.Restore(dir, _optimizer!, _scheduler!);
+        if (Args.RestoreCallbackStatesFromCheckpoint && CallbackStates.Restore(saved, dir, Flow, _hookState) is { Count: > 0 } unused)
+            Warn($"{dir} holds the state of {string.Join(", ", unused)}, which this run does not use; ignored.");
+        if (SettingsComparison.Compare(State, saved, Args.GradientAccumulationSteps, SettingsComparison.SavedAccumulation(dir), dir) is { } changed)
+            Warn(changed);
 
         int savedMaxSteps = saved.MaxSteps;   // a stream's epoch fraction was counted in the saved run's MaxSteps
         saved.MaxSteps = State.MaxSteps;
@@ -229,80 +181,200 @@ public abstract partial class TrainingRun : IDisposable
         MarkProcess(saved);
         State = saved;
 
-        // HF: epochs_trained = global_step // updates per epoch; the batches of the current epoch
-        // already seen are (global_step % updates per epoch) × GA, skipped in the same order.
         _startStep = saved.GlobalStep;
-        _lastLoggedStep = saved.GlobalStep;
-        FirstEpoch = saved.GlobalStep / UpdatesPerEpoch;
-        _skipBatches = saved.GlobalStep % UpdatesPerEpoch * Args.GradientAccumulationSteps;
-        if (Streaming)
+        _losses.ResumeAt(saved.GlobalStep);
+        if (!_plan.ResumeAt(saved.GlobalStep, saved.Epoch, savedMaxSteps))
         {
-            // HF skips global_step × GA batches from the stream's start, which is wrong once the stream has
-            // restarted. The epoch says where the run was: its whole part is the pass, and its fraction
-            // (batches / (MaxSteps × GA), HF's steps_in_epoch for a stream) the batches read in that pass.
-            FirstEpoch = (int)Math.Floor(saved.Epoch);
-            long batchesPerEpoch = (long)(savedMaxSteps > 0 ? savedMaxSteps : MaxSteps) * Args.GradientAccumulationSteps;
-            _skipBatches = (int)Math.Round((saved.Epoch - FirstEpoch) * batchesPerEpoch);
-        }
-        _lastCheckpoint = dir;
-        if (saved.GlobalStep >= MaxSteps)
-        {
-            // HF: a run resumed at max_steps trains nothing; no epoch starts, so no step past the end is taken.
-            FirstEpoch = NumTrainEpochs;
             Warn($"{dir} is at step {saved.GlobalStep}, the end of this run ({MaxSteps} steps): training is already finished, " +
                  "nothing was trained. Raise NumTrainEpochs or MaxSteps to train further.");
+            return;
         }
+        // HF logs "Continuing training from checkpoint, will skip to saved global_step" and the epochs and batches it skips.
+        _messages.Note($"Resumed from {dir} at global step {saved.GlobalStep} of {MaxSteps} (epoch {Format(saved.Epoch)}): " +
+                       $"skipping the first {_plan.FirstEpoch} epochs, then the first {_plan.SkippedBatches} batches of epoch {_plan.FirstEpoch}.");
     }
 
-    /// <summary>Warnings of this run (also printed on stderr unless ReportTo is <c>none</c>, as HF's logger prints them).</summary>
-    public List<string> Warnings { get; } = [];
+    private static string Format(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);
 
-    private protected void Warn(string message)
+    /// <summary>
+    /// Ends an optimizer step: <c>GlobalStep++</c>, the epoch fraction from <paramref name="window"/>, mixed precision's
+    /// working copies refreshed, and HF's <c>DefaultFlowCallback.on_step_end</c> rules in <see cref="Flow"/>.
+    /// A step the non-finite policy stopped at halts the run: nothing is saved after it.
+    /// </summary>
+    /// <param name="window">The window that ends with this step.</param>
+    /// <param name="update">What <see cref="GradientStep.Clip"/> decided.</param>
+    /// <param name="learningRate">The rate the step used (read before <c>scheduler.step()</c>), as HF logs it.</param>
+    public void EndStep(AccumulationWindow window, GradientUpdate update, double learningRate)
     {
-        Warnings.Add(message);
-        if (!Args.ReportTo.Contains("none")) Console.Error.WriteLine("Warning: " + message);
+        ArgumentNullException.ThrowIfNull(window);
+        _learningRate = learningRate;
+        _precision?.AfterStep(update.Apply);   // mixed precision: working copies refreshed from the stepped masters
+        if (update.NonFinite is not null) _nonFiniteSkips++;
+        if (update.NonFinite is { } what && _nonFinite.Stops && _stopped is null)
+        {
+            _stopped = NonFiniteLoss.StopException(window.Step, what, _checkpoints.LastCheckpoint);
+            Flow.Halt();
+        }
+        State.GlobalStep++;
+        State.Epoch = window.EpochAfter;
+        _progress?.Report(State.GlobalStep);
+        Flow.OnStepEnd(State.GlobalStep, MaxSteps, State.LoggingSteps, State.EvalSteps, State.SaveSteps);
     }
 
-    /// <summary>The dtype the batches' floating-point tensors are cast to (mixed precision on a plain module), or null.</summary>
-    private protected ScalarType? BatchDType => _precision?.BatchDType;
-
-    /// <summary>Batches to skip at the start of <paramref name="epoch"/> (non-zero only in a resumed epoch).</summary>
-    private protected int SkipFor(int epoch)
+    /// <summary>Ends an epoch: HF's <c>on_epoch_end</c> decides whether to log, evaluate or save.</summary>
+    public void EndEpoch()
     {
-        _epoch = epoch;
-        _passExhausted = false;
-        _control &= ~TrainerControl.StopEpoch;
-        int skip = epoch == FirstEpoch ? _skipBatches : 0;
-        return skip;
+        // A stream's pass that ran out ends its epoch: the epoch becomes whole, as a list's last step makes it,
+        // so a checkpoint saved now resumes at the start of the next pass. (HF leaves the last step's fraction.)
+        if (ExhaustedStreamPass is { } pass) State.Epoch = pass + 1;
+        Flow.OnEpochEnd(State.Epoch);
     }
 
-    /// <summary>Called as each micro-batch is taken: works out its accumulation window.</summary>
-    private protected void OnBatch(int index, int batchesInEpoch)
+    /// <summary>The epoch whose stream pass ran out, when the ending epoch is one (a list's epochs end whole anyway); else null.</summary>
+    private protected virtual int? ExhaustedStreamPass => null;
+
+    /// <summary>
+    /// The training log entry of this step (HF's <c>_maybe_log_save_evaluate</c>): <c>loss</c>, the mean per
+    /// optimizer step since the last log rounded to 4 places; <c>grad_norm</c> of this step; <c>learning_rate</c>
+    /// this step used; <c>epoch</c>. The only place the loop waits for the device. Null when nothing was
+    /// trained since the last log.
+    /// </summary>
+    public LogEntry? LogTrainingLoss()
     {
-        _batchIndex = index;
-        _batchesInEpoch = batchesInEpoch;
-        // HF: step when (i + 1) % GA == 0 or at the epoch's last batch; the last window may be short.
-        int ga = Args.GradientAccumulationSteps;
-        int windowStart = index / ga * ga;
-        _windowSize = Math.Min(ga, batchesInEpoch - windowStart);
-        IsOptimizerStep = (index + 1) % ga == 0 || index + 1 == batchesInEpoch;
-        StartsStep = index % ga == 0;
-        // HF's on_step_begin clears log/evaluate/save at the start of a window, so what a hook asks for
-        // from here to the step's end (step begin, pre-optimizer, optimizer step) is acted on.
-        if (StartsStep) _control &= TrainerControl.StopTraining | TrainerControl.StopEpoch;
+        int step = State.GlobalStep;
+        if (_losses.TakeLogMean(step) is not { } loss) return null;
+        _tokens.Store(State);
+        var entry = new LogEntry(step);
+        entry.Set("loss", PythonFloat.Round(loss, 4));
+        if (Gradients.HasNorm)
+        {
+            double gradNorm = Gradients.ReadNorm();
+            entry.Set("grad_norm", gradNorm);
+            _nonFinite.ObserveLoggedGradNorm(gradNorm, step);
+        }
+        entry.Set("learning_rate", _learningRate);
+        entry.Set("epoch", State.Epoch);
+        return entry;
     }
 
-    /// <summary>Releases the device buffers.</summary>
+    /// <summary>
+    /// Takes an evaluation's metrics: steps a ReduceLROnPlateau schedule, lets early stopping and the best
+    /// <c>MetricForBestModel</c> (HF's <c>_determine_best_metric</c>) look at them; with SaveStrategy.Best a
+    /// new best asks <see cref="Flow"/> for a save.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">The metric is not among the evaluation's keys.</exception>
+    public void ObserveEvaluation(EvalResult metrics)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        string? metric = Args.ResolvedMetricForBestModel;
+        // HF _evaluate: a ReduceLROnPlateau schedule steps with metric_for_best_model (default loss) after each evaluation.
+        if (_scheduler is PlateauSchedule plateau) plateau.Observe(MetricValue(metrics, metric ?? "eval_loss"));
+        if (metric is null) return;
+        double value = MetricValue(metrics, metric);
+        double? bestBefore = State.BestMetric;
+        var verdict = Flow.ObserveMetric(value, State);
+        if (verdict.StopsEarly)
+            _messages.Note($"Early stopping at step {State.GlobalStep}: {metric} = {Format(value)} has not improved on its best, " +
+                           $"{Format(bestBefore ?? value)}, by more than {Format(Args.EarlyStoppingThreshold)} for {Args.EarlyStoppingPatience} " +
+                           "evaluations in a row (EarlyStoppingPatience); training stops after this step's save.");
+        if (!verdict.NewBest) return;
+        State.BestMetric = value;
+        State.BestGlobalStep = State.GlobalStep;
+    }
+
+    private static double MetricValue(EvalResult metrics, string metric) =>
+        metrics.TryGetValue(metric, out double value) ? value : throw new KeyNotFoundException(
+            $"TrainingArguments.MetricForBestModel is '{metric}', which is not among the evaluation metrics " +
+            $"({string.Join(", ", metrics.Keys)}). Declare a [Metric] with that name or change MetricForBestModel.");
+
+    /// <summary>
+    /// Writes <c>checkpoint-{GlobalStep}</c> with the callbacks' states and rotates old ones (never the best).
+    /// Returns the folder.
+    /// </summary>
+    public string SaveCheckpoint()
+    {
+        string dir = Checkpoint.PathFor(Args.OutputDir, State.GlobalStep);
+        if (State.BestGlobalStep == State.GlobalStep) State.BestModelCheckpoint = dir;
+        else if (State.BestGlobalStep is { } bestStep && Directory.Exists(Checkpoint.PathFor(Args.OutputDir, bestStep)))
+            State.BestModelCheckpoint = Checkpoint.PathFor(Args.OutputDir, bestStep);
+        _tokens.Store(State);
+        CallbackStates.Collect(State, Flow, _hookState);
+        return _checkpoints.Save(State, _optimizer!, _scheduler!, _precision);
+    }
+
+    /// <summary>
+    /// Ends training: loads the best model when asked, leaves only the best checkpoint when
+    /// <c>SaveTotalLimit</c> is 1, and builds HF's summary (<c>train_runtime</c>,
+    /// <c>train_samples_per_second</c>, <c>train_steps_per_second</c>, <c>train_loss</c>, <c>epoch</c>).
+    /// </summary>
+    /// <exception cref="NonFiniteLossException">The non-finite policy stopped the run.</exception>
+    public (TrainOutput Output, LogEntry Summary) Finish()
+    {
+        if (_stopped is not null) throw _stopped;
+        double seconds = _clock.Elapsed.TotalSeconds;
+        double totalLoss = _losses.TakeTotal();
+        _tokens.Store(State);
+        State.LossScaler = _precision?.ScalerState;
+        _precision?.Dispose();   // float32 masters back in the model before the best one may be loaded
+        // HF divides by the global step; after a resume we divide by the steps this run took,
+        // because the total only holds their losses.
+        int steps = Math.Max(State.GlobalStep - _startStep, 0);
+        double trainLoss = totalLoss / Math.Max(steps, 0.001);
+        // HF: "Loading best model from {best_model_checkpoint} (score: {best_metric})."
+        if (_checkpoints.Finish(State) is { } best)
+            _messages.Note($"Loaded the best model from {best} ({Args.ResolvedMetricForBestModel} = {Format(State.BestMetric ?? double.NaN)}, " +
+                           $"step {State.BestGlobalStep}) (LoadBestModelAtEnd).");
+        if (_nonFiniteSkips > 0)
+            _messages.Note($"{_nonFiniteSkips} optimizer step(s) were not applied because the loss or the gradient norm was not finite (NonFiniteLoss = {Args.NonFiniteLoss}).");
+        if (State.LossScaler is { SkippedSteps: > 0 } scaler)
+            _messages.Note($"Fp16: {scaler.SkippedSteps} optimizer step(s) were skipped on a gradient overflow; the loss scale is now {Format(scaler.Scale)}.");
+
+        // HF: samples = dataset size × epochs, or MaxSteps × batch × GA; steps = max_steps.
+        double samples = Args.MaxSteps > 0
+            ? (double)Args.MaxSteps * Args.PerDeviceTrainBatchSize * Args.GradientAccumulationSteps * (_ddp?.Group.WorldSize ?? 1)
+            : _datasetSize * Args.NumTrainEpochs;
+        var summary = new LogEntry(State.GlobalStep);
+        AddSpeed(summary, "train", seconds, samples, State.MaxSteps);
+        summary.Set("total_flos", State.TotalFlos);   // HF's train metrics carry it (0 when batches do not count tokens)
+        summary.Set("train_loss", trainLoss);
+        summary.Set("epoch", State.Epoch);
+        var metrics = new Metrics();
+        foreach (var (key, value) in summary) metrics.Set(key, value);
+        return (new TrainOutput(State.GlobalStep, trainLoss, metrics), summary);
+    }
+
+    /// <summary>HF's <c>speed_metrics</c>: runtime to 4 places, per-second rates to 3 (from the unrounded runtime).</summary>
+    internal static void AddSpeed(Metrics metrics, string prefix, double seconds, double samples, double steps)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        metrics.Set(prefix + "_runtime", PythonFloat.Round(seconds, 4));
+        if (seconds == 0) return;
+        metrics.Set(prefix + "_samples_per_second", PythonFloat.Round(samples / seconds, 3));
+        metrics.Set(prefix + "_steps_per_second", PythonFloat.Round(steps / seconds, 3));
+    }
+
+    /// <summary>Rank 0 (or the only process): the one that logs, shows progress and writes checkpoints.</summary>
+    private bool IsMainProcess => _ddp?.IsMain ?? true;
+
+    private void MarkProcess(TrainerState state)
+    {
+        if (_ddp is null) return;
+        state.IsWorldProcessZero = _ddp.IsMain;
+        state.IsLocalProcessZero = DistributedLaunch.LocalRank == 0;
+    }
+
+    /// <summary>Prints a warning on stderr and appends it to the run's <c>trainer.log</c>, unless ReportTo is <c>none</c>.</summary>
+    private protected void Warn(string message) => _messages.Warn(message);
+
+    /// <summary>Releases the device buffers and the output folder's lock.</summary>
     public void Dispose()
     {
         _progress?.Dispose();
-        _outputLock?.Dispose();
+        _checkpoints?.Dispose();
         _precision?.Dispose();
-        _runningLoss.Dispose();
-        _gradNorm?.Dispose();
-        _clipper.Dispose();
+        _losses?.Dispose();
+        Gradients?.Dispose();
         _ddp?.Dispose();
-        foreach (var scalar in _windowScalars) scalar?.Dispose();
         GC.SuppressFinalize(this);
     }
 

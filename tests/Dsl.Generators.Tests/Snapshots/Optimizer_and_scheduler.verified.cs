@@ -17,6 +17,7 @@
 // DataloaderDropLast, DataloaderPrefetchFactor, EvalAccumulationSteps, EarlyStoppingPatience and -Threshold,
 // IncludeNumInputTokensSeen, RestoreCallbackStatesFromCheckpoint, and under mpirun DdpBackend, DdpTimeout, DdpBucketCapMb
 #nullable enable
+#pragma warning disable DSL900 // Dsl.__Internals: the runtime's side of this loop, [Obsolete] for hand-written code
 
 namespace Demo
 {
@@ -89,40 +90,45 @@ namespace Demo
                 // 2. Epochs. A resumed run starts in its checkpoint's epoch and skips the batches it has seen.
                 for (var epoch = run.FirstEpoch; epoch < run.NumTrainEpochs; epoch++)
                 {
-                    using var batches = run.Batches(epoch);   // the next batches are collated on a background thread
+                    using var batches = run.Batches(epoch);   // collated on a background thread; each batch knows its accumulation window
+                    run.Flow.OnEpochBegin();   // HF's on_epoch_begin: clears the last epoch's stop request
                     while (batches.MoveNext())
                     {
+                        var window = batches.Window;   // this batch's gradient-accumulation window: its size, whether it starts or ends an optimizer step
+                        if (window.StartsStep) run.Flow.OnStepBegin();   // HF's on_step_begin: a new optimizer step clears the last one's log, evaluate and save requests
+
                         // 3. Forward and backward, in the batch's own dispose scope: no tensor outlives its step.
                         using (var scope = global::TorchSharp.torch.NewDisposeScope())
                         using (var batch = batches.Current)
                         {
                             var loss = this.Step(batch);
-                            run.Backward(loss);   // (loss / window).backward(); the loss is summed on the device, read at log steps
+                            run.Gradients.Backward(loss, window);   // (loss / window.Size).backward(); the loss is summed for the log, read at log steps
                         }
-                        if (!run.IsOptimizerStep) continue;   // gradient accumulation: one optimizer step per window
+                        if (!window.EndsStep) continue;   // gradient accumulation: one optimizer step per window
 
-                        // 4. Optimizer step: clip, step, schedule, clear the gradients.
+                        // 4. Optimizer step: average and clip the gradients, step, schedule, clear the gradients.
                         using (var scope = global::TorchSharp.torch.NewDisposeScope())
                         {
                             var learningRate = global::Dsl.Schedules.LastLearningRate(scheduler);   // the rate this step uses, as HF logs it
-                            if (run.ClipGradients())   // to MaxGradNorm (the norm stays a tensor until a log step); false only when Fp16 gradients overflowed
+                            var gradients = run.Gradients.Clip(window);   // averaged over ranks, unscaled (Fp16), clipped to MaxGradNorm; the norm is read at log steps
+                            if (gradients.Apply)   // false when Fp16 gradients overflowed or NonFiniteLoss skips the step: HF skips both steps then
                             {
                                 optimizer.step();
-                                scheduler.step();   // HF skips both steps on an Fp16 overflow
+                                scheduler.step();
                             }
                             model.zero_grad();
-                            run.EndStep(learningRate);   // GlobalStep++, epoch; decides whether to log, evaluate, save or stop
+                            run.EndStep(window, gradients, learningRate);   // GlobalStep++ and the epoch; HF's flow rules: whether to log, evaluate, save or stop
                         }
 
                         // 5. Log, evaluate and save as the arguments ask.
                         this.__LogEvaluateSave(run);
-                        if (run.ShouldStopEpoch) break;
+                        if (run.Flow.StopsEpoch) break;
                     }
 
                     // 6. End of the epoch.
-                    run.EndEpoch();
+                    run.EndEpoch();   // HF's on_epoch_end: log, evaluate or save by epoch
                     this.__LogEvaluateSave(run);
-                    if (run.ShouldStopTraining) break;
+                    if (run.Flow.StopsTraining) break;
                 }
 
                 // 7. Finish: load the best model when asked, log the summary.
@@ -136,16 +142,19 @@ namespace Demo
             }
         }
 
-        /// <summary>HF's <c>_maybe_log_save_evaluate</c>: log, then evaluate, then save, each only when asked.</summary>
+        /// <summary>
+        /// HF's <c>_maybe_log_save_evaluate</c>: log, then evaluate, then save, each only when asked. Each request is
+        /// taken once, before its hooks run, as HF's <c>on_log</c>, <c>on_evaluate</c> and <c>on_save</c> clear their flag.
+        /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
         private void __LogEvaluateSave(global::Dsl.__Internals.TrainingRun<global::Demo.Batch, global::Demo.Example> run)
         {
-            if (run.ShouldLog && run.LogTrainingLoss() is { } logs) this.__Log(logs);
-            if (run.ShouldEvaluate)
-                run.ObserveEvaluation(run.Evaluation.Named is { } named
+            if (run.Flow.TakeLogRequest() && run.LogTrainingLoss() is { } logs) this.__Log(logs);
+            if (run.Flow.TakeEvaluateRequest())
+                run.ObserveEvaluation(run.Evaluation.Named is { } named   // early stopping and the best metric; SaveStrategy.Best asks for a save
                     ? this.Evaluate(named)   // HF: each named dataset, its keys eval_{name}_*
                     : this.Evaluate(run.EvaluationSet()));
-            if (run.ShouldSave)
+            if (run.Flow.TakeSaveRequest())
             {
                 run.SaveCheckpoint();
             }

@@ -7,6 +7,7 @@ namespace Dsl.Tests.Checkpoints;
 /// Resuming with other settings than the checkpoint's warns setting by setting, as HF's
 /// <c>compare_trainer_and_checkpoint_args</c> (test_trainer.py, <c>test_compare_trainer_and_checkpoint_args_logging</c>).
 /// </summary>
+[Collection(TorchState.Name)]
 public sealed class ChangedSettingsTests
 {
     private static TrainingArguments First(string dir) => Args.Quiet(dir) with

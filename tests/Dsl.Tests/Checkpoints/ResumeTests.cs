@@ -4,6 +4,7 @@ using Dsl.Tests.Support;
 namespace Dsl.Tests.Checkpoints;
 
 /// <summary>Resuming restores model, optimizer, schedule, RNG and data order exactly.</summary>
+[Collection(TorchState.Name)]
 public sealed class ResumeTests
 {
     [Theory]

@@ -4,6 +4,7 @@ using Dsl.Tests.Support;
 namespace Dsl.Tests.Checkpoints;
 
 /// <summary>SaveTotalLimit rotation (HF's _sorted_checkpoints / _rotate_checkpoints), which never deletes the best checkpoint.</summary>
+[Collection(TorchState.Name)]
 public sealed class RotationTests
 {
     private static string[] Remaining(string dir) =>

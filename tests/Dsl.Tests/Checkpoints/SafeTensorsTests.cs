@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 
 namespace Dsl.Tests.Checkpoints;
 
+[Collection(TorchState.Name)]
 public sealed class SafeTensorsTests
 {
     [Fact]

@@ -10,6 +10,7 @@ namespace Dsl.Tests.Checkpoints;
 /// A trainer's hook state in <c>trainer_state.json</c>'s <c>stateful_callbacks</c> (HF's <c>ExportableState</c>;
 /// tests/trainer/test_trainer_callback.py, <c>test_stateful_callbacks</c> and <c>test_missing_stateful_callback</c>).
 /// </summary>
+[Collection(TorchState.Name)]
 public sealed class StatefulCallbacksTests
 {
     private static TrainingArguments Saving(string dir) => Args.Quiet(dir) with { SaveStrategy = SaveStrategy.Steps, SaveSteps = 2, MaxSteps = 6 };

@@ -7,6 +7,7 @@ using static TorchSharp.torch.optim;
 namespace Dsl.Tests.Checkpoints;
 
 /// <summary><c>training_args.json</c> says what the run used, in HF's spelling (issue 15).</summary>
+[Collection(TorchState.Name)]
 public sealed class TrainingArgumentsFileTests
 {
     [Fact]

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace Dsl.Tests.Data;
 
-[Collection(TensorCounting.Name)]
+[Collection(TorchState.Name)]
 public sealed class DataLoaderTests
 {
     private static List<Sample> Numbered(int count) =>

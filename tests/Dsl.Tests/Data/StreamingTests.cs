@@ -10,7 +10,7 @@ namespace Dsl.Tests.Data;
 /// transformers' Trainer: max_steps is required, each pass over the stream is one epoch, the stream
 /// is read again when it runs out, and a resumed run skips what it had consumed.
 /// </summary>
-[Collection(TensorCounting.Name)]
+[Collection(TorchState.Name)]
 public sealed class StreamingTests
 {
     /// <summary>Yields its samples in order each time it is enumerated, recording passes and reading threads.</summary>

@@ -7,6 +7,7 @@ namespace Dsl.Tests.Distributed;
 /// The generated loop under <c>mpirun.mpich -np 2</c> (tests/Dsl.Tests.MpiWorker): DDP's semantics, so two
 /// ranks with batch B train exactly as one process with batch 2B; faults end the job with a clear error.
 /// </summary>
+[Collection(TorchState.Name)]
 public sealed class DataParallelTests : IDisposable
 {
     private readonly TempDirectory _temp = new();

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Dsl.Interop;
+using Dsl.Tests.Support;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -14,6 +15,7 @@ namespace Dsl.Tests.Interop;
 /// (LeanOptimizerTests), the Device string syntax (the generator tests' ValidateInStepTests), MKL's PLT call
 /// (MklCpuDispatchTests), libLibTorchSharp's GLIBCXX_3.4.32 marker (NativeRepairTests).
 /// </summary>
+[Collection(TorchState.Name)]
 public sealed class TorchSharpContractTests
 {
     [Fact]

@@ -1,4 +1,3 @@
-using Dsl.__Internals;
 using Dsl.Tests.Support;
 
 namespace Dsl.Tests.Loop;
@@ -7,6 +6,7 @@ namespace Dsl.Tests.Loop;
 /// On the CPU the running loss and clipping take a host path (no wait to avoid there); on an
 /// accelerator they stay on the device. Both must log the same numbers and train the same weights.
 /// </summary>
+[Collection(TorchState.Name)]
 public sealed class AccumulationPathTests
 {
     [Theory]
@@ -17,22 +17,15 @@ public sealed class AccumulationPathTests
         (List<LogEntry> Logs, Dictionary<string, float[]> Weights) Run(bool onDevice)
         {
             using var temp = new TempDirectory();
-            TrainingRun.AccumulateOnDevice = onDevice;
-            try
+            var model = TinyNet.Create(seed: 8);
+            var args = Args.Quiet(temp.Path) with
             {
-                var model = TinyNet.Create(seed: 8);
-                var args = Args.Quiet(temp.Path) with
-                {
-                    GradientAccumulationSteps = accumulation, LoggingSteps = 3, NumTrainEpochs = 2, MaxGradNorm = 0.3,
-                };
-                var trainer = new ParityTrainer(model, args);
-                trainer.Train(SampleData.Make(90));
-                return (trainer.State.LogHistory.Where(e => e.ContainsKey("loss")).ToList(), model.Snapshot());
-            }
-            finally
-            {
-                TrainingRun.AccumulateOnDevice = false;
-            }
+                GradientAccumulationSteps = accumulation, LoggingSteps = 3, NumTrainEpochs = 2, MaxGradNorm = 0.3,
+                KeepLossOnDevice = onDevice,
+            };
+            var trainer = new ParityTrainer(model, args);
+            trainer.Train(SampleData.Make(90));
+            return (trainer.State.LogHistory.Where(e => e.ContainsKey("loss")).ToList(), model.Snapshot());
         }
 
         var host = Run(onDevice: false);

@@ -11,7 +11,7 @@ namespace Dsl.Tests.Loop;
 /// to the CPU every <c>eval_accumulation_steps</c>; and <c>batch_eval_metrics</c>
 /// (<c>test_evaluate_with_batch_eval_metrics</c>, <c>test_predict_with_batch_eval_metrics</c>).
 /// </summary>
-[Collection(TensorCounting.Name)]
+[Collection(TorchState.Name)]
 public sealed class DynamicShapesTests
 {
     // Batches of 4 examples sharing a length, as HF's DynamicShapesDataset: 3, 5, 2, then 4 tokens.

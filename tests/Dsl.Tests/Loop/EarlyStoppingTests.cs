@@ -8,6 +8,7 @@ namespace Dsl.Tests.Loop;
 /// <c>EarlyStoppingPatience</c> with HF's <c>EarlyStoppingCallback</c> semantics (tests/trainer/test_trainer.py,
 /// <c>test_early_stopping_callback</c>; trainer_callback.py, <c>check_metric_value</c> and <c>on_evaluate</c>).
 /// </summary>
+[Collection(TorchState.Name)]
 public sealed class EarlyStoppingTests
 {
     private static TrainingArguments Watching(string dir, int patience) => Args.Quiet(dir) with

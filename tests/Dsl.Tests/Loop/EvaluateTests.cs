@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 namespace Dsl.Tests.Loop;
 
 /// <summary>Evaluate and Predict: HF's keys, rounding and sample-weighted loss.</summary>
+[Collection(TorchState.Name)]
 public sealed class EvaluateTests
 {
     [Fact]

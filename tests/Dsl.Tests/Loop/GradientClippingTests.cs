@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace Dsl.Tests.Loop;
 
+[Collection(TorchState.Name)]
 public sealed class GradientClippingTests
 {
     public static TheoryData<double, int> Cases()

@@ -8,6 +8,7 @@ namespace Dsl.Tests.Loop;
 /// The generated loop against the best hand-written TorchSharp loop: same seed, model, data order,
 /// optimizer and schedule must give bit-identical losses and weights.
 /// </summary>
+[Collection(TorchState.Name)]
 public sealed class HandLoopParityTests
 {
     [Theory]

@@ -8,6 +8,7 @@ namespace Dsl.Tests.Loop;
 /// epoch's end (#36203), and SaveTotalLimit = 1 with a best checkpoint (trainer.py, the end of
 /// <c>_inner_training_loop</c>).
 /// </summary>
+[Collection(TorchState.Name)]
 public sealed class HfEndOfTrainingTests
 {
     private static string[] Remaining(string dir) =>

@@ -9,6 +9,7 @@ namespace Dsl.Tests.Loop;
 /// and its <c>get_expected_events</c>): train begin, epoch begin, step begin, substep end, pre-optimizer step,
 /// optimizer step, prediction step, each in HF's place.
 /// </summary>
+[Collection(TorchState.Name)]
 public sealed class HookPointTests
 {
     private static TrainingArguments Flow(string dir) => Args.Quiet(dir) with

@@ -3,6 +3,7 @@ using Dsl.Tests.Support;
 namespace Dsl.Tests.Loop;
 
 /// <summary>Hooks fire in HF Trainer's order (on_step_end → on_log → on_evaluate → on_save; on_epoch_end; on_train_end).</summary>
+[Collection(TorchState.Name)]
 public sealed class HookTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using Dsl.Tests.Support;
 namespace Dsl.Tests.Loop;
 
 /// <summary>What the loop logs: HF's loss, grad_norm, learning_rate and epoch.</summary>
+[Collection(TorchState.Name)]
 public sealed class LoggingTests
 {
     [Theory]

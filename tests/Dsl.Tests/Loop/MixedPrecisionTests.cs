@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace Dsl.Tests.Loop;
 
+[Collection(TorchState.Name)]
 public sealed partial class MixedPrecisionTests
 {
     /// <summary>TinyNet's layers, computing in ComputeDType when set: float32 weights, bf16 products.</summary>

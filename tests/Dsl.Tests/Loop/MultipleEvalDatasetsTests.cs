@@ -8,6 +8,7 @@ namespace Dsl.Tests.Loop;
 /// names one of them (<c>eval_data1_loss</c>). Checked against HF's <c>Trainer.evaluate</c> docstring and
 /// TRL's test_train_with_multiple_eval_dataset (log_history[-3] has eval_data1_loss, [-2] eval_data2_loss).
 /// </summary>
+[Collection(TorchState.Name)]
 public sealed class MultipleEvalDatasetsTests
 {
     private static Dictionary<string, IReadOnlyList<Sample>> TwoSets() => new()

@@ -12,6 +12,7 @@ namespace Dsl.Tests.Loop;
 /// (<c>metric_for_best_model</c>, default <c>eval_loss</c>), so the logged rate drops only after
 /// <c>patience</c> evaluations without improvement.
 /// </summary>
+[Collection(TorchState.Name)]
 public sealed class ReduceOnPlateauLoopTests
 {
     private static TrainingArguments PlateauArgs(string dir) => Args.Quiet(dir) with

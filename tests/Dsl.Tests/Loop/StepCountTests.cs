@@ -4,6 +4,7 @@ using TorchSharp.Modules;
 namespace Dsl.Tests.Loop;
 
 /// <summary>Optimizer and schedule step counts against HF's formula (trainer.py, set_initial_training_values).</summary>
+[Collection(TorchState.Name)]
 public sealed class StepCountTests
 {
     // HF: updates per epoch = ceil(batches / GA); max_steps = ceil(epochs × updates), or MaxSteps.

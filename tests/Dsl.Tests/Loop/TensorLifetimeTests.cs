@@ -4,7 +4,7 @@ using TorchSharp;
 namespace Dsl.Tests.Loop;
 
 /// <summary>No tensor outlives its step: the live-tensor count stays flat over hundreds of steps and batches.</summary>
-[Collection(TensorCounting.Name)]
+[Collection(TorchState.Name)]
 public sealed class TensorLifetimeTests
 {
     /// <summary>Tensors other tests left to the finalizer would otherwise vanish mid-count.</summary>

@@ -10,6 +10,7 @@ namespace Dsl.Tests.Loop;
 /// micro-batch) and <c>total_flos</c> (HF's <c>floating_point_ops</c>: 6 × non-embedding parameters × tokens,
 /// in trainer_state.json and the train metrics) for batches that implement <see cref="ITokenBatch"/>.
 /// </summary>
+[Collection(TorchState.Name)]
 public sealed class TokenCountTests
 {
     private const long TinyNetParameters = 4 * 16 + 16 + 16 + 16 + 16 * 2 + 2;   // fc1, LayerNorm, fc2: no embeddings
@@ -58,7 +59,7 @@ public sealed class TokenCountTests
     {
         var model = new EmbeddingNet();
         long all = model.parameters().Sum(p => p.numel());
-        Assert.Equal(all - 10 * 4, Dsl.__Internals.TrainingRun.NonEmbeddingParameters(model));
+        Assert.Equal(all - 10 * 4, Dsl.Training.TokenCounter.NonEmbeddingParameters(model));
     }
 
     [Fact]

@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 namespace Dsl.Tests.Precision;
 
 /// <summary>Dynamic loss scaling with PyTorch GradScaler's rules, alone and in the loop.</summary>
+[Collection(TorchState.Name)]
 public sealed class LossScalerTests
 {
     [Fact]
@@ -97,23 +98,11 @@ public sealed class LossScalerTests
     [InlineData(true)]   // the accelerator path: the norm stays a tensor, read once for the overflow check
     public void An_overflowing_step_skips_the_optimizer_and_the_schedule_and_backs_off(bool onDevice)
     {
-        TrainingRun.AccumulateOnDevice = onDevice;
-        try
-        {
-            OverflowRun();
-        }
-        finally
-        {
-            TrainingRun.AccumulateOnDevice = false;
-        }
-    }
-
-    private static void OverflowRun()
-    {
         using var temp = new TempDirectory();
         var args = Args.Quiet(temp.Path) with
         {
             Fp16 = true, SaveStrategy = SaveStrategy.Steps, SaveSteps = 1, LoggingSteps = 1, MaxSteps = 6,
+            KeepLossOnDevice = onDevice,
         };
         var model = TinyNet.Create(seed: 5);
         var trainer = new PrecisionTrainer(model, args) { PoisonedBatch = 3 };   // step 4's gradients are Inf/NaN

@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 namespace Dsl.Tests.Precision;
 
 /// <summary>Bf16 and Fp16 on a plain module: low-precision working copies, float32 masters.</summary>
+[Collection(TorchState.Name)]
 public sealed class MasterWeightsTests
 {
     // The final loss tolerance: the mean loss of the last epoch within 0.03 of float32's (the float32
@@ -196,7 +197,7 @@ public sealed class MasterWeightsTests
 }
 
 /// <summary>Mixed precision keeps the loop's tensor discipline: flat live count, nothing left after Train.</summary>
-[Collection(TensorCounting.Name)]
+[Collection(TorchState.Name)]
 public sealed class MixedPrecisionLifetimeTests
 {
     public MixedPrecisionLifetimeTests()

@@ -8,6 +8,7 @@ namespace Dsl.Tests.Reliability;
 /// A damaged checkpoint file is a clear <see cref="InvalidDataException"/> naming the file, never a
 /// native abort (issue 12, defect 1), and a failed resume leaves every checkpoint on disk as it was.
 /// </summary>
+[Collection(TorchState.Name)]
 public sealed class DamagedCheckpointTests
 {
     // Without checksums.sha256 unless asked (as Hugging Face and older versions write them), so the

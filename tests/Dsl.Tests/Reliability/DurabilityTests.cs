@@ -6,6 +6,7 @@ using Dsl.Tests.Support;
 namespace Dsl.Tests.Reliability;
 
 /// <summary>Rotation, flushing and the log file across interruptions (issue 12, defect 9).</summary>
+[Collection(TorchState.Name)]
 public sealed class DurabilityTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using Dsl.Tests.Support;
 namespace Dsl.Tests.Reliability;
 
 /// <summary>Resuming a finished run is a no-op that says so (issue 12, defect 2; HF returns at once).</summary>
+[Collection(TorchState.Name)]
 public sealed class FinishedRunTests
 {
     [Fact]

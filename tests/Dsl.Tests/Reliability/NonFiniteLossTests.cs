@@ -23,6 +23,7 @@ public partial class NanTrainer(TinyNet model, TrainingArguments args, int[] nan
 /// A NaN or infinite loss is warned about at its step, and the policy decides: carry on as HF, skip the
 /// update, or stop keeping the last good checkpoint (issue 12, defect 7).
 /// </summary>
+[Collection(TorchState.Name)]
 public sealed class NonFiniteLossTests
 {
     private static (TinyNet Model, string Warnings) Train(TrainingArguments args, int[] nanAt, Action<NanTrainer>? check = null)
@@ -101,18 +102,11 @@ public sealed class NonFiniteLossTests
     public void The_policy_also_works_with_the_loss_kept_on_the_device()
     {
         using var temp = new TempDirectory();
-        TrainingRun_AccumulateOnDevice(true);
-        try
-        {
-            var args = Arguments(temp.Path) with { MaxSteps = 3, NonFiniteLoss = NonFiniteLossPolicy.SkipStep };
-            var (skipped, warnings) = Train(args, [3]);
-            Assert.Contains("Warning: step 3: the loss is NaN", warnings);
-            var (reference, _) = Train(args with { MaxSteps = 2 }, []);
-            var expected = reference.Snapshot();
-            foreach (var (name, values) in skipped.Snapshot()) Assert.Equal(expected[name], values);
-        }
-        finally { TrainingRun_AccumulateOnDevice(false); }
+        var args = Arguments(temp.Path) with { MaxSteps = 3, NonFiniteLoss = NonFiniteLossPolicy.SkipStep, KeepLossOnDevice = true };
+        var (skipped, warnings) = Train(args, [3]);
+        Assert.Contains("Warning: step 3: the loss is NaN", warnings);
+        var (reference, _) = Train(args with { MaxSteps = 2 }, []);
+        var expected = reference.Snapshot();
+        foreach (var (name, values) in skipped.Snapshot()) Assert.Equal(expected[name], values);
     }
-
-    private static void TrainingRun_AccumulateOnDevice(bool value) => Dsl.__Internals.TrainingRun.AccumulateOnDevice = value;
 }

@@ -10,6 +10,7 @@ namespace Dsl.Tests.Reliability;
 /// are refused with <see cref="InvalidDataException"/> naming the file; never a native abort or
 /// another exception. <c>DSL_FUZZ_MUTATIONS</c> sets the count (default 200).
 /// </summary>
+[Collection(TorchState.Name)]
 public sealed class OptimizerStateFuzzTests(Xunit.Abstractions.ITestOutputHelper log)
 {
     private static readonly int Mutations =

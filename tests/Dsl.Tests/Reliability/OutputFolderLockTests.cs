@@ -7,6 +7,7 @@ namespace Dsl.Tests.Reliability;
 /// One writer per output folder (issue 12, defect 8), and nothing of the lock left in it: after Train the folder holds
 /// what Hugging Face's holds (issue 19).
 /// </summary>
+[Collection(TorchState.Name)]
 public sealed class OutputFolderLockTests
 {
     private static TrainingArguments Saving(string dir) =>

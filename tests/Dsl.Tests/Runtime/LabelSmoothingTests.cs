@@ -9,7 +9,7 @@ namespace Dsl.Tests.Runtime;
 /// (trainer_pt_utils.py; HF tests/trainer/test_trainer_utils.py test_label_smoothing), with values
 /// worked out by hand: -log p = logsumexp(row) - row.
 /// </summary>
-[Collection(TensorCounting.Name)]
+[Collection(TorchState.Name)]
 public sealed class LabelSmoothingTests
 {
     [Fact]

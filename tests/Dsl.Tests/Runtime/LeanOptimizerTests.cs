@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 namespace Dsl.Tests.Runtime;
 
 /// <summary>The default optimizers' lean steps against TorchSharp's own AdamW and SGD.</summary>
+[Collection(TorchState.Name)]
 public sealed class LeanOptimizerTests
 {
     private const int Steps = 100;

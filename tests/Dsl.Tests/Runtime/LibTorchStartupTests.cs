@@ -1,4 +1,5 @@
 using Dsl.Threading;
+using Dsl.Tests.Support;
 
 namespace Dsl.Tests.Runtime;
 
@@ -7,6 +8,7 @@ namespace Dsl.Tests.Runtime;
 /// assembly has several), a library fallback that stands down when it ran, and version gates with one line when
 /// they keep the settings off.
 /// </summary>
+[Collection(TorchState.Name)]
 public sealed class LibTorchStartupTests
 {
     private static readonly InstalledTorch Validated = new(new Version(0, 107, 0, 0), "2.10.0");

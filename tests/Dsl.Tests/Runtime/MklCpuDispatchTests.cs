@@ -1,9 +1,11 @@
 using System.Runtime.InteropServices;
 using Dsl.Threading;
+using Dsl.Tests.Support;
 
 namespace Dsl.Tests.Runtime;
 
 /// <summary>The generated shared object that tells libtorch's MKL to use its fast kernels on AMD processors.</summary>
+[Collection(TorchState.Name)]
 public sealed class MklCpuDispatchTests
 {
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]

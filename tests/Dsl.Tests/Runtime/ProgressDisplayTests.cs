@@ -1,7 +1,9 @@
 using Dsl.Logging;
+using Dsl.Tests.Support;
 
 namespace Dsl.Tests.Runtime;
 
+[Collection(TorchState.Name)]
 public sealed class ProgressDisplayTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using static TorchSharp.torch.optim;
 namespace Dsl.Tests.Runtime;
 
 /// <summary>Every schedule's rate at every step against HF's formulas (transformers/optimization.py).</summary>
+[Collection(TorchState.Name)]
 public sealed class ScheduleTests
 {
     private const double BaseRate = 0.01;

@@ -7,6 +7,7 @@ using Dsl.Tests.Support;
 namespace Dsl.Tests.Runtime;
 
 /// <summary>TensorBoard event files that TensorBoard can read: TFRecord framing around Event protobufs.</summary>
+[Collection(TorchState.Name)]
 public sealed class TensorBoardTests
 {
     [Theory]

@@ -1,8 +1,10 @@
 using Dsl.Threading;
+using Dsl.Tests.Support;
 
 namespace Dsl.Tests.Runtime;
 
 /// <summary>OpenMP's wait policy, set in the native environment before libtorch loads.</summary>
+[Collection(TorchState.Name)]
 public sealed class ThreadingDefaultsTests
 {
     [Fact]
