@@ -77,14 +77,15 @@ public sealed class OutputFolderLock : IDisposable
     /// <summary>Open or create the lock file, lock it, and start over if its holder deleted it meanwhile.</summary>
     private static OutputFolderLock LockFileOnLinux(string folder, string file, Action? beforeLock)
     {
-        while (true)
+        // Each retry means another run deleted the file between this run's open and lock: a handful at most.
+        for (int attempt = 0; attempt < 100; attempt++)
         {
             var handle = Posix.OpenLockFile(file);
             try
             {
                 beforeLock?.Invoke();
                 if (!Posix.TryLock(handle)) throw new OutputFolderInUseException(folder, null);
-                if (Posix.StillNamed(handle, file)) return new OutputFolderLock(handle, onFolder: false, file);
+                if (Posix.StillNamed(handle)) return new OutputFolderLock(handle, onFolder: false, file);
             }
             catch
             {
@@ -93,6 +94,7 @@ public sealed class OutputFolderLock : IDisposable
             }
             handle.Dispose();
         }
+        throw new IOException($"Cannot lock the output folder {folder}: its lock file {file} was replaced 100 times in a row.");
     }
 
     /// <summary>Elsewhere: .NET's exclusive open (an advisory lock on Unix, a sharing lock on Windows), deleted on close.</summary>
@@ -160,11 +162,12 @@ public sealed class OutputFolderLock : IDisposable
         }
 
         /// <summary>
-        /// True when <paramref name="file"/> still names the file <paramref name="handle"/> has open: its /proc link
-        /// reads the path itself, where a deleted file's reads "path (deleted)".
+        /// True when the lock file <paramref name="handle"/> has open is still in its folder: the descriptor's /proc link
+        /// reads the file's path (with the folder's links resolved), and "path (deleted)" once it is deleted or replaced.
         /// </summary>
-        public static bool StillNamed(SafeFileHandle handle, string file) =>
-            new FileInfo($"/proc/self/fd/{(int)handle.DangerousGetHandle()}").LinkTarget == file;
+        public static bool StillNamed(SafeFileHandle handle) =>
+            new FileInfo($"/proc/self/fd/{(int)handle.DangerousGetHandle()}").LinkTarget is { } target
+            && target.EndsWith(Path.DirectorySeparatorChar + FileName, StringComparison.Ordinal);
 
 #pragma warning disable SYSLIB1054 // DllImport keeps this file free of unsafe code
         [DllImport("libc", SetLastError = true)]

@@ -60,7 +60,7 @@ public static class LibTorchStartup
     /// <summary>The generated module initializer's path (through <c>Dsl.__Internals.GeneratedStartup</c>).</summary>
     internal static void ApplyFromGeneratedInitializer()
     {
-        if (Enabled(AppContext.TryGetSwitch(Switch, out bool on) ? on : null)) ApplyAs(LibTorchStartupSource.GeneratedInitializer);
+        if (Enabled(AppContext.TryGetSwitch(Switch, out bool on) ? on : null)) ApplyFromInitializer(LibTorchStartupSource.GeneratedInitializer);
     }
 
 #pragma warning disable CA2255 // A library's module initializer, on purpose: the fallback for programs without a generated one.
@@ -69,12 +69,17 @@ public static class LibTorchStartup
     internal static void Initialize()
     {
         bool generated = AppContext.TryGetSwitch(GeneratedSwitch, out bool ran) && ran;
-        if (!FallbackApplies(AppContext.TryGetSwitch(Switch, out bool on) ? on : null, generated)) return;
-        // A module initializer must never throw: every use of Dsl would fail. Without libc's getenv/setenv
-        // (an unusual C library) the settings are simply not applied.
+        if (FallbackApplies(AppContext.TryGetSwitch(Switch, out bool on) ? on : null, generated))
+            ApplyFromInitializer(LibTorchStartupSource.LibraryFallback);
+    }
+
+    private static void ApplyFromInitializer(LibTorchStartupSource source)
+    {
+        // A module initializer must never throw: every use of its assembly would fail. Without libc's
+        // getenv/setenv (an unusual C library) the settings are simply not applied.
         try
         {
-            ApplyAs(LibTorchStartupSource.LibraryFallback);
+            ApplyAs(source);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or System.Runtime.InteropServices.MarshalDirectiveException)
         {

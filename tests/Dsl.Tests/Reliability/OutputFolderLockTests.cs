@@ -97,6 +97,18 @@ public sealed class OutputFolderLockTests
         Assert.Empty(Entries(temp.Path));
     }
 
+    [Fact]
+    public void A_lock_file_in_a_folder_reached_through_a_symbolic_link_is_taken_and_removed()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        using var temp = new TempDirectory();
+        Directory.CreateDirectory(temp["real"]);
+        Directory.CreateSymbolicLink(temp["link"], temp["real"]);
+        using (var held = OutputFolderLock.Acquire(Path.Combine(temp["link"], "out"), lockFolder: false, beforeLock: null))
+            Assert.True(File.Exists(Path.Combine(temp["real"], "out", OutputFolderLock.FileName)));
+        Assert.Empty(Entries(Path.Combine(temp["real"], "out")));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
