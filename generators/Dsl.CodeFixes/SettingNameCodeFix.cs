@@ -40,6 +40,7 @@ public sealed class SettingNameCodeFix : CodeFixProvider
             {
                 "ReportTo" => SettingRules.NearestName(text, SettingRules.ReportTargets),
                 "LrSchedulerKwargs" => SettingRules.NearestName(text, SettingRules.SchedulerKwargs),
+                "GradientCheckpointingKwargs" => SettingRules.NearestName(text, SettingRules.CheckpointingKwargs),
                 "Device" when SettingRules.NearestName(text.Split(':')[0].ToLowerInvariant(), ["cpu", "cuda"]) is { } type =>
                     type + text.Substring(text.Split(':')[0].Length),
                 _ => null,

@@ -27,11 +27,24 @@ internal sealed class ArgumentsView(TrainingArguments args) : ISettingValues
         elements = value switch
         {
             IReadOnlyDictionary<string, double> dictionary => [.. dictionary.Select(p => new KeyValuePair<object?, object?>(p.Key, p.Value))],
+            IReadOnlyDictionary<string, object> dictionary => [.. dictionary.Select(p => new KeyValuePair<object?, object?>(p.Key, Plain(p.Value)))],
             IEnumerable<string> list => [.. list.Select(e => new KeyValuePair<object?, object?>(null, e))],
             _ => [],
         };
         return elements.Count > 0;
     }
+
+    // A value read from JSON (TrainingArguments.FromJson) as the plain value the rules compare.
+    private static object? Plain(object? value) => value is System.Text.Json.JsonElement element
+        ? element.ValueKind switch
+        {
+            System.Text.Json.JsonValueKind.True => true,
+            System.Text.Json.JsonValueKind.False => false,
+            System.Text.Json.JsonValueKind.String => element.GetString(),
+            System.Text.Json.JsonValueKind.Number => element.GetDouble(),
+            _ => element.GetRawText(),
+        }
+        : value;
 
     public bool IsWritten(string setting) =>
         !(TryGet(setting, out object? value) && SettingRules.Defaults.TryGetValue(setting, out object? fallback) && Equals(value, fallback));

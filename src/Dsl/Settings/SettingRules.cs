@@ -41,6 +41,9 @@ internal static partial class SettingRules
         "factor", "patience", "threshold", "cooldown", "eps",
     ];
 
+    /// <summary>The keys <c>GradientCheckpointingKwargs</c> may hold (HF's <c>gradient_checkpointing_kwargs</c> that mean something here).</summary>
+    public static readonly string[] CheckpointingKwargs = ["preserve_rng_state", "determinism_check", "use_reentrant"];
+
     /// <summary>
     /// The defaults of <c>TrainingArguments</c> (HF's) for every setting a rule reads: what a <c>new</c> leaves
     /// unset. Enum values by member name. A test compares them with a fresh <c>TrainingArguments</c>.
@@ -83,6 +86,7 @@ internal static partial class SettingRules
         ["Bf16FullEval"] = false,
         ["Fp16FullEval"] = false,
         ["Device"] = null,
+        ["GradientCheckpointing"] = false,
     };
 
     /// <summary>The message formats of the rules' diagnostics; a range rule with an ID of its own gets its format from the rule.</summary>
@@ -188,6 +192,17 @@ internal static partial class SettingRules
         new SettingRule("DSL038", "LrSchedulerKwargs", ["LrSchedulerKwargs"],
             s => s.Element is not null && !IsFinite(ToNumber(s.Element)),
             s => ["LrSchedulerKwargs[" + s.Key + "]", Show(s.Element), "a finite number"]).PerElement("LrSchedulerKwargs"),
+        // Read when training starts (GradientCheckpointingOptions), checked here so a wrong key fails before anything runs.
+        new SettingRule("DSL047", "GradientCheckpointingKwargs", ["GradientCheckpointingKwargs"],
+            s => !(s.Key is string key && Array.IndexOf(CheckpointingKwargs, key) >= 0),
+            s => ["GradientCheckpointingKwargs", s.Key as string ?? "null", "a gradient checkpointing argument",
+                  string.Join(", ", CheckpointingKwargs) + Suggestion(s.Key as string ?? "", CheckpointingKwargs)]).PerElement("GradientCheckpointingKwargs"),
+        new SettingRule("DSL047", "GradientCheckpointingKwargs", ["GradientCheckpointingKwargs"],
+            s => s.Key is string key && Array.IndexOf(CheckpointingKwargs, key) >= 0
+                 && (key == "determinism_check" ? s.Element is not ("default" or "none") : s.Element is not bool),
+            s => ["GradientCheckpointingKwargs[\"" + s.Key + "\"]", Convert.ToString(s.Element, System.Globalization.CultureInfo.InvariantCulture) ?? "null",
+                  (string)s.Key! == "determinism_check" ? "a determinism check" : "a bool",
+                  (string)s.Key! == "determinism_check" ? "default or none" : "true or false"]).PerElement("GradientCheckpointingKwargs"),
         new SettingRule("DSL047", "Device", ["Device"],
             s => s.Text("Device") is { } device && !s.IsDevice(device),
             s => ["Device", s.Text("Device")!, "a device libtorch can parse",
