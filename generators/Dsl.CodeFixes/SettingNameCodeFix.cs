@@ -2,8 +2,8 @@ using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading.Tasks;
-using Dsl.Generators.Analyzers;
 using Dsl.Generators.Diagnostics;
+using Dsl.Settings;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -38,10 +38,10 @@ public sealed class SettingNameCodeFix : CodeFixProvider
             string text = literal.Token.ValueText;
             string? replacement = setting switch
             {
-                "ReportTo" => ConstantArgumentsAnalyzer.Nearest(text, ConstantArgumentsAnalyzer.ReportTargets),
-                "LrSchedulerKwargs" => ConstantArgumentsAnalyzer.Nearest(text, ConstantArgumentsAnalyzer.SchedulerKwargs),
-                "GradientCheckpointingKwargs" => ConstantArgumentsAnalyzer.Nearest(text, ConstantArgumentsAnalyzer.CheckpointingKwargs),
-                "Device" when ConstantArgumentsAnalyzer.Nearest(text.Split(':')[0].ToLowerInvariant(), ["cpu", "cuda"]) is { } type =>
+                "ReportTo" => SettingRules.NearestName(text, SettingRules.ReportTargets),
+                "LrSchedulerKwargs" => SettingRules.NearestName(text, SettingRules.SchedulerKwargs),
+                "GradientCheckpointingKwargs" => SettingRules.NearestName(text, SettingRules.CheckpointingKwargs),
+                "Device" when SettingRules.NearestName(text.Split(':')[0].ToLowerInvariant(), ["cpu", "cuda"]) is { } type =>
                     type + text.Substring(text.Split(':')[0].Length),
                 _ => null,
             };

@@ -2,8 +2,8 @@ using System.Collections.Immutable;
 using System.Composition;
 using System.Globalization;
 using System.Threading.Tasks;
-using Dsl.Generators.Analyzers;
 using Dsl.Generators.Diagnostics;
+using Dsl.Settings;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -18,7 +18,7 @@ namespace Dsl.CodeFixes;
 /// number, or its default 500 when not above 0; SaveTotalLimit null (a negative limit usually means "no limit");
 /// LearningRate its default 5e-5; WarmupRatio 0 when negative, else (a whole number of 1 or more, which is a step
 /// count) <c>WarmupSteps = N</c>; NumTrainEpochs 1; the other ranges their nearest bound (see
-/// <see cref="ConstantArgumentsAnalyzer.NearestValid"/>).
+/// <see cref="SettingRules.NearestValid"/>).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SettingValueCodeFix)), Shared]
 public sealed class SettingValueCodeFix : CodeFixProvider
@@ -70,7 +70,7 @@ public sealed class SettingValueCodeFix : CodeFixProvider
             "WarmupRatio" => Double(number < 0 || double.IsNaN(number) ? 0 : 0.1),
             "NumTrainEpochs" => Double(1),
             "OutputDir" => SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal("trainer_output")),
-            _ => ConstantArgumentsAnalyzer.NearestValid(setting, number) is { } nearest
+            _ => SettingRules.NearestValid(setting, number) is { } nearest
                 ? (integral ? Int((int)nearest) : Double(nearest))
                 : null,
         };

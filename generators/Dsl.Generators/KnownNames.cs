@@ -47,14 +47,14 @@ internal static class KnownNames
     public const string PreOptimizerStepEvent = "Dsl.PreOptimizerStepEvent";
     public const string OptimizerStepEvent = "Dsl.OptimizerStepEvent";
     public const string PredictionStepEvent = "Dsl.PredictionStepEvent";
-    public const string IntervalStrategy = "Dsl.IntervalStrategy";
-    public const string SaveStrategy = "Dsl.SaveStrategy";
-    public const string SchedulerType = "Dsl.SchedulerType";
     public const string DataLoader = "Dsl.Data.DataLoader`2";
     public const string GradientCheckpointingInterface = "Dsl.Memory.IGradientCheckpointing";
     // Dsl.Text's types whose attention implementation is checked (DSL052); absent where Dsl.Text is not referenced.
     public const string BertConfig = "Dsl.Text.Modeling.BertConfig";
     public const string PretrainedOptions = "Dsl.Text.Pretrained.PretrainedOptions";
+
+    /// <summary>The AppContext switch the generated start-up initializer sets (Dsl.Threading.LibTorchStartup.GeneratedSwitch).</summary>
+    public const string LibTorchStartupGeneratedSwitch = "Dsl.LibTorchStartup.Generated";
 
     // TorchSharp types (metadata names)
     public const string Module = "TorchSharp.torch+nn+Module";

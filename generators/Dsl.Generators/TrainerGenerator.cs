@@ -36,11 +36,14 @@ public sealed class TrainerGenerator : IIncrementalGenerator
             if (model is not null) LoopEmitter.Emit(spc, model);
         });
 
-        // One module initializer per assembly with a generated loop: libtorch's threading and MKL settings
-        // must be in place before libtorch loads, which is usually before the trainer is first touched.
+        // One module initializer per assembly with a generated loop, unless the build turns it off: libtorch's
+        // threading and MKL settings must be in place before libtorch loads, usually before a trainer is touched.
+        var startupEnabled = context.AnalyzerConfigOptionsProvider.Select(static (options, _) => StartupEmitter.Enabled(options));
         var anyLoop = models
             .Collect()
             .Select(static (all, _) => all.Any(static model => model is not null))
+            .Combine(startupEnabled)
+            .Select(static (found, _) => found.Left && found.Right)
             .WithTrackingName(StepNames.Startup);
         context.RegisterSourceOutput(anyLoop, static (spc, any) =>
         {

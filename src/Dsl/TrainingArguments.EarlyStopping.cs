@@ -23,28 +23,4 @@ public sealed partial record TrainingArguments
     /// early-stopping counter that restarted at 0 would train longer.
     /// </summary>
     public bool RestoreCallbackStatesFromCheckpoint { get; init; } = true;
-
-    private void ValidateEarlyStoppingRanges()
-    {
-        Require(EarlyStoppingPatience is null or >= 1, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "null (off) or at least 1");
-        Require(EarlyStoppingThreshold >= 0 && double.IsFinite(EarlyStoppingThreshold), nameof(EarlyStoppingThreshold),
-            EarlyStoppingThreshold, "a finite number, 0 or more");
-    }
-
-    /// <summary>
-    /// HF's <c>EarlyStoppingCallback.on_train_begin</c> checks, made when training starts (an evaluation alone
-    /// does not need them): early stopping needs evaluations and a metric to watch.
-    /// </summary>
-    internal void ValidateEarlyStopping()
-    {
-        if (EarlyStoppingPatience is null) return;
-        if (EvalStrategy == IntervalStrategy.No)
-            throw new ArgumentException(
-                "TrainingArguments.EarlyStoppingPatience needs evaluations to watch, but EvalStrategy is No; set EvalStrategy to Steps or Epoch.",
-                nameof(EarlyStoppingPatience));
-        if (ResolvedMetricForBestModel is null)
-            throw new ArgumentException(
-                "TrainingArguments.EarlyStoppingPatience needs a metric to watch, but MetricForBestModel is null; set MetricForBestModel " +
-                "(e.g. \"loss\") or LoadBestModelAtEnd, which defaults it to loss.", nameof(EarlyStoppingPatience));
-    }
 }

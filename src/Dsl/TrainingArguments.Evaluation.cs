@@ -17,7 +17,4 @@ public sealed partial record TrainingArguments
     /// averages. <c>Predict</c> still returns every logit. Default false.
     /// </summary>
     public bool BatchEvalMetrics { get; init; }
-
-    private void ValidateEvaluationSettings() =>
-        Require(EvalAccumulationSteps is null or >= 1, nameof(EvalAccumulationSteps), EvalAccumulationSteps, "null (keep on the device) or at least 1");
 }

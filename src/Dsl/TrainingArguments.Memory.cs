@@ -33,7 +33,4 @@ public sealed partial record TrainingArguments
     /// shape at 512 × 32 with gradient checkpointing). Not in HF. Default true.
     /// </summary>
     public bool ReleaseLargeAllocations { get; init; } = true;
-
-    // Called by Validate: the kwargs are read here so a wrong key fails at the start, not at the first step.
-    private void ValidateMemorySettings() => _ = Memory.GradientCheckpointingOptions.FromKwargs(GradientCheckpointingKwargs);
 }

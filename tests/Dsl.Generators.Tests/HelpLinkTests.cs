@@ -1,10 +1,7 @@
-using System.Collections.Immutable;
-using System.Diagnostics.CodeAnalysis;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Dsl.Generators.Tests.Support;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace Dsl.Generators.Tests;
 
@@ -45,7 +42,7 @@ public sealed partial class HelpLinkTests
         Assert.Contains(fragment, Anchors(File.ReadAllText(uri.LocalPath)));
     }
 
-    /// <summary>What eng/DiagnosticsHelp.props sets: the file's absolute URI.</summary>
+    /// <summary>What eng/Dsl.props sets: the file's absolute URI.</summary>
     private static string Configured => new Uri(Document).AbsoluteUri;
 
     [Fact]
@@ -74,7 +71,7 @@ public sealed partial class HelpLinkTests
     public void Reported_diagnostics_from_the_generator_and_the_analyzers_carry_the_builds_link()
     {
         string sample = File.ReadAllText(Path.Combine(DiagnosticTests.RepositoryRoot(), "tests", "Dsl.Generators.Tests", "Samples", "AllDiagnostics.cs"));
-        var (generator, analyzers, _) = AnalyzerHarness.Run(GeneratorHarness.Compile(sample), new BuildProperties(Configured));
+        var (generator, analyzers, _) = AnalyzerHarness.Run(GeneratorHarness.Compile(sample), BuildProperties.With(("build_property.DslDiagnosticsHelp", Configured)));
         Assert.NotEmpty(generator);
         Assert.NotEmpty(analyzers);
         foreach (var d in generator.AddRange(analyzers))
@@ -92,30 +89,13 @@ public sealed partial class HelpLinkTests
             .Where(e => (string?)e.Attribute("Pack") == "true")
             .ToLookup(e => (string)e.Attribute("PackagePath")!, e => ((string)e.Attribute("Include")!).Replace("$(RepositoryRoot)", ""));
         Assert.Equal(["docs/diagnostics.md"], packed["docs/diagnostics.md"]);
-        Assert.Equal(["eng/DiagnosticsHelp.props"], packed["buildTransitive/Dsl.props"]);
+        Assert.Equal(["eng/Dsl.props"], packed["buildTransitive/Dsl.props"]);
 
         // The build file names docs/diagnostics.md one folder up from itself: in the package,
         // buildTransitive/../docs/diagnostics.md; in the repository, eng/../docs/diagnostics.md.
-        string props = File.ReadAllText(Path.Combine(root, "eng", "DiagnosticsHelp.props"));
+        string props = File.ReadAllText(Path.Combine(root, "eng", "Dsl.props"));
         Assert.Contains("NormalizePath('$(MSBuildThisFileDirectory)', '..', 'docs', 'diagnostics.md')", props);
         Assert.Contains("<CompilerVisibleProperty Include=\"DslDiagnosticsHelp\" />", props);
-        Assert.Contains("DiagnosticsHelp.props", File.ReadAllText(Path.Combine(root, "eng", "UseDsl.props")));
-    }
-
-    /// <summary>The build's global properties as analyzers see them, with DslDiagnosticsHelp set.</summary>
-    private sealed class BuildProperties(string document) : AnalyzerConfigOptionsProvider
-    {
-        private sealed class Options(ImmutableDictionary<string, string> values) : AnalyzerConfigOptions
-        {
-            public override bool TryGetValue(string key, [NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
-        }
-
-        private static readonly AnalyzerConfigOptions Empty = new Options(ImmutableDictionary<string, string>.Empty);
-
-        public override AnalyzerConfigOptions GlobalOptions { get; } =
-            new Options(ImmutableDictionary<string, string>.Empty.Add("build_property.DslDiagnosticsHelp", document));
-
-        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => Empty;
-        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => Empty;
+        Assert.Contains("Dsl.props", File.ReadAllText(Path.Combine(root, "eng", "UseDsl.props")));
     }
 }

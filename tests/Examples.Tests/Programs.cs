@@ -6,9 +6,15 @@ namespace Examples.Tests;
 internal static class Programs
 {
     /// <summary>Runs <paramref name="program"/> (a dll beside the tests) and returns its exit code and stdout + stderr.</summary>
-    public static (int ExitCode, string Output) Run(string program, int timeoutSeconds, params string[] args)
+    public static (int ExitCode, string Output) Run(string program, int timeoutSeconds, params string[] args) =>
+        Run(program, timeoutSeconds, new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="Run(string, int, string[])"/>, with <paramref name="environment"/> added to the program's environment.</summary>
+    public static (int ExitCode, string Output) Run(string program, int timeoutSeconds, IReadOnlyDictionary<string, string> environment,
+        params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, program));
         foreach (string arg in args) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;

@@ -24,8 +24,6 @@ internal sealed class AnalyzerSymbols
         foreach (var (name, _, _, shortName) in TrainerParser.HookAttributes)
             if (compilation.GetTypeByMetadataName(name) is { } hook) hooks[hook] = shortName;
         HookAttributes = hooks.ToImmutable();
-        IntervalStrategy = compilation.GetTypeByMetadataName(KnownNames.IntervalStrategy);
-        SaveStrategy = compilation.GetTypeByMetadataName(KnownNames.SaveStrategy);
         DataLoader = compilation.GetTypeByMetadataName(KnownNames.DataLoader);
         Autograd = compilation.GetTypeByMetadataName(KnownNames.Autograd);
         TensorExtensionMethods = compilation.GetTypeByMetadataName(KnownNames.TensorExtensionMethods);
@@ -35,9 +33,6 @@ internal sealed class AnalyzerSymbols
             foreach (var member in deviceType.GetMembers())
                 if (member is IFieldSymbol { HasConstantValue: true } field) deviceTypes.Add(field.Name.ToUpperInvariant());
         DeviceTypes = deviceTypes;
-        if (compilation.GetTypeByMetadataName(KnownNames.SchedulerType) is { TypeKind: TypeKind.Enum } schedulerType)
-            foreach (var member in schedulerType.GetMembers("ReduceLROnPlateau"))
-                if (member is IFieldSymbol { HasConstantValue: true } field) ReduceLROnPlateau = System.Convert.ToInt32(field.ConstantValue);
     }
 
     /// <summary>
@@ -65,14 +60,10 @@ internal sealed class AnalyzerSymbols
     public INamedTypeSymbol? SchedulerAttribute { get; }
     /// <summary>Hook attribute → its name without "Attribute" (<c>OnLog</c>).</summary>
     public ImmutableDictionary<INamedTypeSymbol, string> HookAttributes { get; }
-    public INamedTypeSymbol? IntervalStrategy { get; }
-    public INamedTypeSymbol? SaveStrategy { get; }
     public INamedTypeSymbol? DataLoader { get; }
     public INamedTypeSymbol? Autograd { get; }
     public INamedTypeSymbol? TensorExtensionMethods { get; }
     public INamedTypeSymbol? Console { get; }
-    /// <summary>The value of SchedulerType.ReduceLROnPlateau, or null where the runtime has none.</summary>
-    public int? ReduceLROnPlateau { get; }
     /// <summary>The names of TorchSharp's DeviceType members, upper case (what a Device string may start with).</summary>
     public System.Collections.Generic.IReadOnlyCollection<string> DeviceTypes { get; }
 

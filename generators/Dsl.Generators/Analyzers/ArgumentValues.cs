@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using Dsl.Generators.Parsing;
+using Dsl.Settings;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -9,78 +10,69 @@ namespace Dsl.Generators.Analyzers;
 
 /// <summary>
 /// The <c>TrainingArguments</c> settings an expression fixes at compile time: a
-/// <c>new TrainingArguments { ... }</c> knows every setting (unset ones have their defaults), an
-/// <c>x with { ... }</c> knows what it sets (and, over a <c>new</c>, what that set too). A setting
-/// assigned a non-constant value is unknown, and so is every rule that needs it.
+/// <c>new TrainingArguments { ... }</c> knows every setting (unset ones have their defaults,
+/// <see cref="SettingRules.Defaults"/>), an <c>x with { ... }</c> knows what it sets, and, over a <c>new</c> (written
+/// in place or held by a local of the same method that is never assigned again), what that set too. A setting
+/// assigned a non-constant value is unknown, and so is every rule that needs it; a setting this TrainingArguments
+/// does not have is unknown too. Enum values are held by member name.
 /// </summary>
-internal sealed class ArgumentValues
+internal sealed partial class ArgumentValues
 {
-    /// <summary>
-    /// The defaults of src/Dsl/TrainingArguments.cs for the settings the rules read (HF's defaults).
-    /// A test compares them with a fresh <c>TrainingArguments</c>.
-    /// </summary>
-    internal static readonly IReadOnlyDictionary<string, object?> Defaults = new Dictionary<string, object?>
-    {
-        ["GradientAccumulationSteps"] = 1,
-        ["MaxSteps"] = -1,
-        ["LearningRate"] = 5e-5,
-        ["WarmupRatio"] = 0.0,
-        ["LoggingStrategy"] = 1,   // IntervalStrategy.Steps
-        ["LoggingSteps"] = 500.0,
-        ["EvalStrategy"] = 0,      // IntervalStrategy.No
-        ["EvalSteps"] = null,
-        ["SaveStrategy"] = 1,      // SaveStrategy.Steps
-        ["SaveSteps"] = 500.0,
-        ["SaveTotalLimit"] = null,
-        ["LoadBestModelAtEnd"] = false,
-        ["MetricForBestModel"] = null,
-        ["Bf16"] = false,
-        ["Fp16"] = false,
-        ["Bf16FullEval"] = false,
-        ["Fp16FullEval"] = false,
-        ["OutputDir"] = "trainer_output",
-        ["PerDeviceTrainBatchSize"] = 8,
-        ["PerDeviceEvalBatchSize"] = 8,
-        ["WeightDecay"] = 0.0,
-        ["AdamBeta1"] = 0.9,
-        ["AdamBeta2"] = 0.999,
-        ["AdamEpsilon"] = 1e-8,
-        ["MaxGradNorm"] = 1.0,
-        ["NumTrainEpochs"] = 3.0,
-        ["MaxSteps"] = -1,
-        ["WarmupSteps"] = 0,
-        ["EvalDelay"] = 0.0,
-        ["DataloaderPrefetchFactor"] = 2,
-        ["Device"] = null,
-        ["LrSchedulerType"] = 0,   // SchedulerType.Linear
-        ["EarlyStoppingPatience"] = null,
-        ["GradientCheckpointing"] = false,
-    };
-
     private readonly Dictionary<string, (object? Value, IOperation Assignment)> _set = new();
     private readonly Dictionary<string, List<(object? Key, object? Value, IOperation Element)>> _elements = new();
     private readonly Dictionary<string, IOperation> _unknown = new();
+    private readonly Dictionary<string, SharedValue> _same = new();
+    private readonly INamedTypeSymbol _type;
     private readonly bool _defaultsApply;
 
-    private ArgumentValues(bool defaultsApply) => _defaultsApply = defaultsApply;
+    private ArgumentValues(INamedTypeSymbol type, bool defaultsApply, ArgumentValues? operand)
+    {
+        _type = type;
+        _defaultsApply = defaultsApply;
+        Operand = operand;
+    }
+
+    /// <summary>For a <c>with</c>: the settings of its operand alone (null when they are not known at all); null for a <c>new</c>.</summary>
+    public ArgumentValues? Operand { get; }
 
     /// <summary>The settings <paramref name="expression"/> fixes, or null when it is not a <c>new</c> or a <c>with</c>.</summary>
-    public static ArgumentValues? Resolve(IOperation expression, ITypeSymbol argumentsType)
+    public static ArgumentValues? Resolve(IOperation expression, ITypeSymbol argumentsType, System.Threading.CancellationToken ct = default)
     {
         expression = StepScopeAnalyzer.Unwrap(expression);
+        if (argumentsType is not INamedTypeSymbol type) return null;
         switch (expression)
         {
-            case IObjectCreationOperation creation when KnownTypes.Is(creation.Type, argumentsType as INamedTypeSymbol):
-                var created = new ArgumentValues(defaultsApply: true);
+            case IObjectCreationOperation creation when KnownTypes.Is(creation.Type, type):
+                var created = new ArgumentValues(type, defaultsApply: true, operand: null);
                 if (creation.Initializer is { } initializer) created.Apply(initializer);
                 return created;
-            case IWithOperation with when KnownTypes.Is(with.Type, argumentsType as INamedTypeSymbol):
-                var copied = Resolve(with.Operand, argumentsType) ?? new ArgumentValues(defaultsApply: false);
+            case IWithOperation with when KnownTypes.Is(with.Type, type):
+                var operand = ResolveOperand(with.Operand, type, ct);
+                var copied = operand is null ? new ArgumentValues(type, defaultsApply: false, operand: null) : operand.CopyFor(operand);
                 copied.Apply(with.Initializer);
                 return copied;
             default:
                 return null;
         }
+    }
+
+    /// <summary>A <c>with</c>'s operand: a <c>new</c> or <c>with</c> in place, or a local of the method initialized with one.</summary>
+    private static ArgumentValues? ResolveOperand(IOperation operand, INamedTypeSymbol type, System.Threading.CancellationToken ct)
+    {
+        operand = StepScopeAnalyzer.Unwrap(operand);
+        if (operand is ILocalReferenceOperation local && operand.SemanticModel is { } model)
+            return InitializerOf(local.Local, model, ct) is { } initializer ? Resolve(initializer, type, ct) : null;
+        return Resolve(operand, type, ct);
+    }
+
+    private ArgumentValues CopyFor(ArgumentValues operand)
+    {
+        var copy = new ArgumentValues(_type, _defaultsApply, operand);
+        foreach (var pair in _set) copy._set[pair.Key] = pair.Value;
+        foreach (var pair in _elements) copy._elements[pair.Key] = pair.Value;
+        foreach (var pair in _unknown) copy._unknown[pair.Key] = pair.Value;
+        foreach (var pair in _same) copy._same[pair.Key] = pair.Value;
+        return copy;
     }
 
     /// <summary>
@@ -97,20 +89,29 @@ internal sealed class ArgumentValues
         if (local.DeclaringSyntaxReferences[0].GetSyntax(ct) is not VariableDeclaratorSyntax { Initializer.Value: { } value } declarator
             || declarator.SyntaxTree != model.SyntaxTree)
             return null;
-        var body = declarator.FirstAncestorOrSelf<SyntaxNode>(n => n is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax
+        if (EnclosingBody(declarator) is not { } body || AssignedIn(body, local.Name)) return null;
+        return model.GetOperation(value, ct);
+    }
+
+    /// <summary>The method, local function, lambda, accessor or top-level program around <paramref name="node"/>.</summary>
+    private static SyntaxNode? EnclosingBody(SyntaxNode node) =>
+        node.FirstAncestorOrSelf<SyntaxNode>(n => n is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax
             or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax or CompilationUnitSyntax);
-        if (body is null) return null;
+
+    /// <summary>True when <paramref name="body"/> assigns a variable named <paramref name="name"/> or passes it by reference.</summary>
+    private static bool AssignedIn(SyntaxNode body, string name)
+    {
         foreach (var node in body.DescendantNodes())
         {
             bool written = node switch
             {
-                AssignmentExpressionSyntax { Left: IdentifierNameSyntax id } => id.Identifier.ValueText == local.Name,
-                ArgumentSyntax { RefKindKeyword.RawKind: not 0, Expression: IdentifierNameSyntax id } => id.Identifier.ValueText == local.Name,
+                AssignmentExpressionSyntax { Left: IdentifierNameSyntax id } => id.Identifier.ValueText == name,
+                ArgumentSyntax { RefKindKeyword.RawKind: not 0, Expression: IdentifierNameSyntax id } => id.Identifier.ValueText == name,
                 _ => false,
             };
-            if (written) return null;
+            if (written) return true;
         }
-        return model.GetOperation(value, ct);
+        return false;
     }
 
     private void Apply(IObjectOrCollectionInitializerOperation initializer)
@@ -120,18 +121,31 @@ internal sealed class ArgumentValues
             if (member is not ISimpleAssignmentOperation { Target: IPropertyReferenceOperation property } assignment) continue;
             string name = property.Property.Name;
             _elements.Remove(name);
+            _same.Remove(name);
             if (Elements(assignment.Value) is { } elements) _elements[name] = elements;
             if (ConstantOf(assignment.Value) is { HasValue: true } constant)
             {
-                _set[name] = (constant.Value, assignment);
+                _set[name] = (MemberName(property.Property.Type, constant.Value), assignment);
                 _unknown.Remove(name);
             }
             else
             {
                 _unknown[name] = assignment;
                 _set.Remove(name);
+                if (SharedValue.Of(assignment.Value, initializer) is { } same) _same[name] = same;
             }
         }
+    }
+
+    /// <summary>An enum constant as its member's name (the settings rules never compare numbers); other constants as they are.</summary>
+    private static object? MemberName(ITypeSymbol type, object? value)
+    {
+        if (type is not INamedTypeSymbol { TypeKind: TypeKind.Enum } enumType || value is null) return value;
+        foreach (var member in enumType.GetMembers())
+            if (member is IFieldSymbol { HasConstantValue: true } field && System.Convert.ToInt64(field.ConstantValue, CultureInfo.InvariantCulture)
+                == System.Convert.ToInt64(value, CultureInfo.InvariantCulture))
+                return field.Name;
+        return System.Convert.ToString(value, CultureInfo.InvariantCulture);
     }
 
     /// <summary>
@@ -193,18 +207,10 @@ internal sealed class ArgumentValues
     /// <summary>True when the setting's value is known: set to a constant, or left at its default by a <c>new</c>.</summary>
     public bool TryGet(string name, out object? value)
     {
-        if (_set.TryGetValue(name, out var set)) { value = set.Value; return true; }
-        if (_defaultsApply && !_unknown.ContainsKey(name) && Defaults.TryGetValue(name, out value)) return true;
         value = null;
-        return false;
-    }
-
-    public bool TryGetDouble(string name, out double value)
-    {
-        value = 0;
-        if (!TryGet(name, out object? boxed) || boxed is null || boxed is bool || boxed is string) return false;
-        value = System.Convert.ToDouble(boxed, CultureInfo.InvariantCulture);
-        return true;
+        if (_type.GetMembers(name).Length == 0) return false;   // a setting of another version of the runtime
+        if (_set.TryGetValue(name, out var set)) { value = set.Value; return true; }
+        return _defaultsApply && !_unknown.ContainsKey(name) && SettingRules.Defaults.TryGetValue(name, out value);
     }
 
     public bool TryGetInt(string name, out int value)
@@ -218,13 +224,6 @@ internal sealed class ArgumentValues
     /// <summary>The assignment that set <paramref name="name"/> to a constant, or null when it was not set (or not to a constant).</summary>
     public IOperation? AssignmentOf(string name) => _set.TryGetValue(name, out var set) ? set.Assignment : null;
 
-    /// <summary>Formats a value as TrainingArguments.Validate does.</summary>
-    public static string Format(object? value) => value switch
-    {
-        null => "null",
-        double d => d.ToString("R", CultureInfo.InvariantCulture),
-        float f => f.ToString("R", CultureInfo.InvariantCulture),
-        string s => "'" + s + "'",
-        _ => System.Convert.ToString(value, CultureInfo.InvariantCulture) ?? "null",
-    };
+    /// <summary>The assignment that last wrote <paramref name="name"/>, constant or not; null when none did.</summary>
+    public IOperation? WrittenAt(string name) => AssignmentOf(name) ?? (_unknown.TryGetValue(name, out var unknown) ? unknown : null);
 }

@@ -1,6 +1,8 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using Dsl.Generators.Diagnostics;
+using Dsl.Settings;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -8,17 +10,18 @@ using Microsoft.CodeAnalysis.Operations;
 namespace Dsl.Generators.Analyzers;
 
 /// <summary>
-/// DSL020–DSL028, DSL033: <c>TrainingArguments</c> built from constants (<c>new TrainingArguments { ... }</c>
-/// or <c>with { ... }</c>) with a value that <c>TrainingArguments.Validate()</c> rejects when training
-/// starts, as HF's <c>TrainingArguments.__post_init__</c> does. Each is reported on the assignment to
-/// change, and only where that assignment is written (a <c>with</c> is not blamed for its operand).
+/// The settings rules (src/Dsl/Settings/SettingRules.cs, the table <c>TrainingArguments.Validate()</c> also
+/// reads) on <c>TrainingArguments</c> built from constants: <c>new TrainingArguments { ... }</c>, <c>x with { ... }</c>,
+/// and a <c>with</c> over a local that holds such a <c>new</c>. Each rule is reported on the assignment to change,
+/// only where the operation being analyzed writes it: on the blamed setting, or, when a <c>with</c> breaks a rule its
+/// operand kept, on the <c>with</c>'s own assignment that broke it. Also one expression given to two settings that
+/// must not both be true (<c>Bf16 = mixed, Fp16 = mixed</c>).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed partial class ConstantArgumentsAnalyzer : DiagnosticAnalyzer
 {
-    private const int No = 0, Steps = 1, Best = 3;
-
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+    private static readonly ImmutableDictionary<string, DiagnosticDescriptor> ById = new[]
+    {
         DiagnosticDescriptors.GradientAccumulationNotPositive,
         DiagnosticDescriptors.StepsIntervalInvalid,
         DiagnosticDescriptors.SaveTotalLimitNegative,
@@ -32,7 +35,11 @@ public sealed partial class ConstantArgumentsAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.SettingOutOfRange,
         DiagnosticDescriptors.NoTrainingLength,
         DiagnosticDescriptors.UnknownSettingName,
-        DiagnosticDescriptors.PlateauWithoutEvaluation);
+        DiagnosticDescriptors.PlateauWithoutEvaluation,
+        DiagnosticDescriptors.EarlyStoppingWithoutEvaluation,
+    }.ToImmutableDictionary(d => d.Id);
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ById.Values.ToImmutableArray();
 
     public override void Initialize(AnalysisContext context)
     {
@@ -41,160 +48,67 @@ public sealed partial class ConstantArgumentsAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             if (AnalyzerSymbols.Create(start.Compilation) is not { Known.TrainingArguments: { } arguments } symbols) return;
-            // DSL025 needs TrainingArguments.Bf16 and Fp16 (a runtime without them does not get it).
-            bool hasMixedPrecision = arguments.GetMembers("Bf16").Length > 0 && arguments.GetMembers("Fp16").Length > 0;
             start.RegisterOperationAction(c =>
             {
-                var initializer = c.Operation switch
+                var own = c.Operation switch
                 {
                     IObjectCreationOperation creation => creation.Initializer,
                     IWithOperation with => with.Initializer,
                     _ => null,
                 };
-                if (initializer is null || ArgumentValues.Resolve(c.Operation, arguments) is not { } values) return;
-                var report = new Reporter(c, initializer);
-                Check(values, report, symbols, hasMixedPrecision);
-                CheckRanges(values, report);
-                CheckNames(values, report, symbols);
+                if (own is null || ArgumentValues.Resolve(c.Operation, arguments, c.CancellationToken) is not { } values) return;
+                var settings = new AnalyzedSettings(values, symbols.DeviceTypes);
+                foreach (var broken in SettingRules.Check(settings))
+                    Report(c, own, values, broken);
+                foreach (var rule in SettingRules.All)
+                    if (rule.Exclusive && values.SameValue(rule.Reads[0], rule.Reads[1], out string shown))
+                        Report(c, own, values, new BrokenRule(rule, [rule.Reads[0], rule.Reads[1], $" to '{shown}', which sets both whenever it is true"], -1));
             }, OperationKind.ObjectCreation, OperationKind.With);
         });
     }
 
-    private static void Check(ArgumentValues values, Reporter report, AnalyzerSymbols symbols, bool hasMixedPrecision)
+    private static void Report(OperationAnalysisContext context, IObjectOrCollectionInitializerOperation own, ArgumentValues values,
+        BrokenRule broken)
     {
-        if (values.TryGetInt("GradientAccumulationSteps", out int accumulation) && accumulation < 1)
-            report.On(values, "GradientAccumulationSteps", DiagnosticDescriptors.GradientAccumulationNotPositive, accumulation.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        if (values.TryGetDouble("LearningRate", out double rate) && !(rate > 0 && IsFinite(rate)))
-            report.On(values, "LearningRate", DiagnosticDescriptors.LearningRateNotPositive, ArgumentValues.Format(rate));
-        if (values.TryGetDouble("WarmupRatio", out double warmup) && !(warmup >= 0 && warmup < 1))
-            report.On(values, "WarmupRatio", DiagnosticDescriptors.WarmupRatioOutOfRange, ArgumentValues.Format(warmup));
-        if (values.TryGetInt("SaveTotalLimit", out int limit) && limit < 0)
-            report.On(values, "SaveTotalLimit", DiagnosticDescriptors.SaveTotalLimitNegative, ArgumentValues.Format(limit));
-        // As Validate(): one run has one precision. (Fp16 alone is fine: the runtime scales the loss.)
-        if (hasMixedPrecision)
+        var rule = broken.Rule;
+        IOperation? site = rule.Elements is { } list ? ElementSite(values.ElementsOf(list)![broken.Element].Element, own) : BlameSite(rule, values, own);
+        if (site is null) return;
+        context.ReportDiagnostic(HelpLinks.Create(ById[rule.Id], context.Options, site.Syntax.GetLocation(), broken.Arguments));
+    }
+
+    /// <summary>
+    /// Where to report a broken rule in the initializer <paramref name="own"/>: the last written of its blamed settings;
+    /// else, in a <c>with</c> whose operand alone keeps the rule, the last of the <c>with</c>'s assignments the rule reads.
+    /// Null when <paramref name="own"/> did not cause it (the operand's own analysis reports it).
+    /// </summary>
+    private static IOperation? BlameSite(SettingRule rule, ArgumentValues values, IObjectOrCollectionInitializerOperation own)
+    {
+        if (LastWritten(rule.Blame, values, own) is { } blamed) return blamed;
+        if (values.Operand is not { } operand) return null;
+        var alone = new AnalyzedSettings(operand, []);
+        if (SettingRules.Check(alone).Any(b => b.Rule == rule)) return null;
+        return LastWritten(rule.Reads, values, own);
+    }
+
+    private static IOperation? LastWritten(IEnumerable<string> settings, ArgumentValues values, IObjectOrCollectionInitializerOperation own)
+    {
+        IOperation? last = null;
+        foreach (string setting in settings)
+            if (values.WrittenAt(setting) is { } assignment && assignment.Parent == own
+                && (last is null || assignment.Syntax.SpanStart > last.Syntax.SpanStart))
+                last = assignment;
+        return last;
+    }
+
+    /// <summary>An element of a list or dictionary setting, when the initializer being analyzed wrote it.</summary>
+    private static IOperation? ElementSite(IOperation element, IObjectOrCollectionInitializerOperation own)
+    {
+        for (var parent = element.Parent; parent is not null; parent = parent.Parent)
         {
-            BothSet(values, report, "Bf16", "Fp16");
-            BothSet(values, report, "Bf16FullEval", "Fp16FullEval");
+            if (parent is not IObjectOrCollectionInitializerOperation initializer) continue;
+            if (initializer.Parent is IObjectCreationOperation { Type.Name: "TrainingArguments" } or IWithOperation)
+                return initializer == own ? element : null;
         }
-        // HF: ReduceLROnPlateau steps with the evaluation metric (and defaults MetricForBestModel to loss).
-        bool plateau = symbols.ReduceLROnPlateau is { } plateauValue && Strategy(values, "LrSchedulerType") == plateauValue;
-        if (Strategy(values, "SaveStrategy") == Best && values.TryGet("MetricForBestModel", out object? metric) && metric is null
-            && values.TryGet("LoadBestModelAtEnd", out object? loadBest) && loadBest is false
-            && !plateau && (symbols.ReduceLROnPlateau is null || Strategy(values, "LrSchedulerType") is not null))
-            report.On(values, "SaveStrategy", DiagnosticDescriptors.SaveBestWithoutMetric);
-        if (plateau && Strategy(values, "EvalStrategy") == No)
-            report.On(values, "LrSchedulerType", DiagnosticDescriptors.PlateauWithoutEvaluation,
-                values.AssignmentOf("EvalStrategy") is null ? " (the default)" : "");
-        CheckIntervals(values, report);
-        CheckLoadBestModel(values, report, symbols);
-    }
-
-    /// <summary>HF: a Steps strategy needs its interval above 0; eval uses LoggingSteps when EvalSteps is null.</summary>
-    private static void CheckIntervals(ArgumentValues values, Reporter report)
-    {
-        bool loggingReported = false;
-        if (Strategy(values, "LoggingStrategy") == Steps && InvalidSteps(values, "LoggingSteps", out string logging))
-            loggingReported = report.On(values, "LoggingSteps", DiagnosticDescriptors.StepsIntervalInvalid, "LoggingSteps", logging, "LoggingStrategy = Steps");
-        if (Strategy(values, "SaveStrategy") == Steps && InvalidSteps(values, "SaveSteps", out string save))
-            report.On(values, "SaveSteps", DiagnosticDescriptors.StepsIntervalInvalid, "SaveSteps", save, "SaveStrategy = Steps");
-        if (Strategy(values, "EvalStrategy") != Steps || !values.TryGet("EvalSteps", out object? evalSteps)) return;
-        if (evalSteps is not null && InvalidSteps(values, "EvalSteps", out string eval))
-            report.On(values, "EvalSteps", DiagnosticDescriptors.StepsIntervalInvalid, "EvalSteps", eval, "EvalStrategy = Steps");
-        else if (evalSteps is null && !loggingReported && InvalidSteps(values, "LoggingSteps", out logging))
-            report.On(values, "LoggingSteps", DiagnosticDescriptors.StepsIntervalInvalid, "LoggingSteps", logging,
-                "EvalStrategy = Steps and EvalSteps null (evaluation uses LoggingSteps)");
-    }
-
-    /// <summary>The three conditions of TrainingArguments.Validate (and HF) on LoadBestModelAtEnd, in its order.</summary>
-    private static void CheckLoadBestModel(ArgumentValues values, Reporter report, AnalyzerSymbols symbols)
-    {
-        if (!values.TryGet("LoadBestModelAtEnd", out object? loadBest) || loadBest is not true) return;
-        int? eval = Strategy(values, "EvalStrategy");
-        if (eval == No)
-        {
-            report.On(values, "LoadBestModelAtEnd", DiagnosticDescriptors.LoadBestWithoutEvaluation,
-                values.AssignmentOf("EvalStrategy") is null ? " (the default)" : "");
-            return;
-        }
-        int? save = Strategy(values, "SaveStrategy");
-        if (eval is null || save is null) return;
-        if (save != Best && save != eval)
-        {
-            report.On(values, "LoadBestModelAtEnd", DiagnosticDescriptors.LoadBestStrategiesDiffer,
-                EnumName(symbols.SaveStrategy, save.Value), EnumName(symbols.IntervalStrategy, eval.Value));
-            return;
-        }
-        if (eval != Steps || save != Steps || !values.TryGetDouble("SaveSteps", out double saveSteps)) return;
-        if (!values.TryGet("EvalSteps", out object? evalSteps)) return;
-        double resolvedEval;
-        if (evalSteps is null) { if (!values.TryGetDouble("LoggingSteps", out resolvedEval)) return; }
-        else resolvedEval = System.Convert.ToDouble(evalSteps, System.Globalization.CultureInfo.InvariantCulture);
-        if (saveSteps >= 1 && resolvedEval >= 1 && saveSteps % resolvedEval != 0)
-            report.On(values, "LoadBestModelAtEnd", DiagnosticDescriptors.LoadBestStepsNotMultiple,
-                ArgumentValues.Format(saveSteps), ArgumentValues.Format(resolvedEval), evalSteps is null ? ", from LoggingSteps" : "");
-    }
-
-    private static int? Strategy(ArgumentValues values, string name) => values.TryGetInt(name, out int value) ? value : null;
-
-    /// <summary>True when the interval is known and never works: not above 0, not finite, or 1 or more but not whole.</summary>
-    private static bool InvalidSteps(ArgumentValues values, string name, out string shown)
-    {
-        shown = "";
-        if (!values.TryGetDouble(name, out double steps)) return false;
-        shown = ArgumentValues.Format(steps);
-        return !(steps > 0 && IsFinite(steps)) || (steps >= 1 && steps != System.Math.Floor(steps));
-    }
-
-    private static bool IsFinite(double value) => !double.IsNaN(value) && !double.IsInfinity(value);
-
-    private static void BothSet(ArgumentValues values, Reporter report, string bf16, string fp16)
-    {
-        if (values.TryGet(bf16, out object? b) && b is true && values.TryGet(fp16, out object? f) && f is true)
-            report.On(values, LaterOf(values, bf16, fp16), DiagnosticDescriptors.Bf16AndFp16, bf16, fp16);
-    }
-
-    private static string LaterOf(ArgumentValues values, string first, string second)
-    {
-        var a = values.AssignmentOf(first);
-        var b = values.AssignmentOf(second);
-        if (a is null) return second;
-        if (b is null) return first;
-        return a.Syntax.SpanStart > b.Syntax.SpanStart ? first : second;
-    }
-
-    private static string EnumName(INamedTypeSymbol? type, int value)
-    {
-        if (type is not null)
-            foreach (var member in type.GetMembers())
-                if (member is IFieldSymbol { HasConstantValue: true } field && System.Convert.ToInt32(field.ConstantValue) == value)
-                    return field.Name;
-        return value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>Reports on an assignment, only when the operation being analyzed wrote it.</summary>
-    private readonly struct Reporter(OperationAnalysisContext context, IObjectOrCollectionInitializerOperation own)
-    {
-        public bool On(ArgumentValues values, string setting, DiagnosticDescriptor descriptor, params string[] arguments)
-        {
-            var assignment = values.AssignmentOf(setting);
-            if (assignment is null || assignment.Parent != own) return false;
-            context.ReportDiagnostic(HelpLinks.Create(descriptor, context.Options, assignment.Syntax.GetLocation(), arguments));
-            return true;
-        }
-
-        /// <summary>Reports on an element of a list or dictionary setting, when the operation being analyzed wrote it.</summary>
-        public void OnElement(IOperation element, DiagnosticDescriptor descriptor, params string[] arguments)
-        {
-            for (var parent = element.Parent; parent is not null; parent = parent.Parent)
-            {
-                if (parent is not IObjectOrCollectionInitializerOperation initializer) continue;
-                if (initializer.Parent is IObjectCreationOperation { Type.Name: "TrainingArguments" } or IWithOperation)
-                {
-                    if (initializer != own) return;
-                    break;
-                }
-            }
-            context.ReportDiagnostic(HelpLinks.Create(descriptor, context.Options, element.Syntax.GetLocation(), arguments));
-        }
+        return element;
     }
 }

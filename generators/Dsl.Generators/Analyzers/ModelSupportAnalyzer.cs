@@ -52,7 +52,7 @@ public sealed class ModelSupportAnalyzer : DiagnosticAnalyzer
         if (Constant(assignment.Value) is not string value || System.Array.IndexOf(AttentionImplementations, value) >= 0) return;
         string why = value is "flash_attention_2" or "flash_attention_3" or "flex_attention"
             ? " (it needs CUDA kernels TorchSharp does not ship)"
-            : ConstantArgumentsAnalyzer.Suggestion(value, AttentionImplementations);
+            : Dsl.Settings.SettingRules.Suggestion(value, AttentionImplementations);
         c.ReportDiagnostic(HelpLinks.Create(DiagnosticDescriptors.UnsupportedAttention, c.Options, assignment.Value.Syntax.GetLocation(),
             property.ContainingType.Name, value, why));
     }

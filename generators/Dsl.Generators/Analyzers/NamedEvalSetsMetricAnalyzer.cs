@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Dsl.Generators.Diagnostics;
+using Dsl.Settings;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -39,13 +40,13 @@ public sealed class NamedEvalSetsMetricAnalyzer : DiagnosticAnalyzer
                     if (IsTrainerCall(invocation, symbols, "Train") && NamedSets(invocation, operations, symbols) is { Count: > 0 } names)
                         calls.Add((invocation, names));
                 if (calls.Count == 0) return;
-                var created = TrainCallAnalyzer.OnlyArgumentsCreated(operations, arguments);
+                var created = TrainCallAnalyzer.OnlyArgumentsCreated(operations, arguments, block.CancellationToken);
                 foreach (var (call, names) in calls)
                 {
                     // The arguments the trainer was built with, where the call shows them; else the method's only ones (as DSL041).
                     var values = ArgumentsOf(call, arguments, symbols, block.CancellationToken, out bool traced);
                     if (!traced) values = created;
-                    if (values is null || Metric(values, symbols) is not { } metric) continue;
+                    if (values is null || Metric(values) is not { } metric) continue;
                     string key = metric.Name.StartsWith("eval_", System.StringComparison.Ordinal) ? metric.Name.Substring(5) : metric.Name;
                     if (names.Any(n => key.StartsWith(n + "_", System.StringComparison.Ordinal) && key.Length > n.Length + 1)) continue;
                     string metricPart = key == "loss" || key.EndsWith("_loss", System.StringComparison.Ordinal) ? "loss" : key;
@@ -62,13 +63,13 @@ public sealed class NamedEvalSetsMetricAnalyzer : DiagnosticAnalyzer
     /// The metric the run tracks (TrainingArguments.ResolvedMetricForBestModel, and ReduceLROnPlateau's loss), what
     /// the message says about it and the assignment that chose it; null when none is tracked or it is not known.
     /// </summary>
-    private static (string Name, string Says, IOperation? Assignment)? Metric(ArgumentValues values, AnalyzerSymbols symbols)
+    private static (string Name, string Says, IOperation? Assignment)? Metric(ArgumentValues values)
     {
         if (!values.TryGet("MetricForBestModel", out object? metric)) return null;
         if (metric is string name) return (name, $"MetricForBestModel is '{name}'", values.AssignmentOf("MetricForBestModel"));
         if (values.TryGet("LoadBestModelAtEnd", out object? loadBest) && loadBest is true)
             return ("loss", "LoadBestModelAtEnd picks the best model by 'loss' (MetricForBestModel is not set)", values.AssignmentOf("LoadBestModelAtEnd"));
-        if (symbols.ReduceLROnPlateau is { } plateau && values.TryGetInt("LrSchedulerType", out int schedule) && schedule == plateau)
+        if (values.TryGet("LrSchedulerType", out object? schedule) && schedule is SettingRules.Plateau)
             return ("loss", "ReduceLROnPlateau steps with 'loss' (MetricForBestModel is not set)", values.AssignmentOf("LrSchedulerType"));
         return null;
     }

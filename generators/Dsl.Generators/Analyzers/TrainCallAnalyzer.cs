@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Dsl.Generators.Diagnostics;
+using Dsl.Settings;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -32,8 +33,9 @@ public sealed class TrainCallAnalyzer : DiagnosticAnalyzer
                 var operations = block.OperationBlocks.SelectMany(b => b.DescendantsAndSelf()).ToList();
                 var calls = operations.OfType<IInvocationOperation>().Where(i => IsTrainWithoutEval(i, symbols)).ToList();
                 if (calls.Count == 0) return;
-                if (OnlyArgumentsCreated(operations, arguments) is not { } values || !values.TryGetInt("EvalStrategy", out int strategy) || strategy == 0) return;
-                string name = EnumName(symbols.IntervalStrategy, strategy);
+                if (OnlyArgumentsCreated(operations, arguments, block.CancellationToken) is not { } values
+                    || !values.TryGet("EvalStrategy", out object? strategy) || strategy is not string member || member == SettingRules.No) return;
+                string name = "IntervalStrategy." + member;
                 foreach (var call in calls)
                     block.ReportDiagnostic(HelpLinks.Create(DiagnosticDescriptors.TrainWithoutEvalDataset, block.Options, call.Syntax.GetLocation(),
                         call.TargetMethod.ContainingType.Name + ".Train", name));
@@ -45,13 +47,14 @@ public sealed class TrainCallAnalyzer : DiagnosticAnalyzer
     /// The settings of the one <c>TrainingArguments</c> a method creates (a <c>new</c> or a <c>with</c>, a <c>with</c>'s
     /// own operand not counted), the one its trainer most likely gets; null when it creates none or several.
     /// </summary>
-    internal static ArgumentValues? OnlyArgumentsCreated(IEnumerable<IOperation> operations, INamedTypeSymbol arguments)
+    internal static ArgumentValues? OnlyArgumentsCreated(IEnumerable<IOperation> operations, INamedTypeSymbol arguments,
+        System.Threading.CancellationToken ct)
     {
         ArgumentValues? found = null;
         foreach (var operation in operations)
         {
             if (operation is not (IObjectCreationOperation or IWithOperation) || operation.Parent is IWithOperation
-                || ArgumentValues.Resolve(operation, arguments) is not { } values) continue;
+                || ArgumentValues.Resolve(operation, arguments, ct) is not { } values) continue;
             if (found is not null) return null;
             found = values;
         }
@@ -67,14 +70,5 @@ public sealed class TrainCallAnalyzer : DiagnosticAnalyzer
         if (evals.Count == 0) return false;
         return evals.All(eval => eval.ArgumentKind == ArgumentKind.DefaultValue
             || StepScopeAnalyzer.Unwrap(eval.Value).ConstantValue is { HasValue: true, Value: null });
-    }
-
-    private static string EnumName(INamedTypeSymbol? type, int value)
-    {
-        if (type is not null)
-            foreach (var member in type.GetMembers())
-                if (member is IFieldSymbol { HasConstantValue: true } field && System.Convert.ToInt32(field.ConstantValue) == value)
-                    return "IntervalStrategy." + field.Name;
-        return value.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -1,3 +1,4 @@
+using Dsl.Settings;
 using Microsoft.CodeAnalysis;
 
 namespace Dsl.Generators.Diagnostics;
@@ -101,48 +102,49 @@ internal static class DiagnosticDescriptors
         "The [Trainer] class '{0}' declares '{1}', which the generator writes; rename it");
 
     // DSL020–DSL029: constant TrainingArguments values that can never work (TrainingArguments.Validate throws on them).
+    // Their messages are the settings rules' (src/Dsl/Settings/SettingRules.cs), which Validate throws with.
 
     public static readonly DiagnosticDescriptor GradientAccumulationNotPositive = Error("DSL020",
         "GradientAccumulationSteps must be at least 1",
-        "TrainingArguments.GradientAccumulationSteps is {0}; it must be at least 1 (the batches whose gradients add up to one optimizer step)", Settings);
+        SettingRules.Format("DSL020"), Settings);
 
     public static readonly DiagnosticDescriptor StepsIntervalInvalid = Error("DSL021",
         "A steps interval must be above 0 with a Steps strategy",
-        "TrainingArguments.{0} is {1} with {2}; it must be above 0, and a whole number when 1 or more (below 1 it is a fraction of the run)", Settings);
+        SettingRules.Format("DSL021"), Settings);
 
     public static readonly DiagnosticDescriptor SaveTotalLimitNegative = Error("DSL022",
         "SaveTotalLimit cannot be negative",
-        "TrainingArguments.SaveTotalLimit is {0}; it must be null or 0 (keep every checkpoint), or the number of checkpoints to keep", Settings);
+        SettingRules.Format("DSL022"), Settings);
 
     public static readonly DiagnosticDescriptor LearningRateNotPositive = Error("DSL023",
         "LearningRate must be above 0",
-        "TrainingArguments.LearningRate is {0}; it must be a finite number above 0", Settings);
+        SettingRules.Format("DSL023"), Settings);
 
     public static readonly DiagnosticDescriptor WarmupRatioOutOfRange = Error("DSL024",
         "WarmupRatio must be in [0, 1)",
-        "TrainingArguments.WarmupRatio is {0}; it must be in [0, 1) (the fraction of the training steps spent warming up)", Settings);
+        SettingRules.Format("DSL024"), Settings);
 
     public static readonly DiagnosticDescriptor Bf16AndFp16 = Error("DSL025",
         "Bf16 and Fp16 cannot both be set",
-        "TrainingArguments sets both {0} and {1}; choose one precision", Settings);
+        SettingRules.Format("DSL025"), Settings);
 
     // DSL032 ("Fp16 is not supported") is retired: Fp16 trains with dynamic loss scaling. The ID is not reused.
 
     public static readonly DiagnosticDescriptor SaveBestWithoutMetric = Error("DSL033",
         "SaveStrategy.Best needs a metric",
-        "SaveStrategy is Best, which saves on a new best MetricForBestModel, but no metric is set; set MetricForBestModel (or LoadBestModelAtEnd, which defaults it to loss)", Settings);
+        SettingRules.Format("DSL033"), Settings);
 
     public static readonly DiagnosticDescriptor LoadBestWithoutEvaluation = Error("DSL026",
         "LoadBestModelAtEnd needs evaluations",
-        "LoadBestModelAtEnd needs evaluations to pick the best model, but EvalStrategy is No{0}; set EvalStrategy to Steps or Epoch", Settings);
+        SettingRules.Format("DSL026"), Settings);
 
     public static readonly DiagnosticDescriptor LoadBestStrategiesDiffer = Error("DSL027",
         "LoadBestModelAtEnd needs matching save and eval strategies",
-        "LoadBestModelAtEnd needs the checkpoints to be saved where evaluations are (HF's rule), but SaveStrategy is {0} and EvalStrategy is {1}; make them match, or set SaveStrategy to Best (saves on each new best)", Settings);
+        SettingRules.Format("DSL027"), Settings);
 
     public static readonly DiagnosticDescriptor LoadBestStepsNotMultiple = Error("DSL028",
         "LoadBestModelAtEnd needs SaveSteps to be a multiple of EvalSteps",
-        "LoadBestModelAtEnd needs every checkpoint to be saved at an evaluation step (HF's rule), but SaveSteps ({0}) is not a multiple of EvalSteps ({1}{2})", Settings);
+        SettingRules.Format("DSL028"), Settings);
 
     public static readonly DiagnosticDescriptor UnknownMetricForBestModel = Error("DSL029",
         "MetricForBestModel names no metric of the trainer",
@@ -150,15 +152,15 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor SettingOutOfRange = Error("DSL038",
         "A TrainingArguments value is out of its range",
-        "TrainingArguments.{0} is {1}; it must be {2}", Settings);
+        SettingRules.Format("DSL038"), Settings);
 
     public static readonly DiagnosticDescriptor NoTrainingLength = Error("DSL039",
         "NumTrainEpochs must be above 0 unless MaxSteps is set",
-        "TrainingArguments.NumTrainEpochs is {0} and MaxSteps is not set, so the run has no length; train for more than 0 epochs, or set MaxSteps to the number of optimizer steps", Settings);
+        SettingRules.Format("DSL039"), Settings);
 
     public static readonly DiagnosticDescriptor UnknownSettingName = Error("DSL047",
         "A TrainingArguments value names something unknown",
-        "TrainingArguments.{0} has '{1}', which is not {2}; use {3}", Settings);
+        SettingRules.Format("DSL047"), Settings);
 
     // DSL030–: more of the contract, found by the analyzers.
 
@@ -187,7 +189,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor PlateauWithoutEvaluation = Error("DSL048",
         "ReduceLROnPlateau needs evaluations",
-        "TrainingArguments.LrSchedulerType is ReduceLROnPlateau, which steps with the evaluation metric, but EvalStrategy is No{0}; set EvalStrategy to Steps or Epoch", Settings);
+        SettingRules.Format("DSL048"), Settings);
 
     public static readonly DiagnosticDescriptor UnsupportedAttention = Error("DSL052",
         "BERT does not support this attention implementation",
@@ -220,7 +222,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor EarlyStoppingWithoutEvaluation = Error("DSL040",
         "Early stopping needs evaluations and a metric",
-        "EarlyStoppingPatience stops training when an evaluation metric stops improving, but {0}; {1}", Settings);
+        SettingRules.Format("DSL040"), Settings);
 
     public static readonly DiagnosticDescriptor StreamWithoutMaxSteps = Error("DSL046",
         "Training on a stream needs MaxSteps",

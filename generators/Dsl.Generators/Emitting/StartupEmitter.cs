@@ -1,18 +1,29 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
 
 namespace Dsl.Generators.Emitting;
 
 /// <summary>
-/// Writes, once per assembly with a generated loop, a module initializer that applies
-/// <c>Dsl.Threading.LibTorchStartup</c> when the assembly loads. OpenMP reads its wait policy, and MKL checks
-/// the processor, once, when libtorch loads; Dsl's own module initializer runs only when Dsl is first used,
-/// which is too late in the usual program (<c>var model = new Net(); var trainer = new MyTrainer(model, args);</c>
-/// loads libtorch in <c>new Net()</c>). The user's assembly loads before any of its code runs.
+/// Writes, once per assembly with a generated loop, the module initializer that applies
+/// <c>Dsl.Threading.LibTorchStartup</c> when the assembly loads: the runtime's one start-up path. OpenMP reads its
+/// wait policy, and MKL checks the processor, once, when libtorch loads, which in the usual program is the model's
+/// constructor (<c>var model = new Net(); var trainer = new MyTrainer(model, args);</c>); the user's assembly loads
+/// before any of its code runs. The initializer first sets an AppContext switch, so that Dsl's own fallback (its
+/// module initializer, which runs as the call reaches Dsl) stands down. The MSBuild property
+/// <c>DslLibTorchStartup=false</c> leaves it out.
 /// </summary>
 internal static class StartupEmitter
 {
     public const string HintName = "Dsl.LibTorchStartup.g.cs";
+
+    /// <summary>The build property (eng/Dsl.props makes it visible to the compiler) that turns the initializer off.</summary>
+    public const string Property = "build_property.DslLibTorchStartup";
+
+    /// <summary>False when the build sets <c>DslLibTorchStartup</c> to false.</summary>
+    public static bool Enabled(AnalyzerConfigOptionsProvider options) =>
+        !(options.GlobalOptions.TryGetValue(Property, out string? value)
+          && string.Equals(value?.Trim(), "false", System.StringComparison.OrdinalIgnoreCase));
 
     public static void Emit(SourceProductionContext context) =>
         context.AddSource(HintName, SourceText.From(Text, System.Text.Encoding.UTF8));
@@ -22,9 +33,10 @@ internal static class StartupEmitter
         "// Written by Dsl.Generators " + LoopEmitter.Version + " because this assembly has a generated training loop: before libtorch",
         "// loads, its OpenMP workers are told to sleep while they wait (a spinning worker makes a busy machine",
         "// many times slower) and MKL's fast kernels are enabled on AMD processors. Dsl.Threading.LibTorchStartup",
-        "// says how; DSL_THREADING_DEFAULTS=0 and DSL_MKL_CPU_DISPATCH=0 turn them off, and a value of",
-        "// OMP_WAIT_POLICY set by the user is kept.",
+        "// says how; DSL_THREADING_DEFAULTS=0 and DSL_MKL_CPU_DISPATCH=0 turn them off, a value of OMP_WAIT_POLICY",
+        "// set by the user is kept, and <DslLibTorchStartup>false</DslLibTorchStartup> in the project leaves this file out.",
         "#pragma warning disable CA2255 // a module initializer on purpose: it must run before libtorch loads",
+        "#pragma warning disable " + KnownNames.InternalsDiagnosticId + " // Dsl.__Internals: the runtime's side of this initializer, [Obsolete] for hand-written code",
         "",
         "namespace Dsl.Generated",
         "{",
@@ -32,7 +44,16 @@ internal static class StartupEmitter
         "    internal static class LibTorchStartupInitializer",
         "    {",
         "        [global::System.Runtime.CompilerServices.ModuleInitializer]",
-        "        internal static void Initialize() => global::Dsl.Threading.LibTorchStartup.Apply();",
+        "        internal static void Initialize()",
+        "        {",
+        "            // Set before anything reaches Dsl: Dsl's own fallback initializer runs first, sees it and stands down.",
+        "            global::System.AppContext.SetSwitch(\"" + KnownNames.LibTorchStartupGeneratedSwitch + "\", true);",
+        "            Apply();",
+        "        }",
+        "",
+        "        // A method of its own: compiling a call into Dsl may run Dsl's initializer, which must come after the switch.",
+        "        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]",
+        "        private static void Apply() => global::Dsl.__Internals.GeneratedStartup.Apply();",
         "    }",
         "}",
         "");

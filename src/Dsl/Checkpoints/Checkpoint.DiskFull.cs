@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.optim;
+using Dsl.Interop;
 
 namespace Dsl.Checkpoints;
 
@@ -34,7 +35,7 @@ public static partial class Checkpoint
     {
         long bytes = SmallFilesBytes;
         foreach (var (_, tensor) in model.state_dict()) bytes += tensor.NumberOfElements * tensor.ElementSize;
-        if (optimizer is OptimizerHelper helper) bytes += SerializedLength(helper);
+        if (optimizer is OptimizerHelper helper) bytes += TorchSharpInternals.SavedStateLength(helper);
         return bytes;
     }
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using Dsl.Interop;
 using Dsl.Logging;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -282,7 +283,7 @@ public static partial class Checkpoint
         // TorchSharp allocates each state tensor with the shape written in the file, so a damaged
         // file could ask libtorch for any size. The state of one optimizer over one model always has
         // the same length: compare with the live state's length before reading anything.
-        long length = new FileInfo(path).Length, expected = SerializedLength(helper);
+        long length = new FileInfo(path).Length, expected = TorchSharpInternals.SavedStateLength(helper);
         if (length != expected)
             throw new InvalidDataException(
                 $"{path} has {length} bytes but this optimizer's state takes {expected}: the file is damaged or was written " +
@@ -292,13 +293,6 @@ public static partial class Checkpoint
         {
             throw new InvalidDataException($"{path}: the optimizer state does not fit this optimizer ({e.Message}).", e);
         }
-    }
-
-    private static long SerializedLength(OptimizerHelper optimizer)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) optimizer.save_state_dict(writer);
-        return buffer.Length;
     }
 
     /// <summary>
@@ -386,33 +380,8 @@ public static partial class Checkpoint
         }
     }
 
-    /// <summary>
-    /// What libtorch's <c>CPUGeneratorImpl::set_state</c> would reject in <paramref name="bytes"/>, or
-    /// null: the size must be this libtorch's state size, and the mt19937 state inside it valid
-    /// (seeded, <c>left</c> in 1..624, <c>next</c> at most 624), the checks of <c>mt19937::is_valid</c>.
-    /// </summary>
-    internal static string? RngStateProblem(ReadOnlySpan<byte> bytes)
-    {
-        int expected = RngStateSize.Value;
-        if (bytes.Length != expected) return $"{bytes.Length} bytes, expected {expected}";
-        // CPUGeneratorImplStateLegacy: uint64 the_initial_seed; int left; int seeded; uint64 next; ...
-        int left = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes[8..]);
-        int seeded = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes[12..]);
-        uint next = (uint)System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes[16..]);
-        if (seeded == 0) return "the generator is marked unseeded";
-        if (left is < 1 or > MersenneStateSize) return $"'left' is {left}, expected 1 to {MersenneStateSize}";
-        if (next > MersenneStateSize) return $"'next' is {next}, expected at most {MersenneStateSize}";
-        return null;
-    }
-
-    private const int MersenneStateSize = 624;
-
-    // The state size of the libtorch in use, read once from a live generator state.
-    private static readonly Lazy<int> RngStateSize = new(() =>
-    {
-        using var state = torch.get_rng_state();
-        return (int)state.NumberOfElements;
-    });
+    /// <summary>What libtorch would reject in a CPU generator state, or null (see <see cref="TorchSharpInternals.RngStateProblem"/>).</summary>
+    internal static string? RngStateProblem(ReadOnlySpan<byte> bytes) => TorchSharpInternals.RngStateProblem(bytes);
 
     private static JsonObject ConfigOf(nn.Module model) => model is IModelConfig configured
         ? configured.ToConfigJson()

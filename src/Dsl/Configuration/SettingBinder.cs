@@ -18,6 +18,7 @@ internal static class SettingBinder
     {
         public bool IsList => Type == typeof(IReadOnlyList<string>);
         public bool IsDictionary => Type == typeof(IReadOnlyDictionary<string, double>);
+        public bool IsObjectDictionary => Type == typeof(IReadOnlyDictionary<string, object>);
     }
 
     private static readonly Dictionary<string, Setting> Settings = Build();
@@ -79,6 +80,7 @@ internal static class SettingBinder
         if (node is JsonArray array && setting.IsList && array.All(item => item is JsonValue v && v.GetValueKind() == JsonValueKind.String))
             return array.Select(item => item!.GetValue<string>()).ToList();
         if (node is JsonObject obj && setting.IsDictionary) return Dictionary(obj, where, setting);
+        if (node is JsonObject kwargs && setting.IsObjectDictionary) return Values(kwargs);
         throw Wrong(where, node.ToJsonString(), setting);
     }
 
@@ -97,11 +99,11 @@ internal static class SettingBinder
             throw Wrong(where, Quote(text), setting);
         }
         if (setting.IsList) return new List<string> { text };   // HF: report_to="none" as a single string
-        if (setting.IsDictionary)
+        if (setting.IsDictionary || setting.IsObjectDictionary)
         {
             try
             {
-                if (JsonNode.Parse(text) is JsonObject obj) return Dictionary(obj, where, setting);
+                if (JsonNode.Parse(text) is JsonObject obj) return setting.IsDictionary ? Dictionary(obj, where, setting) : Values(obj);
             }
             catch (JsonException) { }
         }
@@ -134,6 +136,25 @@ internal static class SettingBinder
         var result = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var (key, item) in obj)
             result[key] = item is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? v.GetValue<double>() : throw Wrong($"{where}[\"{key}\"]", item?.ToJsonString() ?? "null", setting);
+        return result;
+    }
+
+    // HF's kwargs dictionaries (gradient_checkpointing_kwargs): each value as the plain value it is (true, "none", 2.0);
+    // which keys and values fit is the settings rules' business (Validate), which name the key.
+    private static Dictionary<string, object> Values(JsonObject obj)
+    {
+        var result = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var (key, item) in obj)
+            result[key] = item is JsonValue v
+                ? v.GetValueKind() switch
+                {
+                    JsonValueKind.True => true,
+                    JsonValueKind.False => false,
+                    JsonValueKind.String => v.GetValue<string>(),
+                    JsonValueKind.Number => v.GetValue<double>(),
+                    _ => v.ToJsonString(),
+                }
+                : item?.ToJsonString() ?? "null";
         return result;
     }
 

@@ -10,8 +10,8 @@ namespace Dsl.Memory;
 /// </summary>
 public sealed record GradientCheckpointingOptions
 {
-    /// <summary>The kwargs keys <see cref="FromKwargs"/> accepts.</summary>
-    public static readonly IReadOnlyList<string> KnownKeys = ["preserve_rng_state", "determinism_check", "use_reentrant"];
+    /// <summary>The kwargs keys <see cref="FromKwargs"/> accepts (the settings rules' list, which Validate and the analyzers check).</summary>
+    public static readonly IReadOnlyList<string> KnownKeys = Settings.SettingRules.CheckpointingKwargs;
 
     /// <summary>
     /// PyTorch's <c>preserve_rng_state</c>: the recomputation in backward starts from the generator

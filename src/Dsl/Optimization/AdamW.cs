@@ -1,3 +1,4 @@
+using Dsl.Interop;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,7 +20,8 @@ namespace Dsl.Optimization;
 /// <c>maximize</c> use TorchSharp's step unchanged.
 /// <para>The class is named <c>AdamW</c>, like TorchSharp's, on purpose: TorchSharp's
 /// <c>save_state_dict</c> writes the type's short name into the state and <c>load_state_dict</c>
-/// refuses another, so the same name keeps checkpoints interchangeable between the two in both directions.</para>
+/// refuses another, so the same name keeps checkpoints interchangeable between the two in both directions.
+/// The per-parameter state is TorchSharp's own, reached through <see cref="TorchSharpInternals.AdamWState"/>.</para>
 /// </remarks>
 public sealed class AdamW : TorchSharp.Modules.AdamW
 {
@@ -75,7 +77,7 @@ public sealed class AdamW : TorchSharp.Modules.AdamW
             {
                 using var grad = param.grad;
                 if (grad is null) continue;
-                var state = (State)_state[param.Handle];
+                var state = TorchSharpInternals.AdamWState(this, param);
                 state.step += 1;
                 if (state.step != cachedStep)
                 {

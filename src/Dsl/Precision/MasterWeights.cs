@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using Dsl.Interop;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -25,9 +26,6 @@ namespace Dsl.Precision;
 internal sealed class MasterWeights : IDisposable
 {
     private static readonly ConditionalWeakTable<nn.Module, MasterWeights> Installed = [];
-    private static readonly MethodInfo Register = typeof(nn.Module).GetMethod("ConditionallyRegisterParameter",
-        BindingFlags.Instance | BindingFlags.NonPublic, [typeof(string), typeof(Parameter)])
-        ?? throw new MissingMethodException("TorchSharp's Module.ConditionallyRegisterParameter(string, Parameter) was not found.");
 
     private readonly nn.Module _model;
     private readonly Slot[] _slots;
@@ -82,7 +80,7 @@ internal sealed class MasterWeights : IDisposable
                         working.DetachFromDisposeScope();
                         copies[master] = copy = new Copy(master, working);
                     }
-                    slots.Add(new Slot(module, name, FieldsHolding(module, master), copy));
+                    slots.Add(new Slot(module, name, TorchSharpInternals.FieldsHolding(module, master), copy));
                 }
             }
         }
@@ -145,9 +143,7 @@ internal sealed class MasterWeights : IDisposable
         _mastersShown = master;
         foreach (var slot in _slots)
         {
-            var parameter = master ? slot.Copy.Master : slot.Copy.Working;
-            Register.Invoke(slot.Owner, [slot.Name, parameter]);
-            foreach (var field in slot.Fields) field.SetValue(slot.Owner, parameter);
+            TorchSharpInternals.ReplaceParameter(slot.Owner, slot.Name, slot.Fields, master ? slot.Copy.Master : slot.Copy.Working);
         }
     }
 
@@ -159,17 +155,5 @@ internal sealed class MasterWeights : IDisposable
         _disposed = true;
         Installed.Remove(_model);
         foreach (var (_, working) in _copies) working.Dispose();
-    }
-
-    // The instance fields of module (and its base types) that reference parameter: Linear's _weight,
-    // a user module's own Parameter fields, auto-property backing fields.
-    private static FieldInfo[] FieldsHolding(nn.Module module, Parameter parameter)
-    {
-        var fields = new List<FieldInfo>();
-        for (var type = module.GetType(); type is not null && type != typeof(object); type = type.BaseType)
-            foreach (var field in type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
-                if (typeof(Tensor).IsAssignableFrom(field.FieldType) && ReferenceEquals(field.GetValue(module), parameter))
-                    fields.Add(field);
-        return [.. fields];
     }
 }

@@ -20,10 +20,12 @@ namespace Dsl.Threading;
 /// <c>int mkl_serv_intel_cpu_true(void) { return 1; }</c> (generated here, byte by byte, so nothing is
 /// compiled or shipped) into an anonymous memory file and loads it <c>RTLD_GLOBAL</c> before libtorch
 /// loads. Only on Linux x64 with an AMD processor; <c>DSL_MKL_CPU_DISPATCH=0</c> turns it off.</para>
+/// <para>That a definition loaded first wins is a fact of one libtorch build, so <see cref="CheckEffect"/> checks it
+/// once libtorch is loaded: it reads which function libtorch's call is bound to.</para>
 /// </remarks>
-public static class MklCpuDispatch
+public static partial class MklCpuDispatch
 {
-    /// <summary>Set to <c>0</c> to leave MKL's own processor check alone.</summary>
+    /// <summary>Set to <c>0</c> to leave MKL's own processor check alone, <c>1</c> to override it outside the validated TorchSharp and libtorch versions.</summary>
     public const string OptOut = "DSL_MKL_CPU_DISPATCH";
 
     /// <summary>The symbol the generated library defines.</summary>
@@ -31,6 +33,9 @@ public static class MklCpuDispatch
 
     /// <summary>True when the override was loaded in this process.</summary>
     public static bool Loaded { get; private set; }
+
+    // The override's dlopen handle: where its function is, for the check.
+    private static nint _handle;
 
     /// <summary>True on the processors the override is for: x64 Linux, vendor AuthenticAMD.</summary>
     public static bool Applies =>
@@ -42,7 +47,8 @@ public static class MklCpuDispatch
         if (Loaded || !Applies || ThreadingDefaults.NativeGet(OptOut) == "0") return;
         try
         {
-            Loaded = Load(SharedObject());
+            _handle = Load(SharedObject());
+            Loaded = _handle != 0;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or IOException or UnauthorizedAccessException)
         {
@@ -61,7 +67,7 @@ public static class MklCpuDispatch
         return Encoding.ASCII.GetString(name);
     }
 
-    private static bool Load(byte[] image)
+    private static nint Load(byte[] image)
     {
         const int RtldNow = 2, RtldGlobal = 0x100;
         int fd = memfd_create("dsl-mkl-cpu-dispatch", 0);
@@ -80,7 +86,7 @@ public static class MklCpuDispatch
         nint handle = dlopen(path, RtldNow | RtldGlobal);
         if (fd >= 0) _ = close(fd);   // the mapping stays valid
         else File.Delete(path);
-        return handle != 0;
+        return handle;
     }
 
     /// <summary>

@@ -13,10 +13,10 @@ namespace Dsl.Threading;
 /// "A busy machine"); with sleeping workers it ran at the speed of the CPU share left to it.</para>
 /// <para>OpenMP reads its environment once, when libtorch is loaded, and on Unix .NET's
 /// <see cref="Environment.SetEnvironmentVariable(string, string)"/> changes only the managed copy of
-/// the environment, so this sets the native one (<c>setenv</c>) as soon as Dsl or Dsl.Text is used,
-/// which is before libtorch loads when the program's first tensor comes from them (a model, a
-/// trainer, a dataset). A value the user set is kept: <c>OMP_WAIT_POLICY=ACTIVE</c> restores
-/// spinning, and <c>DSL_THREADING_DEFAULTS=0</c> leaves the environment alone. A program that calls
+/// the environment, so this sets the native one (<c>setenv</c>) at start-up (<see cref="LibTorchStartup"/>: the
+/// module initializer generated into an assembly with a training loop, else when Dsl or Dsl.Text is first used).
+/// A value the user set is kept: <c>OMP_WAIT_POLICY=ACTIVE</c> restores spinning, and
+/// <c>DSL_THREADING_DEFAULTS=0</c> leaves the environment alone. A program without a generated loop that calls
 /// TorchSharp before anything of Dsl should set <c>OMP_WAIT_POLICY=PASSIVE</c> itself (or call
 /// <see cref="LibTorchStartup.Apply"/> first).</para>
 /// </remarks>
@@ -25,7 +25,7 @@ public static class ThreadingDefaults
     /// <summary>The variable and the value set when the user has not set it.</summary>
     public const string WaitPolicy = "OMP_WAIT_POLICY", WaitPolicyDefault = "PASSIVE";
 
-    /// <summary>Set to <c>0</c> to keep the runtime from setting any threading variable.</summary>
+    /// <summary>Set to <c>0</c> to keep the runtime from setting any threading variable, <c>1</c> to set them outside the validated TorchSharp and libtorch versions.</summary>
     public const string OptOut = "DSL_THREADING_DEFAULTS";
 
     private static int _applied;

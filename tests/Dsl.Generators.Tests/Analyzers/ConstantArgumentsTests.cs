@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using Dsl.Generators.Analyzers;
+using Dsl.Settings;
 using Dsl.Generators.Tests.Support;
 using Microsoft.CodeAnalysis;
 
@@ -130,17 +130,17 @@ public sealed class ConstantArgumentsTests
         ], messages);
     }
 
-    /// <summary>The analyzer knows the defaults by value (it never loads the runtime); they must be the runtime's.</summary>
+    /// <summary>The rules know the defaults by value (the analyzer never loads the runtime); they must be the runtime's.</summary>
     [Fact]
-    public void The_defaults_the_analyzer_assumes_are_TrainingArguments_defaults()
+    public void The_defaults_the_rules_assume_are_TrainingArguments_defaults()
     {
         var fresh = new TrainingArguments();
-        foreach (var (name, assumed) in ArgumentValues.Defaults)
+        foreach (var (name, assumed) in SettingRules.Defaults)
         {
             var property = typeof(TrainingArguments).GetProperty(name);
             Assert.NotNull(property);
             object? actual = property.GetValue(fresh);
-            if (actual is Enum) actual = Convert.ToInt32(actual, CultureInfo.InvariantCulture);
+            if (actual is Enum) actual = actual.ToString();   // enum members by name, as the rules hold them
             if (actual is null || assumed is null || actual is string) Assert.Equal(assumed, actual);
             else Assert.Equal(Convert.ToDouble(assumed, CultureInfo.InvariantCulture), Convert.ToDouble(actual, CultureInfo.InvariantCulture));
         }

@@ -3,14 +3,16 @@ using System.Globalization;
 using System.Reflection;
 using Dsl.Generators.Analyzers;
 using Dsl.Generators.Tests.Support;
+using Dsl.Settings;
 
 namespace Dsl.Generators.Tests.Analyzers;
 
 /// <summary>
-/// Keeps the settings rules in step with <c>TrainingArguments.Validate()</c>: every settable property of
-/// TrainingArguments is set, one at a time, to values on both sides of every range Validate() checks, and the
-/// analyzers must report on <c>new TrainingArguments { X = value }</c> exactly when Validate() throws. A check added to
-/// Validate() without a rule (or a rule without a check) fails here, naming the setting and the value.
+/// Validate() and the analyzers read one table of settings rules (src/Dsl/Settings/SettingRules.cs); this checks the
+/// two hosts of that table agree: every settable property of TrainingArguments is set, one at a time, to values on
+/// both sides of every range, and the analyzers must report on <c>new TrainingArguments { X = value }</c> exactly when
+/// Validate() throws, with the same message. A rule that reads a setting it did not declare, a check Validate() makes
+/// outside the table, or a value the two hosts see differently fails here, naming the setting and the value.
 /// </summary>
 public sealed class ValidateInStepTests
 {
@@ -86,7 +88,7 @@ public sealed class ValidateInStepTests
         Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
         var reported = AnalyzerHarness.Analyze(compilation)
             .Where(d => d.Location.SourceTree?.FilePath == "Source0.cs" && !TrainStartRules.Contains(d.Id))
-            .Select(d => d.Location.GetLineSpan().StartLinePosition.Line).ToHashSet();
+            .ToLookup(d => d.Location.GetLineSpan().StartLinePosition.Line, d => d.GetMessage(CultureInfo.InvariantCulture));
         int firstLine = source.Split('\n').ToList().FindIndex(l => l.Contains("P0()", StringComparison.Ordinal));
 
         var disagreements = new List<string>();
@@ -94,9 +96,12 @@ public sealed class ValidateInStepTests
         {
             var probe = probes[i];
             string? thrown = ValidateThrows(probe);
-            bool analyzed = reported.Contains(firstLine + i);
+            var messages = reported[firstLine + i].ToList();
+            bool analyzed = messages.Count > 0;
             if ((thrown is not null) != analyzed)
                 disagreements.Add($"{probe.Setting} = {probe.Source}: Validate() {(thrown is null ? "accepts it" : "throws \"" + thrown + "\"")}, the analyzers {(analyzed ? "report it" : "say nothing")}");
+            else if (thrown is not null && !messages.Any(m => thrown.StartsWith(m + ".", StringComparison.Ordinal)))
+                disagreements.Add($"{probe.Setting} = {probe.Source}: Validate() throws \"{thrown}\", the analyzers say \"{string.Join("\" and \"", messages)}\"");
         }
         Assert.True(disagreements.Count == 0, string.Join("\n", disagreements));
     }
@@ -119,13 +124,39 @@ public sealed class ValidateInStepTests
     }
 
     [Fact]
-    public void The_names_the_analyzer_knows_are_TrainingArguments_names()
+    public void Validate_accepts_exactly_the_names_the_rules_list()
     {
-        static string[] Field(string name) =>
-            (string[])typeof(TrainingArguments).GetField(name, BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!;
-        Assert.Equal(Field("KnownReportTargets"), ConstantArgumentsAnalyzer.ReportTargets);
-        Assert.Equal(Field("KnownSchedulerKwargs"), ConstantArgumentsAnalyzer.SchedulerKwargs);
-        Assert.Equal(Dsl.Memory.GradientCheckpointingOptions.KnownKeys, ConstantArgumentsAnalyzer.CheckpointingKwargs);
+        foreach (string target in SettingRules.ReportTargets) new TrainingArguments { ReportTo = [target] }.Validate();
+        foreach (string key in SettingRules.SchedulerKwargs)
+            new TrainingArguments { LrSchedulerKwargs = new Dictionary<string, double> { [key] = 1 } }.Validate();
+        Assert.Throws<ArgumentException>(() => new TrainingArguments { ReportTo = ["wandb"] }.Validate());
+        Assert.Throws<ArgumentException>(() => new TrainingArguments { LrSchedulerKwargs = new Dictionary<string, double> { ["cycles"] = 1 } }.Validate());
+        // The runtime's public list of gradient checkpointing keys is the table's.
+        Assert.Equal(Dsl.Memory.GradientCheckpointingOptions.KnownKeys, SettingRules.CheckpointingKwargs);
+        foreach (string key in SettingRules.CheckpointingKwargs)
+            new TrainingArguments { GradientCheckpointingKwargs = new Dictionary<string, object> { [key] = key == "determinism_check" ? "none" : true } }.Validate();
+    }
+
+    [Fact]
+    public void Every_setting_and_enum_member_the_rules_name_exists_and_every_setting_they_read_has_a_default()
+    {
+        var properties = typeof(TrainingArguments).GetProperties(BindingFlags.Public | BindingFlags.Instance).ToDictionary(p => p.Name);
+        foreach (var rule in SettingRules.All)
+        {
+            foreach (string setting in rule.Reads.Concat(rule.Blame))
+                Assert.True(properties.ContainsKey(setting), $"The rule {rule.Id} names {setting}, which TrainingArguments does not have.");
+            // Without a default, a rule reading the setting is never decided on a new TrainingArguments that leaves it out.
+            if (rule.Elements is null)
+                foreach (string setting in rule.Reads)
+                    Assert.True(SettingRules.Defaults.ContainsKey(setting), $"The rule {rule.Id} reads {setting}, which SettingRules.Defaults lacks.");
+        }
+        // The enum members the rules compare by name.
+        Assert.Contains(SettingRules.No, Enum.GetNames<IntervalStrategy>());
+        Assert.Contains(SettingRules.Steps, Enum.GetNames<IntervalStrategy>());
+        Assert.Contains(SettingRules.Steps, Enum.GetNames<SaveStrategy>());
+        Assert.Contains(SettingRules.Best, Enum.GetNames<SaveStrategy>());
+        Assert.Contains(SettingRules.Plateau, Enum.GetNames<SchedulerType>());
+        Assert.Contains(SettingRules.Linear, Enum.GetNames<SchedulerType>());
     }
 
     [Theory]

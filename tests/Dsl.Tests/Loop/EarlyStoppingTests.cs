@@ -75,7 +75,7 @@ public sealed class EarlyStoppingTests
         var args = Args.Quiet(temp.Path) with { MetricForBestModel = "loss", EarlyStoppingPatience = 1, MaxSteps = 5 };
         var trainer = new ScriptedEvalTrainer(TinyNet.Create(), args);
         var e = Assert.Throws<ArgumentException>(() => trainer.Train(SampleData.Make(64), SampleData.Make(8)));
-        Assert.Contains("EarlyStoppingPatience needs evaluations", e.Message);
+        Assert.Contains("EarlyStoppingPatience stops training when an evaluation metric stops improving, but EvalStrategy is No", e.Message);
         Assert.Equal(0, trainer.State.GlobalStep);
     }
 
@@ -86,7 +86,7 @@ public sealed class EarlyStoppingTests
         var args = Args.Quiet(temp.Path) with { EvalStrategy = IntervalStrategy.Steps, EvalSteps = 1, EarlyStoppingPatience = 1, MaxSteps = 5 };
         var trainer = new ScriptedEvalTrainer(TinyNet.Create(), args);
         var e = Assert.Throws<ArgumentException>(() => trainer.Train(SampleData.Make(64), SampleData.Make(8)));
-        Assert.Contains("EarlyStoppingPatience needs a metric", e.Message);
+        Assert.Contains("EarlyStoppingPatience stops training when an evaluation metric stops improving, but MetricForBestModel is null", e.Message);
         Assert.Equal(0, trainer.State.GlobalStep);
     }
 

@@ -55,7 +55,7 @@ public sealed partial class MixedPrecisionTests
     public void Fp16_with_Bf16_is_still_refused()
     {
 #pragma warning disable DSL025 // deliberately impossible: the run-time check is what this test is about
-        Assert.Contains("both set", Assert.Throws<ArgumentException>(new TrainingArguments { Fp16 = true, Bf16 = true }.Validate).Message);
+        Assert.Contains("sets both Bf16 and Fp16", Assert.Throws<ArgumentException>(new TrainingArguments { Fp16 = true, Bf16 = true }.Validate).Message);
 #pragma warning restore DSL025
         new TrainingArguments { Fp16 = true }.Validate();
     }

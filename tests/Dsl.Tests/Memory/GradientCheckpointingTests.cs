@@ -105,9 +105,9 @@ public sealed class GradientCheckpointingTests
     [InlineData("use_reentrant", true, null)]
     [InlineData("preserve_rng_state", false, null)]
     [InlineData("determinism_check", "none", null)]
-    [InlineData("debug", true, "the keys that apply are preserve_rng_state, determinism_check, use_reentrant")]
-    [InlineData("preserve_rng_state", "yes", "GradientCheckpointingKwargs[\"preserve_rng_state\"] is yes; it must be true or false")]
-    [InlineData("determinism_check", "strict", "it must be \"default\" or \"none\"")]
+    [InlineData("debug", true, "GradientCheckpointingKwargs has 'debug', which is not a gradient checkpointing argument; use preserve_rng_state, determinism_check, use_reentrant")]
+    [InlineData("preserve_rng_state", "yes", "GradientCheckpointingKwargs[\"preserve_rng_state\"] has 'yes', which is not a bool; use true or false")]
+    [InlineData("determinism_check", "strict", "has 'strict', which is not a determinism check; use default or none")]
     public void Hf_kwargs_are_read_and_a_wrong_one_is_named(string key, object value, string? error)
     {
         var args = new TrainingArguments { GradientCheckpointingKwargs = new Dictionary<string, object> { [key] = value } };
@@ -118,5 +118,21 @@ public sealed class GradientCheckpointingTests
         }
         var e = Assert.Throws<ArgumentException>(args.Validate);
         Assert.Contains(error, e.Message);
+    }
+
+    [Theory]
+    [InlineData("""{"preserve_rng_state": false, "determinism_check": "none"}""", null)]
+    [InlineData("""{"preserve_rng_state": "yes"}""", "has 'yes', which is not a bool")]
+    [InlineData("""{"determinism_check": "strict"}""", "has 'strict', which is not a determinism check")]
+    public void Kwargs_read_from_HF_json_are_checked_by_the_same_rules(string kwargs, string? error)
+    {
+        string json = "{\"gradient_checkpointing_kwargs\": " + kwargs + "}";
+        if (error is null)
+        {
+            var args = TrainingArguments.FromJson(json);
+            Assert.False(Dsl.Memory.GradientCheckpointingOptions.FromKwargs(args.GradientCheckpointingKwargs).PreserveRngState);
+            return;
+        }
+        Assert.Contains(error, Assert.Throws<ArgumentException>(() => TrainingArguments.FromJson(json)).Message);
     }
 }

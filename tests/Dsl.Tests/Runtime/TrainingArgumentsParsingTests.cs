@@ -18,8 +18,10 @@ public sealed class TrainingArgumentsParsingTests
     public void What_a_checkpoint_writes_as_training_args_json_reads_back_to_the_same_arguments()
     {
         using var temp = new TempDirectory();
+        // LoggingDir set: its default holds the time the arguments object first resolves it, which differs between the two objects.
         var args = Args.Quiet(temp.Path) with
         {
+            LoggingDir = temp["logs"],
             EvalStrategy = IntervalStrategy.Steps, EvalSteps = 0.25, SaveStrategy = SaveStrategy.Steps, SaveSteps = 2, MaxSteps = 2,
             LoggingSteps = 5, LrSchedulerType = SchedulerType.CosineWithRestarts, LrSchedulerKwargs = new Dictionary<string, double> { ["num_cycles"] = 2 },
             ReportTo = ["jsonl", "tensorboard"], SaveTotalLimit = 3, Optim = OptimizerType.Sgd, LoggingNanInfFilter = false, DataSeed = 7,
@@ -91,7 +93,7 @@ public sealed class TrainingArgumentsParsingTests
     [InlineData("""{"output_dir": null}""", "\"output_dir\" is null, but it must be a string.")]
     [InlineData("""{"save_total_limit": "2"}""", "\"save_total_limit\" is \"2\", but it must be a whole number or null.")]
     [InlineData("""{"lr_scheduler_kwargs": {"num_cycles": "two"}}""", "\"lr_scheduler_kwargs\"[\"num_cycles\"] is \"two\", but it must be an object of numbers")]
-    [InlineData("""{"gradient_accumulation_steps": 0}""", "TrainingArguments.GradientAccumulationSteps is 0; it must be at least 1.")]
+    [InlineData("""{"gradient_accumulation_steps": 0}""", "TrainingArguments.GradientAccumulationSteps is 0; it must be at least 1 (the batches whose gradients add up to one optimizer step).")]
     public void A_value_of_the_wrong_type_or_range_is_named_with_its_key(string json, string message)
     {
         var e = Assert.Throws<ArgumentException>(() => TrainingArguments.FromJson(json, "run.json"));

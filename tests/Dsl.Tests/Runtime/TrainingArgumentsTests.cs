@@ -27,25 +27,25 @@ public sealed class TrainingArgumentsTests
 #pragma warning disable DSL020, DSL021, DSL022, DSL023, DSL024, DSL026, DSL027, DSL028, DSL033, DSL038, DSL047
     public static TheoryData<TrainingArguments, string> Impossible => new()
     {
-        { new() { GradientAccumulationSteps = 0 }, "TrainingArguments.GradientAccumulationSteps is 0; it must be at least 1." },
+        { new() { GradientAccumulationSteps = 0 }, "TrainingArguments.GradientAccumulationSteps is 0; it must be at least 1 (the batches whose gradients add up to one optimizer step)." },
         { new() { LearningRate = 0 }, "TrainingArguments.LearningRate is 0; it must be a finite number above 0." },
         { new() { PerDeviceTrainBatchSize = -2 }, "TrainingArguments.PerDeviceTrainBatchSize is -2; it must be at least 1." },
-        { new() { WarmupRatio = 1.5 }, "TrainingArguments.WarmupRatio is 1.5; it must be in [0, 1)." },
-        { new() { LoggingSteps = 0 }, "TrainingArguments.LoggingSteps is 0; it must be above 0 with a Steps strategy." },
-        { new() { SaveSteps = 2.5 }, "TrainingArguments.SaveSteps is 2.5; it must be a whole number when 1 or more" },
-        { new() { SaveTotalLimit = -1 }, "TrainingArguments.SaveTotalLimit is -1; it must be null (keep all) or 0 or more." },
+        { new() { WarmupRatio = 1.5 }, "TrainingArguments.WarmupRatio is 1.5; it must be in [0, 1) (the fraction of the training steps spent warming up)." },
+        { new() { LoggingSteps = 0 }, "TrainingArguments.LoggingSteps is 0 with LoggingStrategy = Steps; it must be above 0, and a whole number when 1 or more" },
+        { new() { SaveSteps = 2.5 }, "TrainingArguments.SaveSteps is 2.5 with SaveStrategy = Steps; it must be above 0, and a whole number when 1 or more" },
+        { new() { SaveTotalLimit = -1 }, "TrainingArguments.SaveTotalLimit is -1; it must be null or 0 (keep every checkpoint), or the number of checkpoints to keep." },
         { new() { MaxSteps = 0 }, "TrainingArguments.MaxSteps is 0; it must be -1 (use NumTrainEpochs) or at least 1." },
-        { new() { ReportTo = ["wandb"] }, "TrainingArguments.ReportTo is 'wandb'; it must be one of all, none, console, jsonl, tensorboard." },
+        { new() { ReportTo = ["wandb"] }, "TrainingArguments.ReportTo has 'wandb', which is not a report target; use all, none, console, jsonl, tensorboard." },
         { new() { LoadBestModelAtEnd = true }, "LoadBestModelAtEnd needs evaluations to pick the best model, but EvalStrategy is No" },
         { new() { LoadBestModelAtEnd = true, EvalStrategy = IntervalStrategy.Epoch },
-            "requires the save and eval strategies to match, but SaveStrategy is Steps and EvalStrategy is Epoch" },
+            "LoadBestModelAtEnd needs the checkpoints to be saved where evaluations are (HF's rule), but SaveStrategy is Steps and EvalStrategy is Epoch; make them match, or set SaveStrategy to Best (saves on each new best)." },
         { new() { LoadBestModelAtEnd = true, EvalStrategy = IntervalStrategy.Steps, EvalSteps = 30, SaveSteps = 50 },
-            "requires SaveSteps to be a multiple of EvalSteps, but SaveSteps is 50 and EvalSteps is 30" },
-        { new() { SaveStrategy = SaveStrategy.Best }, "SaveStrategy is Best, which needs MetricForBestModel" },
+            "LoadBestModelAtEnd needs every checkpoint to be saved at an evaluation step (HF's rule), but SaveSteps (50) is not a multiple of EvalSteps (30)." },
+        { new() { SaveStrategy = SaveStrategy.Best }, "SaveStrategy is Best, which saves on a new best MetricForBestModel, but no metric is set" },
         { new() { LrSchedulerKwargs = new Dictionary<string, double> { ["cycles"] = 2 } },
-            "TrainingArguments.LrSchedulerKwargs is 'cycles'; it must be one of num_cycles, power, lr_end, min_lr, min_lr_rate, " +
-            "num_decay_steps, num_stable_steps, min_lr_ratio, factor, patience, threshold, cooldown, eps." },
-        { new() { Device = "tpu" }, "TrainingArguments.Device is 'tpu'; use cpu, cuda or cuda:N." },
+            "TrainingArguments.LrSchedulerKwargs has 'cycles', which is not a scheduler argument; use num_cycles, power, lr_end, min_lr, " +
+            "min_lr_rate, num_decay_steps, num_stable_steps, min_lr_ratio, factor, patience, threshold, cooldown, eps." },
+        { new() { Device = "tpu" }, "TrainingArguments.Device has 'tpu', which is not a device libtorch can parse; use cpu, cuda or cuda:N (did you mean 'cpu'?)." },
     };
 #pragma warning restore DSL020, DSL021, DSL022, DSL023, DSL024, DSL026, DSL027, DSL028, DSL033, DSL038, DSL047
 
