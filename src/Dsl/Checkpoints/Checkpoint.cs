@@ -15,8 +15,8 @@ namespace Dsl.Checkpoints;
 
 /// <summary>
 /// Checkpoints in Hugging Face's layout: <c>{OutputDir}/checkpoint-{step}/</c> with
-/// <c>model.safetensors</c>, <c>config.json</c>, the optimizer, schedule and RNG state, and
-/// <c>trainer_state.json</c>. A checkpoint is written into a temporary folder and renamed, so a
+/// <c>model.safetensors</c> and <c>config.json</c> (or, for a model with an adapter, only the adapter's files: see
+/// <see cref="SaveWeights"/>), the optimizer, schedule and RNG state, and <c>trainer_state.json</c>. A checkpoint is written into a temporary folder and renamed, so a
 /// folder named <c>checkpoint-N</c> is always complete.
 /// </summary>
 public static partial class Checkpoint
@@ -67,8 +67,7 @@ public static partial class Checkpoint
         if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
         Directory.CreateDirectory(temp);
 
-        SafeTensors.Save(model, Path.Combine(temp, ModelFile));
-        File.WriteAllText(Path.Combine(temp, ConfigFile), PythonJson.Serialize(ConfigOf(model)) + "\n");
+        SaveWeights(model, temp);
         if (optimizer is not null) SaveOptimizer(optimizer, Path.Combine(temp, OptimizerFile));
         if (scheduler is not null) SaveScheduler(scheduler, state.ScheduleSteps, Path.Combine(temp, SchedulerFile));
         if (optimizer is not null && rankRngStates is null) SaveRng(Path.Combine(temp, RngFile));
@@ -207,17 +206,6 @@ public static partial class Checkpoint
     /// <summary>The newest complete checkpoint in <paramref name="outputDir"/>, or null (HF's <c>get_last_checkpoint</c>).</summary>
     public static string? Last(string outputDir) =>
         Sorted(outputDir).LastOrDefault(dir => File.Exists(Path.Combine(dir, StateFile)));
-
-    /// <summary>Loads <c>model.safetensors</c> of <paramref name="checkpointDir"/> into <paramref name="model"/>; every weight must be there.</summary>
-    public static void LoadModel(nn.Module model, string checkpointDir)
-    {
-        string path = Path.Combine(checkpointDir, ModelFile);
-        if (!File.Exists(path)) throw new FileNotFoundException($"The checkpoint {checkpointDir} has no {ModelFile}.", path);
-        var (missing, unexpected) = SafeTensors.LoadInto(model, path);
-        if (missing.Count > 0 || unexpected.Count > 0)
-            throw new InvalidDataException(
-                $"{path} does not match the model: missing {Describe(missing)}; unexpected {Describe(unexpected)}.");
-    }
 
     /// <summary>Writes the optimizer's state (TorchSharp's format).</summary>
     public static void SaveOptimizer(Optimizer optimizer, string path)
@@ -370,18 +358,6 @@ public static partial class Checkpoint
         return (int)state.NumberOfElements;
     });
 
-    private static JsonObject ConfigOf(nn.Module model) => model is IModelConfig configured
-        ? configured.ToConfigJson()
-        : new JsonObject
-        {
-            ["architectures"] = new JsonArray(model.GetType().Name),
-            ["torch_dtype"] = "float32",
-            ["dsl_version"] = typeof(Checkpoint).Assembly.GetName().Version?.ToString(3),
-        };
-
     private static bool SamePath(string a, string b) =>
         string.Equals(Path.GetFullPath(a).TrimEnd(Path.DirectorySeparatorChar), Path.GetFullPath(b).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal);
-
-    private static string Describe(IReadOnlyList<string> names) =>
-        names.Count == 0 ? "none" : string.Join(", ", names.Take(10)) + (names.Count > 10 ? $" and {names.Count - 10} more" : "");
 }

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using Dsl.Adapters;
 using Dsl.Checkpoints;
 using Dsl.Distributed;
 using Dsl.Logging;
@@ -34,6 +35,7 @@ public abstract class TrainingRun : IDisposable
     private readonly NonFiniteLoss _nonFinite;
     private readonly TokenCounter _tokens;
     private readonly CheckpointSession _checkpoints;
+    private readonly LoraModel? _adapter;          // null: the whole model trains
     private Optimizer? _optimizer;
     private LRScheduler? _scheduler;
     private IHookState? _hookState;
@@ -69,6 +71,7 @@ public abstract class TrainingRun : IDisposable
         Flow = new TrainingFlow(args);
 
         MoveToDevice(model, Device);
+        _adapter = LoraModel.Find(model);
         _precision = MixedPrecision.ForTraining(model, args, Device);
         var parameters = model.parameters().Where(p => p.requires_grad).ToArray();
         _ddp = DataParallel.Start(args, model, parameters);
@@ -151,10 +154,24 @@ public abstract class TrainingRun : IDisposable
         ArgumentNullException.ThrowIfNull(scheduler);
         _optimizer = optimizer;
         _scheduler = scheduler;
+        if (_adapter is not null) WarnOfFrozenParameters(optimizer);
         if (resumeFromCheckpoint is not null) Resume(resumeFromCheckpoint);
         _precision?.Start(optimizer, State);   // working copies from the float32 masters the optimizer holds; the saved loss scale
         _progress = ProgressDisplay.Start("Training", MaxSteps, State.GlobalStep, !Args.DisableTqdm && IsMainProcess);
         _clock.Restart();
+    }
+
+    // TorchSharp's optimizers make their state for every parameter they are given when they are built (PyTorch's wait
+    // for a gradient): frozen base weights given to one cost two copies of themselves in AdamW, and checkpoint space.
+    private void WarnOfFrozenParameters(Optimizer optimizer)
+    {
+        long frozen = 0;
+        foreach (var group in optimizer.ParamGroups ?? [])
+            foreach (var parameter in (group as ParamGroup)?.Parameters ?? [])
+                if (!parameter.requires_grad) frozen += parameter.numel();
+        if (frozen > 0)
+            Warn($"The optimizer holds {frozen:N0} frozen weights of the LoRA model; TorchSharp keeps optimizer state for each of them. " +
+                 "Build it on the trainable ones only: model.parameters().Where(p => p.requires_grad).");
     }
 
     private void Resume(string checkpoint)
@@ -195,6 +212,8 @@ public abstract class TrainingRun : IDisposable
     public void EndStep(AccumulationWindow window, GradientUpdate update, double learningRate)
     {
         ArgumentNullException.ThrowIfNull(window);
+        // After the first step of this run: an adapter the forward never used means the model bypasses it.
+        if (State.GlobalStep == _startStep) _adapter?.RequireLayersCalled(Warn);
         _learningRate = learningRate;
         _precision?.AfterStep(update.Apply);   // mixed precision: working copies refreshed from the stepped masters
         if (update.NonFinite is { } what && _nonFinite.Stops && _stopped is null)
@@ -359,7 +378,8 @@ public abstract class TrainingRun : IDisposable
     internal static void MoveToDevice(nn.Module model, Device device)
     {
         var first = model.parameters().FirstOrDefault();
-        if (first is not null && first.device.type == device.type && first.device.index == device.index) return;
-        model.to(device);
+        if (first is null || first.device.type != device.type || first.device.index != device.index) model.to(device);
+        // TorchSharp's Linear.to moves only its own weight and bias: a LoRA adapter follows its layer.
+        LoraModel.Find(model)?.FollowBaseDevice();
     }
 }
