@@ -51,6 +51,9 @@ internal static class KnownNames
     public const string SaveStrategy = "Dsl.SaveStrategy";
     public const string SchedulerType = "Dsl.SchedulerType";
     public const string DataLoader = "Dsl.Data.DataLoader`2";
+    public const string LoraConfig = "Dsl.Adapters.LoraConfig";
+    public const string LoraModel = "Dsl.Adapters.LoraModel";
+    public const string ModuleTreeAttribute = "Dsl.Adapters.ModuleTreeAttribute";
 
     // TorchSharp types (metadata names)
     public const string Module = "TorchSharp.torch+nn+Module";
@@ -60,6 +63,9 @@ internal static class KnownNames
     public const string Autograd = "TorchSharp.torch+autograd";
     public const string TensorExtensionMethods = "TorchSharp.TensorExtensionMethods";
     public const string DeviceType = "TorchSharp.DeviceType";
+    public const string Linear = "TorchSharp.Modules.Linear";
+    public const string ModuleList = "TorchSharp.Modules.ModuleList`1";
+    public const string ComponentNameAttribute = "TorchSharp.Utils.ComponentNameAttribute";
 
     // BCL types (metadata names)
     public const string Console = "System.Console";

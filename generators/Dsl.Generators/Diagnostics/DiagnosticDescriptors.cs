@@ -220,6 +220,16 @@ internal static class DiagnosticDescriptors
         "'{0}.Train' is given a stream ({1}), which has no length, but its TrainingArguments leave MaxSteps at {2}; set MaxSteps to the number of optimizer steps, or pass an IReadOnlyList",
         Settings);
 
+    // DSL052–: a LoRA adapter's constant configuration (docs/lora.md).
+
+    public static readonly DiagnosticDescriptor LoraModuleNotFound = Error("DSL052",
+        "A LoRA module name matches no module of the model",
+        "LoraConfig.{0} entry '{1}' matches no {2} of {3}; nearest: {4}", Settings);
+
+    public static readonly DiagnosticDescriptor LoraSettingInvalid = Error("DSL053",
+        "A LoRA setting can never work",
+        "LoraConfig.{0} is {1}; it must be {2}", Settings);
+
     // DSL1xx: performance.
 
     public static readonly DiagnosticDescriptor HostSyncInStep = Warning("DSL101",
