@@ -35,6 +35,8 @@ public sealed record Settings
     public int ValidationSize { get; init; }
     /// <summary>Print what the tutorial's own train() prints, and nothing else (--tutorial).</summary>
     public bool Tutorial { get; init; }
+    /// <summary>The LoRA adapter to train (--lora, --lora-rank, ...), or null to train every weight.</summary>
+    public Dsl.Adapters.LoraConfig? Lora { get; init; }
 
     /// <summary>Using the built-in corpus (no --data).</summary>
     public bool BuiltIn => Data is null;
@@ -99,6 +101,7 @@ public sealed record Settings
         Require(!(Data is not null && Model is null && Vocab is null),
             "--data without --model needs --vocab: a WordPiece vocab.txt for the tokenizer (e.g. bert-base-uncased's).");
         Require(Resume is null || Resume == "last" || Directory.Exists(Resume), $"--resume {Resume}: no such checkpoint folder (or use --resume last).");
+        Lora?.Validate();
         if (Device is not null && Device.StartsWith("cuda", StringComparison.Ordinal))
             Require(TorchSharp.torch.cuda.is_available(),
                 $"--device {Device}: CUDA is not available. This build uses libtorch-cpu; build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU.");
