@@ -8,7 +8,7 @@ using TorchSharp;
 // Usage: dotnet Dsl.Tests.MpiWorker.dll --result DIR [--batch 8] [--ga 1] [--examples 320] [--epochs 1]
 //   [--eval-examples 0] [--eval-batch 8] [--dropout 0] [--save-steps 0] [--output DIR] [--resume last]
 //   [--die-at-step K] [--hang-at-step K] [--die-before-start 1] [--throw-at-step K] [--seed-by-rank 1] [--timeout 1800] [--bucket-mb 25] [--threads 1] [--width 16] [--max-steps -1]
-//   [--ragged-eval 1]
+//   [--ragged-eval 1] [--lora 1]
 // Every rank writes DIR/rank-{rank}.json.
 var options = Options.Parse(args);
 torch.set_num_threads(options.Int("threads", 1));
@@ -17,6 +17,9 @@ int width = options.Int("width", 16);
 // --seed-by-rank 1 initialises every rank differently: training must start from rank 0's weights anyway.
 int initSeed = 1 + (options.Has("seed-by-rank") ? int.Parse(Environment.GetEnvironmentVariable("PMI_RANK") ?? "0", CultureInfo.InvariantCulture) : 0);
 var model = WorkerNet.Create(seed: initSeed, dropout: options.Double("dropout", 0), width: width);
+// --lora 1: a LoRA adapter on fc1 and fc2, fc3 trained in full (A drawn after the model, so per rank with --seed-by-rank).
+if (options.Has("lora"))
+    Dsl.Adapters.LoraModel.Apply(model, new Dsl.Adapters.LoraConfig { R = 4, LoraAlpha = 8, TargetModules = ["fc1", "fc2"], ModulesToSave = ["fc3"] });
 var trainingArguments = new TrainingArguments
 {
     OutputDir = options.String("output", Path.Combine(options.String("result"), "output")),

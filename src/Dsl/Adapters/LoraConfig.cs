@@ -51,7 +51,7 @@ public enum PeftTaskType
 public sealed record LoraConfig
 {
     /// <summary>The <see cref="TargetModules"/> entry that means every Linear layer but the output head (PEFT's <c>"all-linear"</c>).</summary>
-    public const string AllLinear = "all-linear";
+    public const string AllLinear = ModuleNames.AllLinear;
 
     /// <summary>PEFT's <c>r</c>: the rank of the update. Default 8.</summary>
     public int R { get; init; } = 8;

@@ -156,6 +156,21 @@ public sealed partial class LoraModel : IAdapterModel
     }
 
     /// <summary>
+    /// TorchSharp's optimizers make their state when they are built, for every parameter they are given (PyTorch's wait
+    /// for a gradient): frozen base weights given to one cost two copies of themselves in AdamW, and checkpoint space.
+    /// </summary>
+    internal void WarnOfFrozenParameters(torch.optim.Optimizer optimizer, Action<string> warn)
+    {
+        long frozen = 0;
+        foreach (var group in optimizer.ParamGroups ?? [])
+            foreach (var parameter in (group as ParamGroup)?.Parameters ?? [])
+                if (!parameter.requires_grad) frozen += parameter.numel();
+        if (frozen > 0)
+            warn($"The optimizer holds {frozen:N0} frozen weights of the LoRA model; TorchSharp keeps optimizer state for each of them. " +
+                 "Build it on the trainable ones only: model.parameters().Where(p => p.requires_grad).");
+    }
+
+    /// <summary>
     /// After a first training step: an adapter whose update was never computed means the model calls its Linear layers
     /// with <c>forward(x)</c>, which skips the hook; when none was, the run stops with what to change, else a warning names them.
     /// </summary>

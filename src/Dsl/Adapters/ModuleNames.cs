@@ -12,6 +12,9 @@ namespace Dsl.Adapters;
 /// </summary>
 internal static class ModuleNames
 {
+    /// <summary>PEFT's <c>INCLUDE_LINEAR_LAYERS_SHORTHAND</c>: every Linear layer but the output head.</summary>
+    public const string AllLinear = "all-linear";
+
     /// <summary>
     /// PEFT's <c>check_target_module_exists</c> for a list entry: the module's name is the entry (<c>key in
     /// target_modules</c>) or ends with a dot and the entry (<c>key.endswith(f".{target_key}")</c>), i.e. the entry's

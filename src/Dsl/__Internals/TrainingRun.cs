@@ -154,24 +154,11 @@ public abstract class TrainingRun : IDisposable
         ArgumentNullException.ThrowIfNull(scheduler);
         _optimizer = optimizer;
         _scheduler = scheduler;
-        if (_adapter is not null) WarnOfFrozenParameters(optimizer);
+        _adapter?.WarnOfFrozenParameters(optimizer, Warn);
         if (resumeFromCheckpoint is not null) Resume(resumeFromCheckpoint);
         _precision?.Start(optimizer, State);   // working copies from the float32 masters the optimizer holds; the saved loss scale
         _progress = ProgressDisplay.Start("Training", MaxSteps, State.GlobalStep, !Args.DisableTqdm && IsMainProcess);
         _clock.Restart();
-    }
-
-    // TorchSharp's optimizers make their state for every parameter they are given when they are built (PyTorch's wait
-    // for a gradient): frozen base weights given to one cost two copies of themselves in AdamW, and checkpoint space.
-    private void WarnOfFrozenParameters(Optimizer optimizer)
-    {
-        long frozen = 0;
-        foreach (var group in optimizer.ParamGroups ?? [])
-            foreach (var parameter in (group as ParamGroup)?.Parameters ?? [])
-                if (!parameter.requires_grad) frozen += parameter.numel();
-        if (frozen > 0)
-            Warn($"The optimizer holds {frozen:N0} frozen weights of the LoRA model; TorchSharp keeps optimizer state for each of them. " +
-                 "Build it on the trainable ones only: model.parameters().Where(p => p.requires_grad).");
     }
 
     private void Resume(string checkpoint)
