@@ -141,9 +141,16 @@ public sealed partial record TrainingArguments
     public static int ResolveSteps(double steps, int maxSteps) =>
         steps < 1 ? (int)Math.Ceiling(maxSteps * steps) : (int)steps;
 
-    /// <summary>The folder logs are written to.</summary>
-    public string ResolvedLoggingDir => LoggingDir ?? Path.Combine(OutputDir, "runs",
-        DateTime.Now.ToString("MMMdd_HH-mm-ss", CultureInfo.InvariantCulture) + "_" + Environment.MachineName);
+    /// <summary>
+    /// The folder logs are written to: <see cref="LoggingDir"/>, else HF's default <c>{OutputDir}/runs/{time}_{host}</c>,
+    /// with the time taken once per arguments object (HF computes it once in <c>__post_init__</c>), so every log of a
+    /// run lands in one folder.
+    /// </summary>
+    public string ResolvedLoggingDir => LoggingDir ?? DefaultLoggingDirs.GetValue(this, static args => Path.Combine(args.OutputDir, "runs",
+        DateTime.Now.ToString("MMMdd_HH-mm-ss", CultureInfo.InvariantCulture) + "_" + Environment.MachineName));
+
+    // By reference, not by the record's value equality: two equal arguments objects made at different times are two runs.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<TrainingArguments, string> DefaultLoggingDirs = new();
 
     /// <summary>Whether log entries go to <paramref name="target"/> (<c>console</c>, <c>jsonl</c> or <c>tensorboard</c>).</summary>
     public bool Reports(string target) =>

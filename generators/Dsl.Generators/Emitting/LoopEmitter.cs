@@ -92,6 +92,9 @@ internal static partial class LoopEmitter
         w.Line("private " + KnownNames.GlobalTrainerState + "? __state;");
         w.Line("private " + KnownNames.GlobalTrainerLog + "? __log;");
         w.Line("private " + KnownNames.GlobalTrainingRun + "? __run;");
+        foreach (var member in new[] { model.Model, model.Arguments })
+            if (member.Field is { } field)
+                w.Line($"private readonly {member.Type} {field} = {member.Name};   // '{member.Name}' also goes to the base class: kept once, not captured again (CS9107)");
         w.Line();
         w.Line("/// <summary>Where training stands: global step, epoch, log history, best checkpoint (HF's <c>TrainerState</c>).</summary>");
         w.Line(GeneratedCode);

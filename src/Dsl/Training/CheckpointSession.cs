@@ -114,12 +114,18 @@ internal sealed class CheckpointSession : IDisposable
     /// The end of training: loads the best model when LoadBestModelAtEnd asks, and with SaveTotalLimit 1 leaves only
     /// the best checkpoint (HF keeps the newest beside it during training, to resume from; at the end only the best).
     /// </summary>
-    public void Finish(TrainerState state)
+    /// <returns>The checkpoint the best model was loaded from, or null.</returns>
+    public string? Finish(TrainerState state)
     {
+        string? loaded = null;
         if (_args.LoadBestModelAtEnd && state.BestModelCheckpoint is { } best && Directory.Exists(best))
+        {
             Checkpoint.LoadModel(_model, best);
+            loaded = best;
+        }
         if (IsMain && _args.SaveTotalLimit == 1 && state.BestModelCheckpoint is { } kept && Directory.Exists(kept))
             Checkpoint.KeepOnlyBest(_args.OutputDir, kept);
+        return loaded;
     }
 
     /// <summary>Releases the output folder's lock.</summary>

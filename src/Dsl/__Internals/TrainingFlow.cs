@@ -113,17 +113,23 @@ public sealed class TrainingFlow
     /// <summary>
     /// After an evaluation: early stopping looks at <paramref name="value"/> first (HF runs <c>on_evaluate</c>
     /// before <c>_determine_best_metric</c>), then the best metric is updated; with SaveStrategy.Best a new best
-    /// asks for a save. Returns whether <paramref name="value"/> is a new best.
+    /// asks for a save.
     /// </summary>
-    internal bool ObserveMetric(double value, TrainerState state)
+    internal MetricVerdict ObserveMetric(double value, TrainerState state)
     {
         bool greater = _args.ResolvedGreaterIsBetter;
-        if (_earlyStopping.Observe(value, state.BestMetric, greater)) _control |= TrainerControl.StopTraining;
+        bool stops = _earlyStopping.Observe(value, state.BestMetric, greater) && !StopsTraining;
+        if (stops) _control |= TrainerControl.StopTraining;
         double best = state.BestMetric ?? (greater ? double.NegativeInfinity : double.PositiveInfinity);
-        if (!(greater ? value > best : value < best)) return false;
-        if (_args.SaveStrategy == SaveStrategy.Best) _control |= TrainerControl.Save;
-        return true;
+        bool newBest = greater ? value > best : value < best;
+        if (newBest && _args.SaveStrategy == SaveStrategy.Best) _control |= TrainerControl.Save;
+        return new MetricVerdict(newBest, stops);
     }
+
+    /// <summary>What an evaluation's metric decided.</summary>
+    /// <param name="NewBest">It is the best so far.</param>
+    /// <param name="StopsEarly">Early stopping's patience ran out with it: training stops after this step.</param>
+    internal readonly record struct MetricVerdict(bool NewBest, bool StopsEarly);
 
     /// <summary>The states this flow saves in <c>stateful_callbacks</c>: early stopping (when on) and the flags.</summary>
     internal void SaveStates(IDictionary<string, JsonObject> callbacks)

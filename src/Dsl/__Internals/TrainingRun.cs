@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Globalization;
 using Dsl.Adapters;
 using Dsl.Checkpoints;
 using Dsl.Distributed;
@@ -43,6 +44,8 @@ public abstract class TrainingRun : IDisposable
     private double _learningRate;
     private int _startStep;
     private NonFiniteLossException? _stopped;
+    private int _nonFiniteSkips;
+    private readonly RunMessages _messages;
 
     private protected TrainingRun(TrainingArguments args, nn.Module model, Type batchType, int datasetSize, int batchesPerEpoch,
         bool hasEvalDataset, bool streaming)
@@ -53,9 +56,6 @@ public abstract class TrainingRun : IDisposable
         Device = args.ResolveDevice();
         RequireData(args, datasetSize, batchesPerEpoch, hasEvalDataset, streaming);
         args.ValidateEarlyStopping();
-        // HF's EarlyStoppingCallback.on_train_begin warns about this, and so do we.
-        if (args.EarlyStoppingPatience is not null && !args.LoadBestModelAtEnd)
-            Warn("EarlyStoppingPatience is set without LoadBestModelAtEnd: once training stops, the model is the last one, not the best.");
 
         _plan = new StepPlan(args.NumTrainEpochs, args.MaxSteps, args.GradientAccumulationSteps, batchesPerEpoch, streaming);
         State = new TrainerState
@@ -75,6 +75,10 @@ public abstract class TrainingRun : IDisposable
         _precision = MixedPrecision.ForTraining(model, args, Device);
         var parameters = model.parameters().Where(p => p.requires_grad).ToArray();
         _ddp = DataParallel.Start(args, model, parameters);
+        _messages = new RunMessages(args, isMain: _ddp?.IsMain ?? true);
+        // HF's EarlyStoppingCallback.on_train_begin warns about this, and so do we.
+        if (args.EarlyStoppingPatience is not null && !args.LoadBestModelAtEnd)
+            Warn("EarlyStoppingPatience is set without LoadBestModelAtEnd: once training stops, the model is the last one, not the best.");
         MarkProcess(State);
         _tokens = new TokenCounter(args, model, batchType, _ddp);
         bool onHost = Device.type == DeviceType.CPU && !args.KeepLossOnDevice;
@@ -184,9 +188,17 @@ public abstract class TrainingRun : IDisposable
         _startStep = saved.GlobalStep;
         _losses.ResumeAt(saved.GlobalStep);
         if (!_plan.ResumeAt(saved.GlobalStep, saved.Epoch, savedMaxSteps))
+        {
             Warn($"{dir} is at step {saved.GlobalStep}, the end of this run ({MaxSteps} steps): training is already finished, " +
                  "nothing was trained. Raise NumTrainEpochs or MaxSteps to train further.");
+            return;
+        }
+        // HF logs "Continuing training from checkpoint, will skip to saved global_step" and the epochs and batches it skips.
+        _messages.Note($"Resumed from {dir} at global step {saved.GlobalStep} of {MaxSteps} (epoch {Format(saved.Epoch)}): " +
+                       $"skipping the first {_plan.FirstEpoch} epochs, then the first {_plan.SkippedBatches} batches of epoch {_plan.FirstEpoch}.");
     }
+
+    private static string Format(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Ends an optimizer step: <c>GlobalStep++</c>, the epoch fraction from <paramref name="window"/>, mixed precision's
@@ -203,6 +215,7 @@ public abstract class TrainingRun : IDisposable
         if (State.GlobalStep == _startStep) _adapter?.RequireLayersCalled(Warn);
         _learningRate = learningRate;
         _precision?.AfterStep(update.Apply);   // mixed precision: working copies refreshed from the stepped masters
+        if (update.NonFinite is not null) _nonFiniteSkips++;
         if (update.NonFinite is { } what && _nonFinite.Stops && _stopped is null)
         {
             _stopped = NonFiniteLoss.StopException(window.Step, what, _checkpoints.LastCheckpoint);
@@ -264,7 +277,13 @@ public abstract class TrainingRun : IDisposable
         if (_scheduler is PlateauSchedule plateau) plateau.Observe(MetricValue(metrics, metric ?? "eval_loss"));
         if (metric is null) return;
         double value = MetricValue(metrics, metric);
-        if (!Flow.ObserveMetric(value, State)) return;
+        double? bestBefore = State.BestMetric;
+        var verdict = Flow.ObserveMetric(value, State);
+        if (verdict.StopsEarly)
+            _messages.Note($"Early stopping at step {State.GlobalStep}: {metric} = {Format(value)} has not improved on its best, " +
+                           $"{Format(bestBefore ?? value)}, by more than {Format(Args.EarlyStoppingThreshold)} for {Args.EarlyStoppingPatience} " +
+                           "evaluations in a row (EarlyStoppingPatience); training stops after this step's save.");
+        if (!verdict.NewBest) return;
         State.BestMetric = value;
         State.BestGlobalStep = State.GlobalStep;
     }
@@ -307,7 +326,14 @@ public abstract class TrainingRun : IDisposable
         // because the total only holds their losses.
         int steps = Math.Max(State.GlobalStep - _startStep, 0);
         double trainLoss = totalLoss / Math.Max(steps, 0.001);
-        _checkpoints.Finish(State);
+        // HF: "Loading best model from {best_model_checkpoint} (score: {best_metric})."
+        if (_checkpoints.Finish(State) is { } best)
+            _messages.Note($"Loaded the best model from {best} ({Args.ResolvedMetricForBestModel} = {Format(State.BestMetric ?? double.NaN)}, " +
+                           $"step {State.BestGlobalStep}) (LoadBestModelAtEnd).");
+        if (_nonFiniteSkips > 0)
+            _messages.Note($"{_nonFiniteSkips} optimizer step(s) were not applied because the loss or the gradient norm was not finite (NonFiniteLoss = {Args.NonFiniteLoss}).");
+        if (State.LossScaler is { SkippedSteps: > 0 } scaler)
+            _messages.Note($"Fp16: {scaler.SkippedSteps} optimizer step(s) were skipped on a gradient overflow; the loss scale is now {Format(scaler.Scale)}.");
 
         // HF: samples = dataset size × epochs, or MaxSteps × batch × GA; steps = max_steps.
         double samples = Args.MaxSteps > 0
@@ -343,11 +369,8 @@ public abstract class TrainingRun : IDisposable
         state.IsLocalProcessZero = DistributedLaunch.LocalRank == 0;
     }
 
-    /// <summary>Prints a warning on stderr unless ReportTo is <c>none</c>, as HF's logger prints them.</summary>
-    private protected void Warn(string message)
-    {
-        if (!Args.ReportTo.Contains("none")) Console.Error.WriteLine("Warning: " + message);
-    }
+    /// <summary>Prints a warning on stderr and appends it to the run's <c>trainer.log</c>, unless ReportTo is <c>none</c>.</summary>
+    private protected void Warn(string message) => _messages.Warn(message);
 
     /// <summary>Releases the device buffers and the output folder's lock.</summary>
     public void Dispose()

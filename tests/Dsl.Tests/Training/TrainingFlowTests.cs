@@ -84,7 +84,7 @@ public sealed class TrainingFlowTests
         var state = new TrainerState();
         bool Observe(double loss)
         {
-            bool best = flow.ObserveMetric(loss, state);
+            bool best = flow.ObserveMetric(loss, state).NewBest;
             if (best) state.BestMetric = loss;
             return best;
         }
@@ -92,18 +92,19 @@ public sealed class TrainingFlowTests
         Assert.True(Observe(0.995));    // a new best, yet not better by more than the threshold: the counter grows
         Assert.Equal(1, flow.EarlyStoppingPatienceCounter);
         Assert.False(flow.StopsTraining);
-        Assert.False(Observe(0.999));
+        Assert.Equal(new TrainingFlow.MetricVerdict(NewBest: false, StopsEarly: true), flow.ObserveMetric(0.999, state));
         Assert.True(flow.StopsTraining);
+        Assert.False(flow.ObserveMetric(0.999, state).StopsEarly);   // said once: the run is stopping already
     }
 
     [Fact]
     public void A_new_best_asks_for_a_save_with_SaveStrategy_Best_only()
     {
         var best = new TrainingFlow(new TrainingArguments { SaveStrategy = SaveStrategy.Best, MetricForBestModel = "eval_accuracy" });
-        Assert.True(best.ObserveMetric(0.5, new TrainerState()));
+        Assert.True(best.ObserveMetric(0.5, new TrainerState()).NewBest);
         Assert.True(best.TakeSaveRequest());
         var steps = new TrainingFlow(Steps() with { MetricForBestModel = "eval_accuracy" });
-        Assert.True(steps.ObserveMetric(0.5, new TrainerState()));
+        Assert.True(steps.ObserveMetric(0.5, new TrainerState()).NewBest);
         Assert.False(steps.TakeSaveRequest());
     }
 }
