@@ -141,6 +141,7 @@ public sealed class LoraConfigAnalyzer : DiagnosticAnalyzer
     {
         try
         {
+            _ = new Regex(pattern, RegexOptions.CultureInvariant);   // the error with the user's offsets
             _ = new Regex("^(?:" + pattern + ")$", RegexOptions.CultureInvariant);
             return null;
         }

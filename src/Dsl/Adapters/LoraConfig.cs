@@ -155,6 +155,7 @@ public sealed record LoraConfig
     {
         try
         {
+            _ = new Regex(pattern, RegexOptions.CultureInvariant);   // its own error message, with the user's offsets
             return new Regex($"^(?:{pattern})$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
         }
         catch (ArgumentException e)
