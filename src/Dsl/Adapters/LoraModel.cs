@@ -155,6 +155,16 @@ public sealed partial class LoraModel : IAdapterModel
         foreach (var layer in Layers) layer.FollowBaseDevice();
     }
 
+    /// <summary>This adapter, when something in it trains; an adapter loaded to predict (frozen) cannot be trained.</summary>
+    internal LoraModel ForTraining()
+    {
+        if (!Model.parameters().Any(p => p.requires_grad))
+            throw new InvalidOperationException(
+                $"Nothing in {Model.GetType().Name} trains: its LoRA adapter is frozen, as LoraModel.Load leaves an adapter loaded to predict. " +
+                "Load it with isTrainable: true to train it further.");
+        return this;
+    }
+
     /// <summary>
     /// TorchSharp's optimizers make their state when they are built, for every parameter they are given (PyTorch's wait
     /// for a gradient): frozen base weights given to one cost two copies of themselves in AdamW, and checkpoint space.

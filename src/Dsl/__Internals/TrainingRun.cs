@@ -71,7 +71,7 @@ public abstract class TrainingRun : IDisposable
         Flow = new TrainingFlow(args);
 
         MoveToDevice(model, Device);
-        _adapter = LoraModel.Find(model);
+        _adapter = LoraModel.Find(model)?.ForTraining();
         _precision = MixedPrecision.ForTraining(model, args, Device);
         var parameters = model.parameters().Where(p => p.requires_grad).ToArray();
         _ddp = DataParallel.Start(args, model, parameters);

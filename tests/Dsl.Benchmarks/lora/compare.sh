@@ -78,7 +78,7 @@ for entry in "${configurations[@]}"; do
   # 1. The pilot: pilot_steps steps of 16 reviews (an epoch of pilot_steps × 16), no evaluation that matters.
   run "$name-pilot" "${common[@]}" --train-size $((pilot_steps * batch)) --eval-size 16 --epochs 1 --learning-rate "$lr" \
       --output "$out/$name-pilot" --logging-dir "$out/$name-pilot/logs" $lora
-  sps=$(grep -oE "'train_steps_per_second': [0-9.]+" "$out/$name-pilot.log" | awk '{print $2}')
+  sps=$(grep -oE "'train_steps_per_second': [0-9.]+" "$out/$name-pilot.log" | awk '{print $2}' || true)
   log="$out/$name-pilot.log" steps=$pilot_steps
   if [ $pilot_only = 0 ]; then
     # 2. The run: the steps the budget allows at that speed (at least one), as a fraction of an epoch of train_size reviews.
@@ -89,13 +89,13 @@ for entry in "${configurations[@]}"; do
         --learning-rate "$lr" --warmup-steps $warmup --output "$out/$name" --logging-dir "$out/$name/logs" $lora
     log="$out/$name.log"
   fi
-  trainable=$(grep -oE "trainable params: [0-9,]+" "$log" | head -1 | awk '{print $3}')
-  [ -n "$trainable" ] || trainable=$(grep -oE "Model: [0-9,]+ parameters" "$log" | awk '{print $2}')
-  speed=$(grep -oE "'train_steps_per_second': [0-9.]+" "$log" | awk '{print $2}')
-  accuracy=$(grep -oE "'eval_accuracy': [0-9.]+" "$log" | tail -1 | awk '{print $2}')
-  loss=$(grep -oE "'eval_loss': [0-9.]+" "$log" | tail -1 | awk '{print $2}')
+  trainable=$(grep -oE "trainable params: [0-9,]+" "$log" | head -1 | awk '{print $3}' || true)
+  [ -n "$trainable" ] || trainable=$(grep -oE "Model: [0-9,]+ parameters" "$log" | awk '{print $2}' || true)
+  speed=$(grep -oE "'train_steps_per_second': [0-9.]+" "$log" | awk '{print $2}' || true)
+  accuracy=$(grep -oE "'eval_accuracy': [0-9.]+" "$log" | tail -1 | awk '{print $2}' || true)
+  loss=$(grep -oE "'eval_loss': [0-9.]+" "$log" | tail -1 | awk '{print $2}' || true)
   peak=$(awk '{ printf "%.2f GiB", $1 / 2^30 }' "${log%.log}.peak")
-  rss=$(grep -oE "Maximum resident set size \(kbytes\): [0-9]+" "$log" | awk '{ printf "%.2f GiB", $6 / 2^20 }')
+  rss=$(grep -oE "Maximum resident set size \(kbytes\): [0-9]+" "$log" | awk '{ printf "%.2f GiB", $6 / 2^20 }' || true)
   echo "| $name | $trainable | $speed | $steps | $peak | $rss | $accuracy | $loss |" >> "$out/results.md"   # pilots: accuracy on 16 reviews
 done
 cat "$out/results.md"

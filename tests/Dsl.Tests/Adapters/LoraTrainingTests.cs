@@ -68,6 +68,21 @@ public sealed class LoraTrainingTests
     }
 
     [Fact]
+    public void A_frozen_adapter_loaded_to_predict_cannot_be_trained_and_says_how_to()
+    {
+        using var temp = new TempDirectory();
+        var (_, lora) = Adapted();
+        lora.SaveAdapter(temp["adapter"]);
+        var model = LoraNet.Create(4);
+        LoraModel.Load(model, temp["adapter"]);
+        var error = Assert.Throws<InvalidOperationException>(() => new LoraTrainer(model, Args.Quiet(temp.Path)).Train(SampleData.Make(16)));
+        Assert.Contains("Load it with isTrainable: true", error.Message);
+        var trainable = LoraNet.Create(4);
+        LoraModel.Load(trainable, temp["adapter"], isTrainable: true);
+        Assert.Equal(2, new LoraTrainer(trainable, Args.Quiet(temp.Path)).Train(SampleData.Make(16)).GlobalStep);
+    }
+
+    [Fact]
     public void A_checkpoint_holds_the_adapter_and_no_whole_model()
     {
         using var temp = new TempDirectory();
