@@ -25,7 +25,10 @@ internal sealed class LoraOptions
         AllowMultipleArgumentsPerToken = true,
     };
 
-    private readonly Option<double?> _dropout = new("--lora-dropout") { Description = "lora_dropout on the adapter's input (default 0.1)." };
+    private readonly Option<double?> _dropout = new("--lora-dropout")
+    {
+        Description = "lora_dropout on the adapter's input (default 0, PEFT's; above 0 each adapted layer keeps a dropped copy of its input for backward).",
+    };
 
     /// <summary>The options, to add to the command.</summary>
     public IEnumerable<Option> All => [_enabled, _rank, _alpha, _targets, _dropout];
@@ -41,7 +44,7 @@ internal sealed class LoraOptions
             R = rank,
             LoraAlpha = parsed.GetValue(_alpha) ?? 2.0 * rank,
             TargetModules = parsed.GetValue(_targets) is { Length: > 0 } targets ? targets : ["query", "value"],
-            LoraDropout = parsed.GetValue(_dropout) ?? 0.1,
+            LoraDropout = parsed.GetValue(_dropout) ?? 0.0,
             TaskType = PeftTaskType.SeqCls,
             BaseModelNameOrPath = baseModel,
         };
