@@ -12,7 +12,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace Dsl.CodeFixes;
 
 /// <summary>
-/// DSL052: replaces a <c>TargetModules</c> or <c>ModulesToSave</c> entry that matches no module by one of the nearest
+/// DSL054: replaces a <c>TargetModules</c> or <c>ModulesToSave</c> entry that matches no module by one of the nearest
 /// module names the analyzer found (<c>"vaule"</c> → <c>"value"</c>), one action per name, nearest first.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LoraModuleNameCodeFix)), Shared]

@@ -12,12 +12,12 @@ using Microsoft.CodeAnalysis.Operations;
 namespace Dsl.Generators.Analyzers;
 
 /// <summary>
-/// DSL052: <c>LoraModel.Apply(model, new LoraConfig { TargetModules = ["vaule"] })</c>, where the configuration is a
+/// DSL054: <c>LoraModel.Apply(model, new LoraConfig { TargetModules = ["vaule"] })</c>, where the configuration is a
 /// constant and the model's module tree is known (<see cref="ModuleTree"/>): an entry of <c>TargetModules</c> that
 /// matches no Linear layer, a <c>TargetModulesRegex</c> that matches none, a <c>ModulesToSave</c> entry that matches no
 /// module, by PEFT's rules (the runtime's own <see cref="ModuleNames"/>, linked into this assembly). Reported on the
 /// entry, with the nearest names in the message and in the diagnostic's properties for the code fix.
-/// DSL053: a constant rank, alpha, dropout or target setting that <c>LoraConfig.Validate()</c> rejects.
+/// DSL055: a constant rank, alpha, dropout or target setting that <c>LoraConfig.Validate()</c> rejects.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class LoraConfigAnalyzer : DiagnosticAnalyzer
@@ -43,7 +43,7 @@ public sealed class LoraConfigAnalyzer : DiagnosticAnalyzer
         });
     }
 
-    /// <summary>DSL053, on the assignments this <c>new LoraConfig { ... }</c> or <c>with { ... }</c> writes.</summary>
+    /// <summary>DSL055, on the assignments this <c>new LoraConfig { ... }</c> or <c>with { ... }</c> writes.</summary>
     private static void CheckSettings(OperationAnalysisContext c, LoraSymbols symbols)
     {
         var own = c.Operation switch
@@ -76,7 +76,7 @@ public sealed class LoraConfigAnalyzer : DiagnosticAnalyzer
                 "TargetModules", "empty", "at least one module name, or null for the model's default targets"));
     }
 
-    /// <summary>DSL052, at <c>LoraModel.Apply(model, config)</c> with a model of a known tree.</summary>
+    /// <summary>DSL054, at <c>LoraModel.Apply(model, config)</c> with a model of a known tree.</summary>
     private static void CheckModules(OperationAnalysisContext c, LoraSymbols symbols)
     {
         var call = (IInvocationOperation)c.Operation;

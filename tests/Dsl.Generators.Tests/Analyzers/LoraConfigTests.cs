@@ -6,8 +6,8 @@ using Microsoft.CodeAnalysis.CSharp;
 namespace Dsl.Generators.Tests.Analyzers;
 
 /// <summary>
-/// DSL052: a constant LoRA target or module to save that matches no module of a model whose tree is known;
-/// DSL053: a constant LoRA setting that can never work. Both where LoraModel.Apply would throw at run time.
+/// DSL054: a constant LoRA target or module to save that matches no module of a model whose tree is known;
+/// DSL055: a constant LoRA setting that can never work. Both where LoraModel.Apply would throw at run time.
 /// </summary>
 public sealed class LoraConfigTests
 {
@@ -43,22 +43,22 @@ public sealed class LoraConfigTests
     private static void Verify(string body) => Markup.Verify(Tower + body);
 
     [Fact]
-    public void DSL052_a_target_that_matches_no_Linear_layer_is_reported_on_the_entry() => Verify("""
+    public void DSL054_a_target_that_matches_no_Linear_layer_is_reported_on_the_entry() => Verify("""
         public static class Runs
         {
             public static void Typos(Tower tower)
             {
-                LoraModel.Apply(tower, new LoraConfig { TargetModules = ["query", {|DSL052:"vaule"|}] });
-                var config = new LoraConfig { TargetModules = [{|DSL052:"layers.x.query"|}, "layers.1.value", "head"] };
+                LoraModel.Apply(tower, new LoraConfig { TargetModules = ["query", {|DSL054:"vaule"|}] });
+                var config = new LoraConfig { TargetModules = [{|DSL054:"layers.x.query"|}, "layers.1.value", "head"] };
                 LoraModel.Apply(tower, config);
-                LoraModel.Apply(tower, new LoraConfig { TargetModules = [{|DSL052:"norm"|}], ModulesToSave = ["head", {|DSL052:"clasifier"|}] });
-                LoraModel.Apply(tower, new LoraConfig { {|DSL052:TargetModulesRegex = "query"|} });
+                LoraModel.Apply(tower, new LoraConfig { TargetModules = [{|DSL054:"norm"|}], ModulesToSave = ["head", {|DSL054:"clasifier"|}] });
+                LoraModel.Apply(tower, new LoraConfig { {|DSL054:TargetModulesRegex = "query"|} });
             }
         }
         """);
 
     [Fact]
-    public void DSL052_is_silent_for_names_that_match_and_for_trees_it_cannot_know() => Verify("""
+    public void DSL054_is_silent_for_names_that_match_and_for_trees_it_cannot_know() => Verify("""
         public sealed class Opaque : nn.Module<Tensor, Tensor>
         {
             private readonly nn.Module<Tensor, Tensor> inner = nn.Linear(4, 4);
@@ -91,7 +91,7 @@ public sealed class LoraConfigTests
         """);
 
     [Fact]
-    public void DSL052_reads_the_tree_of_a_referenced_librarys_model_from_its_ModuleTree_attribute()
+    public void DSL054_reads_the_tree_of_a_referenced_librarys_model_from_its_ModuleTree_attribute()
     {
         var library = Library("""
             using Dsl.Adapters;
@@ -123,7 +123,7 @@ public sealed class LoraConfigTests
             {
                 public static void Run(Lib.Described described, Lib.Undescribed undescribed)
                 {
-                    LoraModel.Apply(described, new LoraConfig { TargetModules = ["query", {|DSL052:"vaule"|}, "layer.3.attention.self.value"] });
+                    LoraModel.Apply(described, new LoraConfig { TargetModules = ["query", {|DSL054:"vaule"|}, "layer.3.attention.self.value"] });
                     LoraModel.Apply(undescribed, new LoraConfig { TargetModules = ["vaule"] });   // its private fields are not visible
                 }
             }
@@ -132,7 +132,7 @@ public sealed class LoraConfigTests
     }
 
     [Fact]
-    public void DSL052s_message_names_the_entry_the_model_and_the_nearest_Linear_layers()
+    public void DSL054s_message_names_the_entry_the_model_and_the_nearest_Linear_layers()
     {
         var compilation = GeneratorHarness.Compile(Tower + """
             public static class Runs
@@ -140,23 +140,23 @@ public sealed class LoraConfigTests
                 public static void Run(Tower tower) => LoraModel.Apply(tower, new LoraConfig { TargetModules = ["vaule"] });
             }
             """);
-        var diagnostic = Assert.Single(AnalyzerHarness.Analyze(compilation), d => d.Id == "DSL052");
+        var diagnostic = Assert.Single(AnalyzerHarness.Analyze(compilation), d => d.Id == "DSL054");
         Assert.Equal("LoraConfig.TargetModules entry 'vaule' matches no Linear layer of Tower; nearest: value, head, query", diagnostic.GetMessage());
         Assert.Equal("value|head|query", diagnostic.Properties["Nearest"]);
     }
 
     [Fact]
-    public void DSL053_a_constant_setting_LoraConfig_Validate_rejects_is_reported_on_its_assignment() => Verify("""
+    public void DSL055_a_constant_setting_LoraConfig_Validate_rejects_is_reported_on_its_assignment() => Verify("""
         public static class Settings
         {
             public static LoraConfig[] Make(int rank) =>
             [
-                new LoraConfig { {|DSL053:R = 0|}, {|DSL053:LoraAlpha = -8|}, {|DSL053:LoraDropout = 1.0|} },
-                new LoraConfig { {|DSL053:FanInFanOut = true|}, {|DSL053:TargetModules = []|} },
-                new LoraConfig { {|DSL053:TargetModulesRegex = "(query"|} },
-                new LoraConfig { TargetModules = ["query"], {|DSL053:TargetModulesRegex = ".*value"|} },
+                new LoraConfig { {|DSL055:R = 0|}, {|DSL055:LoraAlpha = -8|}, {|DSL055:LoraDropout = 1.0|} },
+                new LoraConfig { {|DSL055:FanInFanOut = true|}, {|DSL055:TargetModules = []|} },
+                new LoraConfig { {|DSL055:TargetModulesRegex = "(query"|} },
+                new LoraConfig { TargetModules = ["query"], {|DSL055:TargetModulesRegex = ".*value"|} },
                 new LoraConfig { R = rank, LoraAlpha = 16, LoraDropout = 0.1, TargetModules = null, TargetModulesRegex = ".*value" },
-                new LoraConfig() with { {|DSL053:R = -1|} },
+                new LoraConfig() with { {|DSL055:R = -1|} },
             ];
         }
         """);
@@ -170,8 +170,8 @@ public sealed class LoraConfigTests
                 public static void Run(Tower tower) => LoraModel.Apply(tower, new LoraConfig { TargetModules = ["query", {{entry}}] });
             }
             """;
-        CodeFixHarness.Verify(Make("{|DSL052:\"vaule\"|}"), "DSL052", Make("\"value\""), title: "Use \"value\"");
-        var offered = CodeFixHarness.Offered(Make("{|DSL052:\"vaule\"|}"), "DSL052");
+        CodeFixHarness.Verify(Make("{|DSL054:\"vaule\"|}"), "DSL054", Make("\"value\""), title: "Use \"value\"");
+        var offered = CodeFixHarness.Offered(Make("{|DSL054:\"vaule\"|}"), "DSL054");
         Assert.Equal(["Use \"value\"", "Use \"head\"", "Use \"query\""], offered.Select(a => a.Title));
     }
 

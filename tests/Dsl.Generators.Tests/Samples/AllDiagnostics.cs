@@ -213,14 +213,14 @@ public static class Settings
         new Scored(model, new TrainingArguments { NumTrainEpochs = 2 }).Train(stream); // DSL046
 }
 
-// A LoRA adapter's constant configuration: DSL052, DSL053.
+// A LoRA adapter's constant configuration: DSL054, DSL055.
 
 public static class Adapted
 {
     public static Dsl.Adapters.LoraModel Typo(Net model) =>
-        Dsl.Adapters.LoraModel.Apply(model, new Dsl.Adapters.LoraConfig { TargetModules = ["vaule"] }); // DSL052
+        Dsl.Adapters.LoraModel.Apply(model, new Dsl.Adapters.LoraConfig { TargetModules = ["vaule"] }); // DSL054
 
-    public static Dsl.Adapters.LoraConfig NoRank() => new() { R = 0 }; // DSL053
+    public static Dsl.Adapters.LoraConfig NoRank() => new() { R = 0 }; // DSL055
 }
 
 // Steps that break autograd: DSL042-DSL045.

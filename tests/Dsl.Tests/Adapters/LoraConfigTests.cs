@@ -25,7 +25,7 @@ public sealed class LoraConfigTests
     [Fact]
     public void Contradictory_or_empty_targets_are_refused()
     {
-#pragma warning disable DSL053 // deliberately impossible: the run-time check is what this test is about
+#pragma warning disable DSL055 // deliberately impossible: the run-time check is what this test is about
         Assert.Contains("sets both TargetModules and TargetModulesRegex",
             Assert.Throws<ArgumentException>(() => new LoraConfig { TargetModules = ["query"], TargetModulesRegex = ".*" }.Validate()).Message);
         Assert.Contains("TargetModules is empty", Assert.Throws<ArgumentException>(() => new LoraConfig { TargetModules = [] }.Validate()).Message);
@@ -33,7 +33,7 @@ public sealed class LoraConfigTests
         Assert.Contains("is not a regular expression", Assert.Throws<ArgumentException>(() => new LoraConfig { TargetModulesRegex = "(query" }.Validate()).Message);
         Assert.Contains("FanInFanOut is true", Assert.Throws<ArgumentException>(() => new LoraConfig { FanInFanOut = true }.Validate()).Message);
         Assert.Contains("Bias is 7", Assert.Throws<ArgumentException>(() => new LoraConfig { Bias = (LoraBias)7 }.Validate()).Message);
-#pragma warning restore DSL053
+#pragma warning restore DSL055
     }
 
     [Fact]

@@ -161,10 +161,10 @@ public sealed class LoraModelTests
     public void A_bad_config_or_target_leaves_the_model_as_it_was()
     {
         var model = LoraNet.Create();
-#pragma warning disable DSL052, DSL053 // deliberately wrong: the run-time checks are what this test is about
+#pragma warning disable DSL054, DSL055 // deliberately wrong: the run-time checks are what this test is about
         Assert.Throws<ArgumentException>(() => LoraModel.Apply(model, QueryLike with { R = 0 }));
         var error = Assert.Throws<ArgumentException>(() => LoraModel.Apply(model, QueryLike with { TargetModules = ["fc3"] }));
-#pragma warning restore DSL052, DSL053
+#pragma warning restore DSL054, DSL055
         Assert.Contains("entry 'fc3' matches no module of LoraNet; nearest Linear layers: fc1, fc2", error.Message);
         Assert.Null(LoraModel.Find(model));
         Assert.All(model.parameters(), p => Assert.True(p.requires_grad));
