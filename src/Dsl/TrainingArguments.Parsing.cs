@@ -61,6 +61,10 @@ public sealed partial record TrainingArguments
             setting.Property.SetValue(result, SettingBinder.FromJson(value, setting, $"{source}: \"{key}\""));
         }
         if (unknown.Count > 0) throw new ArgumentException(SettingBinder.UnknownMessage(source, unknown, "key"), nameof(json));
+        // A training_args.json names the folder its run logged to: arguments read back from it log there too, as
+        // HF's file (whose logging_dir is resolved in __post_init__) says, instead of a new {time}_{host} folder.
+        if (result.LoggingDir is null && root["resolved_logging_dir"] is JsonValue logged && logged.TryGetValue(out string? folder))
+            DefaultLoggingDirs.AddOrUpdate(result, folder);
         result.Validate();
         return result;
     }

@@ -49,8 +49,11 @@ public static class PeerBenchmark
         string mode = args[1];
         string json = mode switch
         {
-            "ids" => WriteIds(args[2], int.Parse(args[3], CultureInfo.InvariantCulture)),
-            "train" => Train(args[2], int.Parse(args[3], CultureInfo.InvariantCulture), args[4]),
+            "ids" => WriteIds(args[2], int.Parse(args[3], CultureInfo.InvariantCulture),
+                args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 128),
+            // train SIZE STEPS IDS [BATCH] [ATTENTION]: real lengths pass a smaller batch and eager or sdpa.
+            "train" => Train(args[2], int.Parse(args[3], CultureInfo.InvariantCulture), args[4],
+                args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : Batch, args.Length > 6 ? args[6] : null),
             "memory" => Memory(args[2], int.Parse(args[3], CultureInfo.InvariantCulture), args[4]),
             "eval" => Evaluate(args[2], int.Parse(args[3], CultureInfo.InvariantCulture), args[4]),
             "sgemm" => Sgemm(int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture)),
@@ -60,13 +63,13 @@ public static class PeerBenchmark
         Console.WriteLine(json);
     }
 
-    // IMDb reviews tokenised by our BertTokenizer (bert-base-uncased, 128 tokens), one line each:
+    // IMDb reviews tokenised by our BertTokenizer (bert-base-uncased, 128 tokens or maxLength), one line each:
     // "label id id ...". Both sides read this file, so they see the same tokens.
-    private static string WriteIds(string path, int count)
+    private static string WriteIds(string path, int count, int maxLength)
     {
         string file = SharedData.Find("imdb/train.jsonl") ?? throw new FileNotFoundException("../shared/data/imdb/train.jsonl not found.");
         string vocab = SharedData.Find("bert-base-uncased/vocab.txt") ?? throw new FileNotFoundException("../shared/data/bert-base-uncased/vocab.txt not found.");
-        var tokenizer = BertTokenizer.FromVocabulary(vocab, new BertTokenizerOptions { MaxLength = 128 });
+        var tokenizer = BertTokenizer.FromVocabulary(vocab, new BertTokenizerOptions { MaxLength = maxLength });
         using var writer = new StreamWriter(path);
         int written = 0;
         foreach (var example in TextDatasets.LoadJsonLines(file).Take(count))
@@ -88,27 +91,27 @@ public static class PeerBenchmark
             return new EncodedText(ids, new int[ids.Length], Enumerable.Repeat(1, ids.Length).ToArray(), values[0]);
         }).ToList();
 
-    private static BertForSequenceClassification NewModel(string size)
+    // The sizes of bert_peer.py's SIZES; attention null is the model's default.
+    private static BertForSequenceClassification NewModel(string size, string? attention = null)
     {
         torch.manual_seed(1);
-        var config = size switch { "mini" => BertConfig.Mini, "small" => BertConfig.Small, _ => BertConfig.Tiny };
-        return new BertForSequenceClassification(config with { VocabSize = 30522 });
+        return new BertForSequenceClassification(ScaleBenchmark.Config(size) with { VocabSize = 30522, AttnImplementation = attention });
     }
 
-    private static TrainingArguments Arguments(int steps) => new()
+    private static TrainingArguments Arguments(int steps, int batch = Batch) => new()
     {
-        OutputDir = Path.Combine(Path.GetTempPath(), "dsl-peer"), MaxSteps = steps, PerDeviceTrainBatchSize = Batch,
+        OutputDir = Path.Combine(Path.GetTempPath(), "dsl-peer"), MaxSteps = steps, PerDeviceTrainBatchSize = batch,
         PerDeviceEvalBatchSize = Batch, LearningRate = 1e-4, LoggingSteps = 10, SaveStrategy = SaveStrategy.No,
         ReportTo = ["none"], DisableTqdm = true,
     };
 
     // Steps/s after 2 warm-up steps, timed between the warm-up's last step end and the last step end.
-    private static string Train(string size, int steps, string idsPath)
+    private static string Train(string size, int steps, string idsPath, int batch, string? attention)
     {
         const int warmup = 2;
-        var data = ReadIds(idsPath).Take((steps + warmup) * Batch).ToList();
-        using var model = NewModel(size);
-        var trainer = new PeerTrainer(model, Arguments(steps + warmup));
+        var data = ReadIds(idsPath).Take((steps + warmup) * batch).ToList();
+        using var model = NewModel(size, attention);
+        var trainer = new PeerTrainer(model, Arguments(steps + warmup, batch));
         trainer.Train(data);
         double seconds = trainer.StepEnds[steps + warmup] - trainer.StepEnds[warmup];
         return $"{{\"steps_per_s\": {(steps / seconds).ToString(CultureInfo.InvariantCulture)}}}";

@@ -78,7 +78,8 @@ internal static partial class LoopEmitter
         w.Line("// LoggingNanInfFilter, NonFiniteLoss, EvalDelay, OutputDir, SaveTotalLimit, SaveOnlyModel, LoadBestModelAtEnd,");
         w.Line("// MetricForBestModel, GreaterIsBetter, LoggingDir, ReportTo, DisableTqdm, GroupByLength,");
         w.Line("// DataloaderDropLast, DataloaderPrefetchFactor, EvalAccumulationSteps, EarlyStoppingPatience and -Threshold,");
-        w.Line("// IncludeNumInputTokensSeen, RestoreCallbackStatesFromCheckpoint, and under mpirun DdpBackend, DdpTimeout, DdpBucketCapMb");
+        w.Line("// IncludeNumInputTokensSeen, RestoreCallbackStatesFromCheckpoint, and under mpirun DdpBackend, DdpTimeout, DdpBucketCapMb,");
+        w.Line("// SaveOnEachNode");
         if (model.Optimizer is null) w.Line("// and, for the default optimizer, LearningRate, WeightDecay, AdamBeta1/2, AdamEpsilon");
         if (model.Scheduler is null) w.Line("// and, for the default schedule, LrSchedulerType, LrSchedulerKwargs, WarmupSteps, WarmupRatio");
         if (model.Metrics.Count > 0) w.Line("// and, for the metrics, PredictionLossOnly and BatchEvalMetrics");

@@ -1,3 +1,4 @@
+using Dsl.Memory;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -95,12 +96,13 @@ public sealed class BertEncoder : nn.Module<Tensor, Tensor?, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>Runs every layer in order.</summary>
+    /// <summary>Runs every layer in order; with gradient checkpointing on, each layer keeps only its input for backward.</summary>
     public override Tensor forward(Tensor hidden, Tensor? additiveMask)
     {
         using var scope = NewDisposeScope();
         var x = hidden;
-        foreach (var block in layer) x = block.forward(x, additiveMask);
+        // HF: each BertLayer is a GradientCheckpointingLayer.
+        foreach (var block in layer) x = GradientCheckpointing.Checkpoint(block, x, additiveMask);
         // With no layers, return a new handle: the caller may dispose its input.
         return (ReferenceEquals(x, hidden) ? x.alias() : x).MoveToOuterDisposeScope();
     }

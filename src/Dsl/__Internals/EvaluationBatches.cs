@@ -11,6 +11,7 @@ namespace Dsl.__Internals;
 /// <typeparam name="TBatch">The batch type.</typeparam>
 /// <typeparam name="TExample">One example.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
+[Obsolete(Contract.Message, DiagnosticId = Contract.DiagnosticId)]
 public sealed class EvaluationBatches<TBatch, TExample> : IDisposable
     where TBatch : IBatch<TBatch, TExample>
 {

@@ -5,7 +5,11 @@ layers, exact GELU, pooler, dropout 0.1, HF's initialisation), written in plain 
 with the loop HF Trainer runs: AdamW with HF's two parameter groups, a linear schedule, gradient
 clipping at 1.0, the loss read at logging steps only. Each mode prints one JSON line.
 
-  python3 bert_peer.py train SIZE STEPS IDS      steps/s after 2 warm-up steps
+  python3 bert_peer.py train SIZE STEPS IDS [BATCH] [ATTENTION]
+                                                 steps/s after 2 warm-up steps; ATTENTION eager (default) or sdpa
+                                                 (torch.nn.functional.scaled_dot_product_attention with the attention
+                                                 dropout in training, as HF's BertSdpaSelfAttention; PyTorch >= 2.0 only:
+                                                 Debian 12's 1.13.1 runs eager and says so in "attention")
   python3 bert_peer.py eval SIZE BATCHES IDS     examples/s under no_grad after 1 warm-up batch
   python3 bert_peer.py sgemm N REPS              GFLOP/s of an N×N×N float32 matmul
   python3 bert_peer.py startup                   import torch and compute once
@@ -26,7 +30,10 @@ from torch import nn
 
 torch.set_num_threads(int(os.environ.get("PEER_THREADS", "2")))
 
-SIZES = {"tiny": (2, 128, 2), "mini": (4, 256, 4), "small": (4, 512, 8)}  # layers, hidden, heads
+SIZES = {"tiny": (2, 128, 2), "mini": (4, 256, 4), "small": (4, 512, 8),
+         "minilm": (6, 384, 12), "base": (12, 768, 12)}  # layers, hidden, heads (feed-forward 4 × hidden)
+SDPA = hasattr(nn.functional, "scaled_dot_product_attention")
+ATTENTION = "eager"  # set by train()
 VOCAB_SIZE = 30522
 BATCH = 32
 
@@ -67,9 +74,15 @@ class Layer(nn.Module):
     def forward(self, h, mask):
         b, n, _ = h.shape
         q, k, v = self.split(self.query(h)), self.split(self.key(h)), self.split(self.value(h))
-        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_size) + mask
-        probs = self.attention_dropout(scores.softmax(-1))
-        context = torch.matmul(probs, v).permute(0, 2, 1, 3).contiguous().view(b, n, -1)
+        if ATTENTION == "sdpa" and SDPA:
+            # HF's BertSdpaSelfAttention: dropout_p is the attention dropout in training, 0 in evaluation.
+            p = self.attention_dropout.p if self.training else 0.0
+            attended = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
+        else:
+            scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_size) + mask
+            probs = self.attention_dropout(scores.softmax(-1))
+            attended = torch.matmul(probs, v)
+        context = attended.permute(0, 2, 1, 3).contiguous().view(b, n, -1)
         attended = self.attention_norm(self.dropout(self.attention_output(context)) + h)
         inner = nn.functional.gelu(self.intermediate(attended))
         return self.output_norm(self.dropout(self.output(inner)) + attended)
@@ -154,15 +167,18 @@ def train_steps(model, optimizer, schedule, batches, logging_steps=10, on_step=N
     return losses
 
 
-def train(size, steps, ids_path, warmup=2):
+def train(size, steps, ids_path, warmup=2, batch=BATCH, attention="eager"):
+    global ATTENTION
+    ATTENTION = attention
     data = read_ids(ids_path)
     torch.manual_seed(1)
     model = Bert(size)
     optimizer, schedule = optimizer_and_schedule(model, 1e-4, steps + warmup)
-    batches = (collate(data[i * BATCH:(i + 1) * BATCH]) for i in range(steps + warmup))  # collated inline, as HF's DataLoader does
+    batches = (collate(data[i * batch:(i + 1) * batch]) for i in range(steps + warmup))  # collated inline, as HF's DataLoader does
     marks = {}
     train_steps(model, optimizer, schedule, batches, on_step=lambda s: marks.setdefault(s, time.perf_counter()))
-    return {"steps_per_s": steps / (marks[steps + warmup] - marks[warmup])}
+    ran = attention if attention == "eager" or SDPA else f"eager (torch {torch.__version__} has no scaled_dot_product_attention)"
+    return {"steps_per_s": steps / (marks[steps + warmup] - marks[warmup]), "attention": ran}
 
 
 def evaluate(size, batches, ids_path):
@@ -288,7 +304,8 @@ def job(data_dir, vocab_path, out_dir):
 if __name__ == "__main__":
     mode, rest = sys.argv[1], sys.argv[2:]
     if mode == "train":
-        result = train(rest[0], int(rest[1]), rest[2])
+        result = train(rest[0], int(rest[1]), rest[2], batch=int(rest[3]) if len(rest) > 3 else BATCH,
+                       attention=rest[4] if len(rest) > 4 else "eager")
     elif mode == "eval":
         result = evaluate(rest[0], int(rest[1]), rest[2])
     elif mode == "sgemm":

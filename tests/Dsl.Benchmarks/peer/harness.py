@@ -73,7 +73,10 @@ def main():
     p.add_argument("--quick", action="store_true", help="5 rounds of short runs (~10 minutes)")
     p.add_argument("--rounds", type=int)
     p.add_argument("--no-build", action="store_true")
-    p.add_argument("--only", help="comma-separated rows: train-tiny,train-mini,eval-tiny,eval-mini,job,startup,sgemm")
+    p.add_argument("--only", help="comma-separated rows: train-tiny,train-mini,eval-tiny,eval-mini,job,startup,sgemm, "
+                                  "train512-{minilm,base}-{eager,sdpa} (with --real-lengths)")
+    p.add_argument("--real-lengths", action="store_true",
+                   help="add the rows at 512 tokens: MiniLM's shape (batch 16) and bert-base's (batch 8), eager and sdpa")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--busy", type=int, default=0, help="run this many CPU-bound processes alongside (a busy machine)")
     p.add_argument("--torch-passive", action="store_true",
@@ -102,6 +105,12 @@ def main():
 
     need = max(train_steps["tiny"], train_steps["mini"], eval_batches["tiny"], eval_batches["mini"]) + 3
     run(["dotnet", bench, "peer", "ids", ids, str(need * 32)], ours_env)
+    # Real lengths: the same reviews at up to 512 tokens (most IMDb reviews fill it), few steps (each is seconds).
+    ids512 = os.path.join(work, "ids512.txt")
+    long_steps = 2 if a.quick else 4
+    long_batch = {"minilm": 16, "base": 8}
+    if a.real_lengths or "train512" in (a.only or ""):
+        run(["dotnet", bench, "peer", "ids", ids512, str((long_steps + 3) * 16), "512"], ours_env)
 
     rows = {
         # name: (ours cmd, pytorch cmd, metric key or "wall", higher is better)
@@ -119,7 +128,14 @@ def main():
         "startup": (["dotnet", bench, "peer", "startup"], [PYTHON, peer, "startup"], "wall", False),
         "sgemm": (["dotnet", bench, "peer", "sgemm", "2048", "5"], [PYTHON, peer, "sgemm", "2048", "5"], "gflops", True),
     }
-    selected = a.only.split(",") if a.only else list(rows)
+    for size, batch in long_batch.items():
+        for attention in ("eager", "sdpa"):
+            # Ours with this attention; PyTorch with the same where it has it (Debian's 1.13.1 runs eager and says so).
+            rows[f"train512-{size}-{attention}"] = (
+                ["dotnet", bench, "peer", "train", size, str(long_steps), ids512, str(batch), attention],
+                [PYTHON, peer, "train", size, str(long_steps), ids512, str(batch), attention], "steps_per_s", True)
+    long_rows = [name for name in rows if name.startswith("train512-")]
+    selected = a.only.split(",") if a.only else [name for name in rows if a.real_lengths or name not in long_rows]
     values = {name: {"ours": [], "torch": [], "ratio": [], "rss_ours": [], "rss_torch": [], "rss_ratio": []} for name in selected}
     loads = []
     # A busy machine: processes that only spin, started before the rounds and stopped after them.

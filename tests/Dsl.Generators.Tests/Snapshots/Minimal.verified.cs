@@ -15,7 +15,8 @@
 // LoggingNanInfFilter, NonFiniteLoss, EvalDelay, OutputDir, SaveTotalLimit, SaveOnlyModel, LoadBestModelAtEnd,
 // MetricForBestModel, GreaterIsBetter, LoggingDir, ReportTo, DisableTqdm, GroupByLength,
 // DataloaderDropLast, DataloaderPrefetchFactor, EvalAccumulationSteps, EarlyStoppingPatience and -Threshold,
-// IncludeNumInputTokensSeen, RestoreCallbackStatesFromCheckpoint, and under mpirun DdpBackend, DdpTimeout, DdpBucketCapMb
+// IncludeNumInputTokensSeen, RestoreCallbackStatesFromCheckpoint, and under mpirun DdpBackend, DdpTimeout, DdpBucketCapMb,
+// SaveOnEachNode
 // and, for the default optimizer, LearningRate, WeightDecay, AdamBeta1/2, AdamEpsilon
 // and, for the default schedule, LrSchedulerType, LrSchedulerKwargs, WarmupSteps, WarmupRatio
 #nullable enable

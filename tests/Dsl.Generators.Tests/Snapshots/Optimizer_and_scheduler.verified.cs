@@ -15,7 +15,8 @@
 // LoggingNanInfFilter, NonFiniteLoss, EvalDelay, OutputDir, SaveTotalLimit, SaveOnlyModel, LoadBestModelAtEnd,
 // MetricForBestModel, GreaterIsBetter, LoggingDir, ReportTo, DisableTqdm, GroupByLength,
 // DataloaderDropLast, DataloaderPrefetchFactor, EvalAccumulationSteps, EarlyStoppingPatience and -Threshold,
-// IncludeNumInputTokensSeen, RestoreCallbackStatesFromCheckpoint, and under mpirun DdpBackend, DdpTimeout, DdpBucketCapMb
+// IncludeNumInputTokensSeen, RestoreCallbackStatesFromCheckpoint, and under mpirun DdpBackend, DdpTimeout, DdpBucketCapMb,
+// SaveOnEachNode
 #nullable enable
 #pragma warning disable DSL900 // Dsl.__Internals: the runtime's side of this loop, [Obsolete] for hand-written code
 

@@ -99,4 +99,18 @@ public sealed class FastDropoutTests
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new FastDropout(1.5));
         Assert.Contains("between 0 and 1", error.Message);
     }
+
+    [Theory]
+    [InlineData(0L, 1000L)]
+    [InlineData(1L, 999L)]          // an odd start takes the upper half of its pair's draw
+    [InlineData(333L, 500L)]
+    [InlineData(1L << 17, 1L << 19)]   // large enough to be filled in parallel
+    public void A_slice_regenerated_from_its_first_index_equals_that_slice_of_the_whole_mask(long first, long count)
+    {
+        long total = first + count + 7;
+        using var whole = FastDropout.Mask([total], 0.3, seed: 99);
+        using var slice = FastDropout.Mask([count], 0.3, seed: 99, first);
+        using var expected = whole.narrow(0, first, count);
+        Assert.True(slice.eq(expected).all().item<bool>());
+    }
 }
