@@ -55,8 +55,9 @@ public sealed class DataParallelTests : IDisposable
         Assert.Contains("fc1.lora_A.weight", rank0["weights"]!.AsObject().Select(p => p.Key));
         AssertSameWeights(one, rank0, 1e-5);
         AssertSameWeights(rank0, rank1, 0);
-        // Only what trains is averaged: fc1's A [4, 8] and B [16, 4], fc2's A [4, 16] and B [16, 4], fc3 in full (34), and the loss.
-        Assert.Equal((20 * ((32 + 64 + 64 + 64 + 34) * 4 + 8) + 8) / 20.0, rank0["bytes_allreduced_per_step"]!.GetValue<double>(), 1e-9);
+        // Only what trains is averaged: fc1's A [4, 8] and B [16, 4], fc2's A [4, 16] and B [16, 4], fc3 in full (34), with the
+        // stop request (one float32); and the logged loss.
+        Assert.Equal((20 * ((32 + 64 + 64 + 64 + 34) * 4 + 4 + 8) + 8) / 20.0, rank0["bytes_allreduced_per_step"]!.GetValue<double>(), 1e-9);
     }
 
     [MpiFact]
