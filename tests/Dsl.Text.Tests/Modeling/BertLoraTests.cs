@@ -9,7 +9,11 @@ using static TorchSharp.torch;
 
 namespace Dsl.Text.Tests.Modeling;
 
-/// <summary>LoRA on Dsl.Text's BERT: the fused Q/K/V projection, mixed precision, merging into a Hugging Face folder.</summary>
+/// <summary>
+/// LoRA on Dsl.Text's BERT: the fused Q/K/V projection, mixed precision, merging into a Hugging Face folder. Alone, since
+/// it compares forward passes for equality: a thread count changed by a test beside it would change how a GEMM sums.
+/// </summary>
+[Collection(nameof(Training.SeededRuns))]
 public sealed partial class BertLoraTests
 {
     private static readonly BertConfig Small = new()
