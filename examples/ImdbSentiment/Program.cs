@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Dsl;
+using Dsl.Adapters;
 using Dsl.Text.Data;
 using Dsl.Text.Modeling;
 using Dsl.Text.Pretrained;
@@ -58,6 +59,8 @@ var root = new RootCommand("Fine-tune BERT for movie-review sentiment with a com
     optimizer, scheduler, warmup, weightDecay, gradAccum, bf16, fp16, device, output, loggingDir, loggingSteps, seed, resume, overwrite, noProgress,
     loadBest, validationSize, verbose, tutorial, exportOnnx, attention, checkpointing, headTokens, pooling,
 };
+var lora = new LoraOptions();
+foreach (var option in lora.All) root.Options.Add(option);
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
@@ -109,6 +112,7 @@ var settings = new Settings
     GradientCheckpointing = parsed.GetValue(checkpointing),
     HeadTokens = parsed.GetValue(headTokens),
     Pooling = parsed.GetValue(pooling),
+    Lora = lora.Read(parsed, parsed.GetValue(model)),
 };
 
 try
@@ -199,6 +203,13 @@ static int Run(Settings settings)
         say.WriteLine($"Model: a randomly initialised BERT-{settings.Size} ({model.parameters().Sum(p => p.numel()):N0} parameters).");
     }
 
+    // With --lora, only an adapter trains (and the classifier): the base weights stay frozen.
+    var adapter = settings.Lora is { } loraConfig ? LoraModel.Apply(model, loraConfig) : null;
+    if (adapter is not null)
+        say.WriteLine($"LoRA on {string.Join(", ", adapter.Config.TargetModules!)} (r {adapter.Config.R}, alpha {adapter.Config.LoraAlpha}): {adapter.TrainableParametersSummary()}");
+    else if (settings.Model is not null)
+        say.WriteLine($"Model: {model.parameters().Sum(p => p.numel()):N0} parameters, all trainable.");
+
     // 3. Train with the tutorial's TrainingArguments, then evaluate.
     var args = settings.ToTrainingArguments();
     var trainer = new SentimentTrainer(model, args, settings)
@@ -223,6 +234,12 @@ static int Run(Settings settings)
     }
 
     // 4. Keep the model and the plot: model/ loads back with FromPretrained; loss.png shows both losses.
+    // With --lora: the adapter in PEFT's files (adapter/), then its update merged into the weights of model/.
+    if (adapter is not null)
+    {
+        adapter.SaveAdapter(Path.Combine(settings.Output, "adapter"));
+        adapter.MergeAndUnload();
+    }
     string final = Path.Combine(settings.Output, "model");
     model.SavePretrained(final);
     tokenizer.SavePretrained(final);

@@ -16,10 +16,11 @@ namespace ImdbSentiment;
 [Trainer]
 public partial class SentimentTrainer(BertForSequenceClassification model, TrainingArguments args, Settings settings)
 {
+    // Only what trains: with --lora the base weights are frozen, and TorchSharp's optimizers keep state for every parameter given.
     [Optimizer]
     Optimizer CreateOptimizer() => settings.Optimizer == "sgd"
-        ? SGD(model.parameters(), learningRate: args.LearningRate, momentum: 0.9, weight_decay: args.WeightDecay)
-        : AdamW(model.parameters(), lr: args.LearningRate, weight_decay: args.WeightDecay);
+        ? SGD(model.parameters().Where(p => p.requires_grad), learningRate: args.LearningRate, momentum: 0.9, weight_decay: args.WeightDecay)
+        : AdamW(model.parameters().Where(p => p.requires_grad), lr: args.LearningRate, weight_decay: args.WeightDecay);
 
     [Scheduler]
     LRScheduler CreateScheduler(Optimizer optimizer, int trainingSteps) => settings.Scheduler switch

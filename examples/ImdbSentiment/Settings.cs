@@ -39,6 +39,8 @@ public sealed record Settings
     public string? ExportOnnx { get; init; }
     /// <summary>Print what the tutorial's own train() prints, and nothing else (--tutorial).</summary>
     public bool Tutorial { get; init; }
+    /// <summary>The LoRA adapter to train (--lora, --lora-rank, ...), or null to train every weight.</summary>
+    public Dsl.Adapters.LoraConfig? Lora { get; init; }
 
     /// <summary>HF's attn_implementation (--attention): sdpa or eager; null: the model's default.</summary>
     public string? Attention { get; init; }
@@ -118,6 +120,7 @@ public sealed record Settings
             "--data without --model needs --vocab: a WordPiece vocab.txt for the tokenizer (e.g. bert-base-uncased's).");
         Require(ExportOnnx is null || !Directory.Exists(ExportOnnx), $"--export-onnx {ExportOnnx}: is a folder; give the file to write, e.g. {Path.Combine(ExportOnnx ?? "", "model.onnx")}.");
         Require(Resume is null || Resume == "last" || Directory.Exists(Resume), $"--resume {Resume}: no such checkpoint folder (or use --resume last).");
+        Lora?.Validate();
         if (Device is not null && Device.StartsWith("cuda", StringComparison.Ordinal))
             Require(TorchSharp.torch.cuda.is_available(),
                 $"--device {Device}: CUDA is not available. This build uses libtorch-cpu; build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU.");

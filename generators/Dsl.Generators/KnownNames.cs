@@ -52,6 +52,9 @@ internal static class KnownNames
     // Dsl.Text's types whose attention implementation is checked (DSL052); absent where Dsl.Text is not referenced.
     public const string BertConfig = "Dsl.Text.Modeling.BertConfig";
     public const string PretrainedOptions = "Dsl.Text.Pretrained.PretrainedOptions";
+    public const string LoraConfig = "Dsl.Adapters.LoraConfig";
+    public const string LoraModel = "Dsl.Adapters.LoraModel";
+    public const string ModuleTreeAttribute = "Dsl.Adapters.ModuleTreeAttribute";
 
     /// <summary>The AppContext switch the generated start-up initializer sets (Dsl.Threading.LibTorchStartup.GeneratedSwitch).</summary>
     public const string LibTorchStartupGeneratedSwitch = "Dsl.LibTorchStartup.Generated";
@@ -64,6 +67,9 @@ internal static class KnownNames
     public const string Autograd = "TorchSharp.torch+autograd";
     public const string TensorExtensionMethods = "TorchSharp.TensorExtensionMethods";
     public const string DeviceType = "TorchSharp.DeviceType";
+    public const string Linear = "TorchSharp.Modules.Linear";
+    public const string ModuleList = "TorchSharp.Modules.ModuleList`1";
+    public const string ComponentNameAttribute = "TorchSharp.Utils.ComponentNameAttribute";
 
     // BCL types (metadata names)
     public const string Console = "System.Console";

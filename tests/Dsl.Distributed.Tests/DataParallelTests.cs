@@ -44,6 +44,23 @@ public sealed class DataParallelTests : IDisposable
     }
 
     [MpiFact]
+    public void Two_ranks_train_a_LoRA_adapter_as_one_process_with_twice_the_batch()
+    {
+        var single = MpiJob.Run(1, _temp["single"], "--batch 16 --lora 1");
+        // Each rank draws its own adapter A (--seed-by-rank): rank 0's must be broadcast with the base weights.
+        var job = MpiJob.Run(2, _temp["ranks"], "--batch 8 --lora 1 --seed-by-rank 1");
+        Assert.True(single.ExitCode == 0, single.Output);
+        Assert.True(job.ExitCode == 0, job.Output);
+        JsonObject one = single.Rank(0), rank0 = job.Rank(0), rank1 = job.Rank(1);
+        Assert.Contains("fc1.lora_A.weight", rank0["weights"]!.AsObject().Select(p => p.Key));
+        AssertSameWeights(one, rank0, 1e-5);
+        AssertSameWeights(rank0, rank1, 0);
+        // Only what trains is averaged: fc1's A [4, 8] and B [16, 4], fc2's A [4, 16] and B [16, 4], fc3 in full (34), with the
+        // stop request (one float32); and the logged loss.
+        Assert.Equal((20 * ((32 + 64 + 64 + 64 + 34) * 4 + 4 + 8) + 8) / 20.0, rank0["bytes_allreduced_per_step"]!.GetValue<double>(), 1e-9);
+    }
+
+    [MpiFact]
     public void Evaluation_on_two_ranks_gives_the_same_metrics_as_one()
     {
         // 50 examples in batches of 8: 7 batches, 4 on rank 0 and 3 on rank 1, the last one short.

@@ -10,7 +10,7 @@ using TorchSharp;
 //   [--die-at-step K] [--hang-at-step K] [--die-before-start 1] [--throw-at-step K] [--seed-by-rank 1] [--timeout 1800] [--bucket-mb 25] [--threads 1] [--width 16] [--max-steps -1]
 //   [--ragged-eval 1] [--fault-rank 1] [--kill-at-step K] [--null-at-step K] [--term-at-step K] [--announce 1] [--sleep-ms 0]
 //   [--save-on-each-node 1]
-//   [--collectives 1] [--eval-steps K] [--kill-in-step K] [--kill-in-eval K] [--fill-disk-after-save K]
+//   [--collectives 1] [--eval-steps K] [--kill-in-step K] [--kill-in-eval K] [--fill-disk-after-save K] [--lora 1]
 // Every rank writes DIR/rank-{rank}.json. The faults happen on --fault-rank (default 1).
 var options = Options.Parse(args);
 torch.set_num_threads(options.Int("threads", 1));
@@ -28,6 +28,9 @@ int width = options.Int("width", 16);
 // --seed-by-rank 1 initialises every rank differently: training must start from rank 0's weights anyway.
 int initSeed = 1 + (options.Has("seed-by-rank") ? launch.Rank : 0);
 var model = WorkerNet.Create(seed: initSeed, dropout: options.Double("dropout", 0), width: width);
+// --lora 1: a LoRA adapter on fc1 and fc2, fc3 trained in full (A drawn after the model, so per rank with --seed-by-rank).
+if (options.Has("lora"))
+    Dsl.Adapters.LoraModel.Apply(model, new Dsl.Adapters.LoraConfig { R = 4, LoraAlpha = 8, TargetModules = ["fc1", "fc2"], ModulesToSave = ["fc3"] });
 var trainingArguments = new TrainingArguments
 {
     OutputDir = options.String("output", Path.Combine(options.String("result"), "output")),

@@ -77,8 +77,9 @@ public sealed class WorkerNet : nn.Module<Tensor, Tensor>
         return new WorkerNet(dropout, width);
     }
 
+    // call(x), PyTorch's module(x): the layers' hooks run, so a LoRA adapter (--lora) reaches the output.
     public override Tensor forward(Tensor x) =>
-        fc3.forward(nn.functional.relu(fc2.forward(norm.forward(dropout.forward(nn.functional.relu(fc1.forward(x)))))));
+        fc3.call(nn.functional.relu(fc2.call(norm.forward(dropout.forward(nn.functional.relu(fc1.call(x)))))));
 
     public Dictionary<string, float[]> Snapshot()
     {

@@ -213,6 +213,24 @@ internal sealed partial class ArgumentValues
         return _defaultsApply && !_unknown.ContainsKey(name) && SettingRules.Defaults.TryGetValue(name, out value);
     }
 
+    public bool TryGetDouble(string name, out double value)
+    {
+        value = 0;
+        if (!TryGet(name, out object? boxed) || boxed is null || boxed is bool || boxed is string) return false;
+        value = System.Convert.ToDouble(boxed, CultureInfo.InvariantCulture);
+        return true;
+    }
+
+    /// <summary>Formats a value as the runtime's checks do (LoraConfig.Validate, TrainingArguments.Validate).</summary>
+    public static string Format(object? value) => value switch
+    {
+        null => "null",
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        float f => f.ToString("R", CultureInfo.InvariantCulture),
+        string s => "'" + s + "'",
+        _ => System.Convert.ToString(value, CultureInfo.InvariantCulture) ?? "null",
+    };
+
     public bool TryGetInt(string name, out int value)
     {
         value = 0;

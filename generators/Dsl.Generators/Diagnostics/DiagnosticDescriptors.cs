@@ -244,6 +244,16 @@ internal static class DiagnosticDescriptors
         "{0}, but '{1}' evaluates the named datasets {2}, whose keys are eval_{{name}}_loss and eval_{{name}}_{{metric}}, so '{3}' is never reported and Train fails at the first evaluation; {4}",
         Settings);
 
+    // DSL054–: a LoRA adapter's constant configuration (docs/lora.md).
+
+    public static readonly DiagnosticDescriptor LoraModuleNotFound = Error("DSL054",
+        "A LoRA module name matches no module of the model",
+        "LoraConfig.{0} entry '{1}' matches no {2} of {3}; nearest: {4}", Settings);
+
+    public static readonly DiagnosticDescriptor LoraSettingInvalid = Error("DSL055",
+        "A LoRA setting can never work",
+        "LoraConfig.{0} is {1}; it must be {2}", Settings);
+
     // DSL1xx: performance.
 
     public static readonly DiagnosticDescriptor HostSyncInStep = Warning("DSL101",

@@ -45,10 +45,8 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
         // One projection for Q, K and V: the three HF-named weights concatenated in the forward pass
         // (a copy of 3 × hidden² floats), so the input is read once and the product is one larger
         // GEMM; the parameters, and so checkpoints, stay HF's query/key/value.
-        var weight = torch.cat([query.weight!, key.weight!, value.weight!], 0);
-        var bias = torch.cat([query.bias!, key.bias!, value.bias!], 0);
-        // [batch, seq, 3·hidden] → [3, batch, heads, seq, head_size]
-        var qkv = _precision.Linear(weight, bias, hidden).view(batch, length, 3, _heads, _headSize).permute(2, 0, 3, 1, 4);
+        // [batch, seq, 3·hidden] → [3, batch, heads, seq, head_size]; a LoRA adapter on query, key or value adds to its third.
+        var qkv = _precision.Linear([query, key, value], hidden).view(batch, length, 3, _heads, _headSize).permute(2, 0, 3, 1, 4);
         var q = qkv.select(0, 0);
         var k = qkv.select(0, 1);
         var v = qkv.select(0, 2);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using Dsl.Adapters;
 using Dsl.Interop;
 using Dsl.Logging;
 using TorchSharp;
@@ -16,8 +17,8 @@ namespace Dsl.Checkpoints;
 
 /// <summary>
 /// Checkpoints in Hugging Face's layout: <c>{OutputDir}/checkpoint-{step}/</c> with
-/// <c>model.safetensors</c>, <c>config.json</c>, the optimizer, schedule and RNG state, and
-/// <c>trainer_state.json</c>. A checkpoint is written into a temporary folder and renamed, so a
+/// <c>model.safetensors</c> and <c>config.json</c> (or, for a model with an adapter, only the adapter's files: see
+/// <see cref="SaveWeights"/>), the optimizer, schedule and RNG state, and <c>trainer_state.json</c>. A checkpoint is written into a temporary folder and renamed, so a
 /// folder named <c>checkpoint-N</c> is always complete.
 /// </summary>
 public static partial class Checkpoint
@@ -77,8 +78,8 @@ public static partial class Checkpoint
         string In(string file) => writing = Path.Combine(temp, file);
         try
         {
-            SafeTensors.Save(model, In(ModelFile));
-            File.WriteAllText(In(ConfigFile), PythonJson.Serialize(ConfigOf(model)) + "\n");
+            In(AdapterOf(model) is null ? ModelFile : LoraModel.WeightsFile);
+            SaveWeights(model, temp);
             if (optimizer is not null) SaveOptimizer(optimizer, In(OptimizerFile));
             if (scheduler is not null) SaveScheduler(scheduler, state.ScheduleSteps, In(SchedulerFile));
             if (optimizer is not null && rankRngStates is null) SaveRng(In(RngFile));
@@ -253,17 +254,6 @@ public static partial class Checkpoint
         return complete[runs.LastIndexOf(runs.Max())];
     }
 
-    /// <summary>Loads <c>model.safetensors</c> of <paramref name="checkpointDir"/> into <paramref name="model"/>; every weight must be there.</summary>
-    public static void LoadModel(nn.Module model, string checkpointDir)
-    {
-        string path = Path.Combine(checkpointDir, ModelFile);
-        if (!File.Exists(path)) throw new FileNotFoundException($"The checkpoint {checkpointDir} has no {ModelFile}.", path);
-        var (missing, unexpected) = SafeTensors.LoadInto(model, path);
-        if (missing.Count > 0 || unexpected.Count > 0)
-            throw new InvalidDataException(
-                $"{path} does not match the model: missing {Describe(missing)}; unexpected {Describe(unexpected)}.");
-    }
-
     /// <summary>Writes the optimizer's state (TorchSharp's format).</summary>
     public static void SaveOptimizer(Optimizer optimizer, string path)
     {
@@ -383,18 +373,6 @@ public static partial class Checkpoint
     /// <summary>What libtorch would reject in a CPU generator state, or null (see <see cref="TorchSharpInternals.RngStateProblem"/>).</summary>
     internal static string? RngStateProblem(ReadOnlySpan<byte> bytes) => TorchSharpInternals.RngStateProblem(bytes);
 
-    private static JsonObject ConfigOf(nn.Module model) => model is IModelConfig configured
-        ? configured.ToConfigJson()
-        : new JsonObject
-        {
-            ["architectures"] = new JsonArray(model.GetType().Name),
-            ["torch_dtype"] = "float32",
-            ["dsl_version"] = typeof(Checkpoint).Assembly.GetName().Version?.ToString(3),
-        };
-
     private static bool SamePath(string a, string b) =>
         string.Equals(Path.GetFullPath(a).TrimEnd(Path.DirectorySeparatorChar), Path.GetFullPath(b).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal);
-
-    private static string Describe(IReadOnlyList<string> names) =>
-        names.Count == 0 ? "none" : string.Join(", ", names.Take(10)) + (names.Count > 10 ? $" and {names.Count - 10} more" : "");
 }

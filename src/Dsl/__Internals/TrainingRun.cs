@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
+using Dsl.Adapters;
 using Dsl.Checkpoints;
 using Dsl.Distributed;
 using Dsl.Logging;
@@ -36,6 +37,7 @@ public abstract class TrainingRun : IDisposable
     private readonly TokenCounter _tokens;
     private readonly CheckpointSession _checkpoints;
     private readonly PreemptionWatch _preemption = new();   // SIGTERM/SIGINT: finish the step, save, exit (caught from Prepare on)
+    private readonly LoraModel? _adapter;          // null: the whole model trains
     private Optimizer? _optimizer;
     private LRScheduler? _scheduler;
     private IHookState? _hookState;
@@ -70,6 +72,7 @@ public abstract class TrainingRun : IDisposable
         Flow = new TrainingFlow(args);
 
         MoveToDevice(model, Device);
+        _adapter = LoraModel.Find(model)?.ForTraining();
         _precision = MixedPrecision.ForTraining(model, args, Device);
         var parameters = model.parameters().Where(p => p.requires_grad).ToArray();
         _ddp = DataParallel.Start(args, model, parameters);
@@ -160,6 +163,7 @@ public abstract class TrainingRun : IDisposable
         ArgumentNullException.ThrowIfNull(scheduler);
         _optimizer = optimizer;
         _scheduler = scheduler;
+        _adapter?.WarnOfFrozenParameters(optimizer, Warn);
         if (resumeFromCheckpoint is not null) Resume(resumeFromCheckpoint);
         else _checkpoints.BeginNewRun();   // a new run into a folder holding another run's checkpoints is refused here
         _precision?.Start(optimizer, State);   // working copies from the float32 masters the optimizer holds; the saved loss scale
@@ -214,6 +218,8 @@ public abstract class TrainingRun : IDisposable
     public void EndStep(AccumulationWindow window, GradientUpdate update, double learningRate)
     {
         ArgumentNullException.ThrowIfNull(window);
+        // After the first step of this run: an adapter the forward never used means the model bypasses it.
+        if (State.GlobalStep == _startStep) _adapter?.RequireLayersCalled(Warn);
         _learningRate = learningRate;
         _precision?.AfterStep(update.Apply);   // mixed precision: working copies refreshed from the stepped masters
         if (update.NonFinite is not null) _nonFiniteSkips++;
@@ -399,7 +405,8 @@ public abstract class TrainingRun : IDisposable
     internal static void MoveToDevice(nn.Module model, Device device)
     {
         var first = model.parameters().FirstOrDefault();
-        if (first is not null && first.device.type == device.type && first.device.index == device.index) return;
-        model.to(device);
+        if (first is null || first.device.type != device.type || first.device.index != device.index) model.to(device);
+        // TorchSharp's Linear.to moves only its own weight and bias: a LoRA adapter follows its layer.
+        LoraModel.Find(model)?.FollowBaseDevice();
     }
 }

@@ -217,6 +217,16 @@ public static class Settings
     public static Scored Recomputed(Net model) => new(model, new TrainingArguments { GradientCheckpointing = true }); // DSL053
 }
 
+// A LoRA adapter's constant configuration: DSL054, DSL055.
+
+public static class Adapted
+{
+    public static Dsl.Adapters.LoraModel Typo(Net model) =>
+        Dsl.Adapters.LoraModel.Apply(model, new Dsl.Adapters.LoraConfig { TargetModules = ["vaule"] }); // DSL054
+
+    public static Dsl.Adapters.LoraConfig NoRank() => new() { R = 0 }; // DSL055
+}
+
 // Steps that break autograd: DSL042-DSL045.
 
 [Trainer]

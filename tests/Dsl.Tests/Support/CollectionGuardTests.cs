@@ -12,6 +12,7 @@ public sealed class CollectionGuardTests
 {
     private static readonly HashSet<string> ParallelSafe =
     [
+        "Adapters.LoraConfigTests", "Adapters.LoraTargetsTests",
         "Build.NativeRepairTests", "Distributed.DataShardTests", "Distributed.LaunchTests", "Distributed.DistributedEngineTests",
         "Reliability.CraftedSafeTensorsTests", "Reliability.SafeTensorsFuzzTests",
         "Runtime.MetricScheduleTests", "Runtime.OptimizersTests", "Runtime.PythonFormatTests", "Runtime.ScoresTests",
