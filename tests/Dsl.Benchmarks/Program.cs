@@ -10,6 +10,7 @@ using TorchSharp;
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- bert [size] [steps] [rounds] [max-length] [batch]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- profile [size] [max-length] [batch]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- inference [size] [batches] [rounds]
+//   dotnet run -c Release --project tests/Dsl.Benchmarks -- kernels [tiny|mini|minilm512] [threads] [reps]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- qkv [hidden] [rounds]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- dropout [layers] [hidden] [rounds]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- optimizer [size] [steps] [rounds]
@@ -25,6 +26,11 @@ if (mode == "editor")
 if (mode == "inference")
 {
     InferenceModeBenchmark.Run(args.Length > 1 ? args[1] : "mini", args.Length > 2 ? int.Parse(args[2]) : 5, args.Length > 3 ? int.Parse(args[3]) : 7);
+    return;
+}
+if (mode == "kernels")
+{
+    KernelBenchmark.Run(args.Length > 1 ? args[1] : "mini", args.Length > 2 ? int.Parse(args[2]) : 1, args.Length > 3 ? int.Parse(args[3]) : 7);
     return;
 }
 if (mode == "qkv")

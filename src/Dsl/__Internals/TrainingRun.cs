@@ -44,6 +44,7 @@ public abstract class TrainingRun : IDisposable
     private NonFiniteLossException? _stopped;
     private int _nonFiniteSkips;
     private readonly RunMessages _messages;
+    private readonly Threading.FreeCoreThreads? _threads;   // null: libtorch's thread count stays as it is
 
     private protected TrainingRun(TrainingArguments args, nn.Module model, Type batchType, int datasetSize, int batchesPerEpoch,
         bool hasEvalDataset, bool streaming)
@@ -85,6 +86,7 @@ public abstract class TrainingRun : IDisposable
         Gradients = new GradientStep(parameters, args.MaxGradNorm, args.GradientAccumulationSteps, _precision, _ddp, _losses, _nonFinite);
         // Last, so a failure above leaves no lock behind: a second run into this folder is refused now.
         _checkpoints = new CheckpointSession(args, model, _ddp, Warn);
+        _threads = Threading.FreeCoreThreads.Start(Device);
     }
 
     private static void RequireData(TrainingArguments args, int datasetSize, int batchesPerEpoch, bool hasEvalDataset, bool streaming)
@@ -217,6 +219,7 @@ public abstract class TrainingRun : IDisposable
         }
         State.GlobalStep++;
         State.Epoch = window.EpochAfter;
+        _threads?.Tick();
         _progress?.Report(State.GlobalStep);
         Flow.OnStepEnd(State.GlobalStep, MaxSteps, State.LoggingSteps, State.EvalSteps, State.SaveSteps);
     }
@@ -369,6 +372,7 @@ public abstract class TrainingRun : IDisposable
     /// <summary>Releases the device buffers and the output folder's lock.</summary>
     public void Dispose()
     {
+        _threads?.Dispose();
         _progress?.Dispose();
         _checkpoints?.Dispose();
         _precision?.Dispose();
