@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs a command and reports its own peak resident memory and wall time on stderr.
+"""Runs a command and reports its own peak resident memory, wall time and CPU time on stderr.
 
 wait4 returns the rusage of exactly that child (ru_maxrss, KiB on Linux), so each workload's peak is
 its own; the wall time starts just before the child is created, so this wrapper's start-up is not in it.
@@ -14,5 +14,5 @@ if pid == 0:
     os.execvp(sys.argv[1], sys.argv[1:])
 _, status, usage = os.wait4(pid, 0)
 wall = time.perf_counter() - start
-sys.stderr.write(f"PEAK_RSS_KB={usage.ru_maxrss}\nWALL_S={wall}\n")
+sys.stderr.write(f"PEAK_RSS_KB={usage.ru_maxrss}\nWALL_S={wall}\nCPU_S={usage.ru_utime + usage.ru_stime}\n")
 sys.exit(os.waitstatus_to_exitcode(status))

@@ -37,7 +37,8 @@ CATEGORIES = [
     ("layer norm", lambda d, s: "LayerNorm" in s or "layer_norm" in s or "RowwiseMoments" in s),
     ("GELU", lambda d, s: "gelu" in s.lower() or "GeluKernel" in s or "erf" in s.lower() and "Sleef" in s),
     ("optimizer arithmetic (lerp, addcmul, addcdiv, sqrt)", lambda d, s: any(k in s for k in ("lerp", "addcmul", "addcdiv", "sSqrt", "vssqrt", "sqrt_kernel"))),
-    ("dropout masks", lambda d, s: "FastDropout" in s or "bernoulli" in s.lower() or "SplitMix" in s),
+    # FastDropout fills its masks in a Parallel.For (the only one on a BERT step's path)
+    ("dropout masks", lambda d, s: "FastDropout" in s or "bernoulli" in s.lower() or "SplitMix" in s or "System.Threading.Tasks.Parallel" in s),
     ("embeddings", lambda d, s: "embedding" in s.lower() or "index_select" in s or "index_add" in s or "index_put" in s),
     ("reductions (sums, norms)", lambda d, s: "sum" in s and ("reduce" in s.lower() or "cascade" in s) or "norm_kernel" in s or "binary_kernel_reduce" in s),
     ("other elementwise kernels and copies (ATen)", lambda d, s: "VectorizedLoop2d" in s or "vectorized_loop" in s or "copy_kernel" in s
@@ -61,6 +62,15 @@ def categorize(dso, symbol):
     return "other"
 
 
+def short(symbol):
+    """A readable name: the ATen kernel inside a TensorIterator loop, else the symbol cut to 110 characters."""
+    kernel = re.search(r"(\w+_kernel\w*)", symbol) if ("VectorizedLoop2d" in symbol or "callback_fn" in symbol or "invoke_parallel" in symbol) else None
+    if kernel:
+        dtype = " (BFloat16)" if "BFloat16" in symbol else ""
+        return f"ATen {kernel.group(1)}{dtype}"
+    return symbol[:110]
+
+
 def report(data, units, top):
     out = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", "dso,sym", "--stdio", "-g", "none", "-n",
                           "--percent-limit", "0"], capture_output=True, text=True, check=True).stdout
@@ -71,7 +81,7 @@ def report(data, units, top):
             continue
         samples, dso, symbol = int(m.group(2)), m.group(3), m.group(4).strip()
         counts[categorize(dso, symbol)] += samples
-        symbols[(dso, symbol[:110])] += samples
+        symbols[(dso, short(symbol))] += samples
         total += samples
     if total == 0:
         sys.exit("perf recorded no samples in the window")
@@ -113,7 +123,8 @@ def main():
         harness.run(["dotnet", paths["bench"], "peer", "ids", paths[f"ids{length}"], str(count), str(length)], ours_env)
     ours_cmd, torch_cmd = row.commands(paths, scale)
     cmd, env = (ours_cmd, ours_env) if a.side == "ours" else (torch_cmd, harness.peer_environment(threads, False, None))
-    env = dict(env, DOTNET_PerfMapEnabled="1")
+    # .NET writes its JIT code's names to /tmp/perf-PID.map; without W^X double mapping perf finds them there.
+    env = dict(env, DOTNET_PerfMapEnabled="1", DOTNET_EnableWriteXorExecute="0")
     with tempfile.TemporaryDirectory() as tmp:
         control = os.path.join(tmp, "control")
         os.mkfifo(control)
