@@ -76,8 +76,9 @@ internal static class ThreadCountRule
 {
     /// <summary>
     /// The thread count after the interval from <paramref name="before"/> to <paramref name="after"/>: down to
-    /// the free cores (rounded up from a quarter) once others hold more than a quarter of a core this run's
-    /// threads would use; back up one thread at a time when at least three quarters of a core more is free.
+    /// the free cores, rounded, once others hold more than half a core of those this run's threads would use
+    /// (a thread that still has most of a core does more good than harm); back up one thread at a time when
+    /// at least three quarters of a core more is free.
     /// </summary>
     public static int Next(CpuSample before, CpuSample after, int cores, int current, int max)
     {
@@ -86,7 +87,7 @@ internal static class ThreadCountRule
         long others = Math.Max(0, after.Busy - before.Busy - (after.Own - before.Own));
         double free = cores - (double)others / total * cores;
         int next = current;
-        if (free < current - 0.25) next = (int)Math.Floor(free + 0.25);
+        if (free < current - 0.5) next = (int)Math.Floor(free + 0.5);
         else if (free >= current + 0.75) next = current + 1;
         return Math.Clamp(next, 1, max);
     }

@@ -332,10 +332,22 @@ def job(data_dir, vocab_path, out_dir):
         return {"eval_loss": total / len(test_set), "eval_runtime": round(runtime, 4),
                 "eval_samples_per_second": round(len(test_set) / runtime, 3)}
 
-    print(run_eval())   # evaluation_strategy="epoch"
+    metrics = run_eval()   # evaluation_strategy="epoch"
+    print(metrics)
+    # save_strategy="epoch": HF Trainer's checkpoint at the epoch's end (what our example writes too): the model,
+    # the optimizer's and the schedule's state, the RNG states and trainer_state.json.
+    checkpoint = os.path.join(out_dir, f"checkpoint-{steps}")
+    os.makedirs(checkpoint, exist_ok=True)
+    torch.save(model.state_dict(), os.path.join(checkpoint, "pytorch_model.bin"))
+    torch.save(optimizer.state_dict(), os.path.join(checkpoint, "optimizer.pt"))
+    torch.save(schedule.state_dict(), os.path.join(checkpoint, "scheduler.pt"))
+    torch.save({"python": None, "cpu": torch.get_rng_state()}, os.path.join(checkpoint, "rng_state.pth"))
+    with open(os.path.join(checkpoint, "trainer_state.json"), "w") as f:
+        json.dump({"global_step": steps, "epoch": 1.0, "log_history": [dict(metrics, epoch=1.0, step=steps)]}, f, indent=2)
     print(run_eval())   # trainer.evaluate()
-    os.makedirs(out_dir, exist_ok=True)
-    torch.save(model.state_dict(), os.path.join(out_dir, "model.pt"))
+    final = os.path.join(out_dir, "model")
+    os.makedirs(final, exist_ok=True)
+    torch.save(model.state_dict(), os.path.join(final, "pytorch_model.bin"))
     return {"job_s": time.perf_counter() - start}
 
 

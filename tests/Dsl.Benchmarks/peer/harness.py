@@ -109,6 +109,9 @@ def main():
     p.add_argument("--peer-openblas-coretype", metavar="NAME",
                    help="force OpenBLAS's kernels for the peer (e.g. Haswell, as the rows of 1 December 2026 ran); default: OpenBLAS's choice")
     p.add_argument("--ours-env", action="append", default=[], metavar="NAME=VALUE", help="an environment variable for our side only")
+    p.add_argument("--busy-compare", type=int, metavar="N",
+                   help="each round runs every row quiet and with N spinning processes, ours under each thread policy "
+                        "(DSL_TORCH_THREADS=fixed and follow-free-cores), and prints busy / quiet per side")
     a = p.parse_args()
     rounds = a.rounds or (5 if a.quick else 9)
     selected = a.only.split(",") if a.only else [name for name, row in ROWS.items() if row.default]
@@ -147,6 +150,9 @@ def main():
     commands = {name: ROWS[name].commands(paths, scale) for name in selected}
 
     describe(a, rounds, scale, selected, bench, ours_env, py_env)
+    if a.busy_compare:
+        busy_compare(rounds, selected, commands, ours_env, py_env, work, a.busy_compare)
+        return
     values = {name: {"ours": [], "torch": [], "ratio": [], "rss_ours": [], "rss_torch": [], "rss_ratio": []} for name in selected}
     loads = []
     busy = [subprocess.Popen([PYTHON, "-c", "while True: pass"]) for _ in range(a.busy)]
@@ -218,6 +224,44 @@ def run_rounds(rounds, selected, commands, values, loads, ours_env, py_env, work
             v["rss_ratio"].append(got["torch"][1] / got["ours"][1])
             print(f"  {name:15s} ours {got['ours'][0]:9.3f}  pytorch {got['torch'][0]:9.3f}  ratio {v['ratio'][-1]:.3f}   "
                   f"peak RSS {got['ours'][1]:.0f} / {got['torch'][1]:.0f} MiB", flush=True)
+
+
+POLICIES = ("fixed", "follow-free-cores")   # DSL_TORCH_THREADS (src/Dsl/Threading/TorchThreads.cs)
+
+
+def busy_compare(rounds, selected, commands, ours_env, py_env, work, spinners):
+    """A busy machine against a quiet one, in the same rounds: each row quiet and with `spinners` CPU-bound processes
+    alongside, ours under each thread policy and PyTorch; the quiet and busy runs alternate in order between rounds."""
+    sides = [(f"ours, {policy}", dict(ours_env, DSL_TORCH_THREADS=policy), 0) for policy in POLICIES] + [("PyTorch", py_env, 1)]
+    got = {(name, side, busy): [] for name in selected for side, _, _ in sides for busy in (False, True)}
+    ratios = {(name, side): [] for name in selected for side, _, _ in sides}
+    for r in range(rounds):
+        print(f"round {r + 1}/{rounds}, load average {os.getloadavg()[0]:.2f}", flush=True)
+        for name in selected:
+            key, higher = ROWS[name].metric, ROWS[name].higher_is_better
+            for side, env, which in sides:
+                measured_pair = {}
+                for busy in ((False, True) if r % 2 == 0 else (True, False)):
+                    spinning = [subprocess.Popen([PYTHON, "-c", "while True: pass"]) for _ in range(spinners if busy else 0)]
+                    try:
+                        result, wall, _ = run(measured(commands[name][which]), env, cwd=work)
+                    finally:
+                        for process in spinning:
+                            process.kill()
+                            process.wait()
+                    measured_pair[busy] = wall if key == "wall" else result[key]
+                    got[(name, side, busy)].append(measured_pair[busy])
+                quiet, busy_value = measured_pair[False], measured_pair[True]
+                ratios[(name, side)].append(busy_value / quiet if higher else quiet / busy_value)
+                print(f"  {name:15s} {side:26s} quiet {quiet:9.3f}  busy {busy_value:9.3f}  busy/quiet {ratios[(name, side)][-1]:.3f}", flush=True)
+    print()
+    print(f"| row | side | quiet (median) | with {spinners} spinning processes (median) | busy / quiet, median of round ratios (range) |")
+    print("|---|---|---|---|---|")
+    for name in selected:
+        for side, _, _ in sides:
+            v = ratios[(name, side)]
+            print(f"| {name} | {side} | {statistics.median(got[(name, side, False)]):.3f} | {statistics.median(got[(name, side, True)]):.3f} | "
+                  f"{statistics.median(v):.3f} ({min(v):.2f}–{max(v):.2f}) |")
 
 
 def print_table(selected, values, loads):

@@ -26,8 +26,8 @@ FREQUENCY = 999   # samples per second of CPU time
 
 # (category, test on (dso, symbol)), first match wins.
 CATEGORIES = [
-    ("matrix products: MKL sgemm", lambda d, s: "mkl_blas" in s or "gblock_by_k" in s or "omp_parallel_acopy" in s or "sgemm" in s.lower()),
     ("matrix products: OpenBLAS", lambda d, s: "openblas" in d),
+    ("matrix products: MKL sgemm", lambda d, s: "mkl_blas" in s or "gblock_by_k" in s or "omp_parallel_acopy" in s),
     ("matrix products: oneDNN (brgemm, JIT code)", lambda d, s: "dnnl" in s or "brgemm" in s or "brg_" in s
      # code generated at run time without a name: oneDNN's JIT kernels (.NET's JIT code is named through its perf map)
      or ((d in ("[unknown]", "") or d.startswith("[JIT]")) and re.fullmatch(r"0x[0-9a-f]+", s) is not None)),
@@ -104,6 +104,7 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--ours-env", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--top", type=int, default=0)
+    p.add_argument("--torch-passive", action="store_true", help="PyTorch's OpenMP workers sleep while they wait (OMP_WAIT_POLICY=PASSIVE)")
     p.add_argument("--keep", metavar="PATH", help="keep perf's data file here")
     p.add_argument("--report", metavar="PATH", help="only analyse this data file (from --keep)")
     a = p.parse_args()
@@ -122,7 +123,7 @@ def main():
         paths[f"ids{length}"] = os.path.join(work, f"ids{length}.txt")
         harness.run(["dotnet", paths["bench"], "peer", "ids", paths[f"ids{length}"], str(count), str(length)], ours_env)
     ours_cmd, torch_cmd = row.commands(paths, scale)
-    cmd, env = (ours_cmd, ours_env) if a.side == "ours" else (torch_cmd, harness.peer_environment(threads, False, None))
+    cmd, env = (ours_cmd, ours_env) if a.side == "ours" else (torch_cmd, harness.peer_environment(threads, a.torch_passive, None))
     # .NET writes its JIT code's names to /tmp/perf-PID.map; without W^X double mapping perf finds them there.
     env = dict(env, DOTNET_PerfMapEnabled="1", DOTNET_EnableWriteXorExecute="0")
     with tempfile.TemporaryDirectory() as tmp:

@@ -3,6 +3,7 @@
 #   tests/Dsl.Benchmarks/peer/run.sh --quick      # 5 rounds of short runs
 #   tests/Dsl.Benchmarks/peer/run.sh              # 9 rounds, longer runs
 #   options: --rounds N, --only train-tiny,job,..., --busy N (N spinning processes alongside),
+#            --busy-compare N (each row quiet and beside N spinning processes, ours under each thread policy),
 #            --torch-passive (PyTorch with OMP_WAIT_POLICY=PASSIVE too), --no-build,
 #            --peer-openblas-coretype NAME (force OpenBLAS's kernels, e.g. Haswell as the old rows ran),
 #            --ours-env NAME=VALUE (our side only)

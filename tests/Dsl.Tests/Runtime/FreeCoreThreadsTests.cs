@@ -41,9 +41,20 @@ public sealed class FreeCoreThreadsTests
     [Fact]
     public void A_little_work_elsewhere_keeps_the_count()
     {
-        // A fifth of a core used by others (a shell, a logger) does not take a thread away.
+        // A fifth of a core used by others (a shell, a logger) does not take a thread away, nor does two fifths:
+        // the second thread still has most of a core.
         var (before, after) = Interval(others: 20, own: 180);
         Assert.Equal(2, ThreadCountRule.Next(before, after, 2, 2, 2));
+        (before, after) = Interval(others: 40, own: 160);
+        Assert.Equal(2, ThreadCountRule.Next(before, after, 2, 2, 2));
+    }
+
+    [Fact]
+    public void One_spinning_process_beside_two_threads_leaves_one_thread()
+    {
+        // Three runnable threads on two cores: the spinner gets 2/3 of a core, so 1.33 cores are free.
+        var (before, after) = Interval(others: 67, own: 133);
+        Assert.Equal(1, ThreadCountRule.Next(before, after, 2, 2, 2));
     }
 
     [Fact]
