@@ -28,7 +28,7 @@ FREQUENCY = 999   # samples per second of CPU time
 CATEGORIES = [
     ("matrix products: OpenBLAS", lambda d, s: "openblas" in d),
     ("matrix products: MKL sgemm", lambda d, s: "mkl_blas" in s or "gblock_by_k" in s or "omp_parallel_acopy" in s),
-    ("matrix products: oneDNN (brgemm, JIT code)", lambda d, s: "dnnl" in s or "brgemm" in s or "brg_" in s
+    ("oneDNN JIT kernels (bf16 products, GELU)", lambda d, s: "dnnl" in s or "brgemm" in s or "brg_" in s
      # code generated at run time without a name: oneDNN's JIT kernels (.NET's JIT code is named through its perf map)
      or ((d in ("[unknown]", "") or d.startswith("[JIT]")) and re.fullmatch(r"0x[0-9a-f]+", s) is not None)),
     ("dtype casts (bf16 ↔ float32)", lambda d, s: "reduced_float_copy" in s or "convert" in s.lower() and "BFloat16" in s
