@@ -14,6 +14,7 @@ for old OpenBLAS builds, forcing AVX2 kernels on an AVX-512 processor) are remov
 environment only (see peer_environment); the kernels it ran and the error of its sgemm are printed.
 """
 import argparse
+import atexit
 import datetime
 import json
 import os
@@ -109,6 +110,9 @@ def main():
     p.add_argument("--peer-openblas-coretype", metavar="NAME",
                    help="force OpenBLAS's kernels for the peer (e.g. Haswell, as the rows of 1 December 2026 ran); default: OpenBLAS's choice")
     p.add_argument("--ours-env", action="append", default=[], metavar="NAME=VALUE", help="an environment variable for our side only")
+    p.add_argument("--memory-cap", default="12G", metavar="SIZE",
+                   help="run every measured process in a cgroup v1 memory group of this size (0: none); bert-base at 512 "
+                        "tokens needs several GiB")
     p.add_argument("--busy-compare", type=int, metavar="N",
                    help="each round runs every row quiet and with N spinning processes, ours under each thread policy "
                         "(DSL_TORCH_THREADS=fixed and follow-free-cores), and prints busy / quiet per side")
@@ -143,6 +147,9 @@ def main():
     threads = str(a.threads)
     ours_env = ours_environment(threads, dict(kv.split("=", 1) for kv in a.ours_env))
     py_env = peer_environment(threads, a.torch_passive, a.peer_openblas_coretype)
+    group = memory_group(a.memory_cap)
+    if group:
+        ours_env["PEER_CGROUP"] = py_env["PEER_CGROUP"] = group
     scale = "quick" if a.quick else "full"
     for length, count in ids_needed(selected, scale).items():
         paths[f"ids{length}"] = os.path.join(work, f"ids{length}.txt")
@@ -167,13 +174,38 @@ def main():
     print_efficiency(selected, values, scale)
 
 
+def memory_group(cap):
+    """A cgroup v1 memory group limited to cap (e.g. 12G) for the measured processes, or None when cap is 0 or
+    the memory controller is not writable (then nothing is capped, and a line says so)."""
+    if cap in ("0", ""):
+        return None
+    group = f"/sys/fs/cgroup/memory/dsl-peer-{os.getpid()}"
+    try:
+        os.makedirs(group, exist_ok=True)
+        with open(os.path.join(group, "memory.limit_in_bytes"), "w") as f:
+            f.write(cap)
+    except OSError as e:
+        print(f"(no memory cap: {e})")
+        return None
+    atexit.register(remove_group, group)
+    return group
+
+
+def remove_group(group):
+    try:
+        os.rmdir(group)
+    except OSError:
+        pass   # a process still in it, or gone already: the kernel keeps an empty group harmlessly
+
+
 def describe(a, rounds, scale, selected, bench, ours_env, py_env):
     """What ran against what: the date, the processor, both sides' BLAS and the peer's kernel overrides."""
     model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
     flags = next((line.split(":", 1)[1].split() for line in open("/proc/cpuinfo") if line.startswith("flags")), [])
     isa = ", ".join(f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "avx512_fp16") if f in flags)
     print(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; {model}, {os.cpu_count()} cores ({isa})")
-    print(f"{rounds} alternating rounds ({scale} runs), {a.threads} threads each; rows: {', '.join(selected)}", flush=True)
+    print(f"{rounds} alternating rounds ({scale} runs), {a.threads} threads each; rows: {', '.join(selected)}"
+          + (f"; each process capped at {a.memory_cap} of memory" if "PEER_CGROUP" in ours_env else ""), flush=True)
     ours_blas, _, _ = run(["dotnet", bench, "peer", "blas"], ours_env)
     peer_blas, _, _ = run([PYTHON, os.path.join(HERE, "bert_peer.py"), "blas"], py_env)
     removed = [k for k in OPENBLAS_OVERRIDES if k in os.environ and py_env.get(k) != os.environ[k]]
