@@ -42,13 +42,14 @@ var noProgress = new Option<bool>("--no-progress") { Description = "No progress 
 var validationSize = new Option<int>("--validation-size") { Description = "Hold out this many training examples to evaluate on during training (and to pick --load-best-model by), so the test split is only used at the end.", DefaultValueFactory = _ => 0 };
 var verbose = new Option<bool>("--verbose") { Description = "On a failure, print the full exception (type and stack trace) after the one-line error." };
 var tutorial = new Option<bool>("--tutorial") { Description = "Print what the tutorial's own train() prints (Starting epoch N, Step i: Loss = x for batches 0, 10, 20, ..., Training is Done, the evaluation) and nothing else; sizes default to the tutorial's: 100 training and 50 test examples, 1 epoch." };
+var exportOnnx = new Option<string?>("--export-onnx") { Description = "Also write the trained model as ONNX for ONNX Runtime: PATH (ids in, logits out) and PATH's .text.onnx twin (text in; docs/deployment.md)." };
 var loadBest = new Option<bool>("--load-best-model") { Description = "Keep the epoch with the best evaluation accuracy (HF's load_best_model_at_end with metric_for_best_model=accuracy)." };
 
 var root = new RootCommand("Fine-tune BERT for movie-review sentiment with a compile-time [Trainer] (the Hugging Face custom-loop tutorial, in C#).")
 {
     data, evalData, extraEval, model, vocab, size, trainSize, evalSize, epochs, batchSize, maxLength, learningRate,
     optimizer, scheduler, warmup, weightDecay, gradAccum, bf16, fp16, device, output, loggingDir, loggingSteps, seed, resume, noProgress,
-    loadBest, validationSize, verbose, tutorial,
+    loadBest, validationSize, verbose, tutorial, exportOnnx,
 };
 
 var parsed = root.Parse(args);
@@ -95,6 +96,7 @@ var settings = new Settings
     LoadBestModel = parsed.GetValue(loadBest),
     ValidationSize = parsed.GetValue(validationSize),
     Tutorial = asTutorial,
+    ExportOnnx = parsed.GetValue(exportOnnx),
 };
 
 try
@@ -157,13 +159,13 @@ static int Run(Settings settings)
     BertForSequenceClassification model;
     if (settings.Model is not null)
     {
-        model = BertForSequenceClassification.FromPretrained(settings.Model, out var report, new PretrainedOptions { NumLabels = 2, Log = Console.Out });
+        model = BertForSequenceClassification.FromPretrained(settings.Model, out var report, new PretrainedOptions { Id2Label = LabelNames, Log = Console.Out });
         _ = report;
     }
     else
     {
         var preset = settings.Size switch { "mini" => BertConfig.Mini, "small" => BertConfig.Small, "base" => BertConfig.Base, _ => BertConfig.Tiny };
-        model = new BertForSequenceClassification(preset with { VocabSize = tokenizer.VocabularySize, NumLabels = 2 });
+        model = new BertForSequenceClassification(preset with { VocabSize = tokenizer.VocabularySize, NumLabels = 2, Id2Label = LabelNames });
         say.WriteLine($"Model: a randomly initialised BERT-{settings.Size} ({model.parameters().Sum(p => p.numel()):N0} parameters).");
     }
 
@@ -194,6 +196,7 @@ static int Run(Settings settings)
     model.SavePretrained(final);
     tokenizer.SavePretrained(final);
     LossPlot.Save(trainer.State, Path.Combine(settings.Output, "loss.png"));
+    if (settings.ExportOnnx is { } onnx) OnnxFiles.Export(model, tokenizer, onnx, say);
     say.WriteLine($"Saved the model and tokenizer to {final}, the loss curves to {Path.Combine(settings.Output, "loss.png")}, " +
                       $"TensorBoard logs to {settings.LoggingDir}.");
     return 0;
@@ -204,4 +207,7 @@ partial class Program
     // The model has two outputs (negative, positive): a label outside 0..1 is refused when the data
     // loads, naming the file and line, not hours later as a native error inside the loss.
     private static readonly TextColumns Labels = new() { NumLabels = 2 };
+
+    // HF's id2label: config.json, and so an exported graph and the service that serves it, name the classes.
+    private static readonly Dictionary<int, string> LabelNames = new() { [0] = "negative", [1] = "positive" };
 }

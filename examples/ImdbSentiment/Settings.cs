@@ -33,6 +33,8 @@ public sealed record Settings
     public bool NoProgress { get; init; }
     public bool LoadBestModel { get; init; }
     public int ValidationSize { get; init; }
+    /// <summary>Where to write the trained model as ONNX (--export-onnx), or null.</summary>
+    public string? ExportOnnx { get; init; }
     /// <summary>Print what the tutorial's own train() prints, and nothing else (--tutorial).</summary>
     public bool Tutorial { get; init; }
 
@@ -98,6 +100,7 @@ public sealed record Settings
         Require(Vocab is null || File.Exists(Vocab), $"--vocab {Vocab}: no such file.");
         Require(!(Data is not null && Model is null && Vocab is null),
             "--data without --model needs --vocab: a WordPiece vocab.txt for the tokenizer (e.g. bert-base-uncased's).");
+        Require(ExportOnnx is null || !Directory.Exists(ExportOnnx), $"--export-onnx {ExportOnnx}: is a folder; give the file to write, e.g. {Path.Combine(ExportOnnx ?? "", "model.onnx")}.");
         Require(Resume is null || Resume == "last" || Directory.Exists(Resume), $"--resume {Resume}: no such checkpoint folder (or use --resume last).");
         if (Device is not null && Device.StartsWith("cuda", StringComparison.Ordinal))
             Require(TorchSharp.torch.cuda.is_available(),

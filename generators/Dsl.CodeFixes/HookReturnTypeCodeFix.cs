@@ -15,7 +15,7 @@ using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 namespace Dsl.CodeFixes;
 
 /// <summary>
-/// DSL030: makes a hook return <c>void</c>. The returned values go, their side effects stay:
+/// DSL030 (and DSL050 on an [OnTrainEnd] hook): makes a hook return <c>void</c>. The returned values go, their side effects stay:
 /// <c>=&gt; e</c> stays when <c>e</c> is a statement (a call, an assignment, ...) and becomes
 /// <c>{ }</c> otherwise; in a block, <c>return e;</c> becomes <c>e; return;</c> (or <c>return;</c>
 /// when <c>e</c> is only a value), and the final <c>return</c> of the body goes. Returns inside
@@ -24,7 +24,8 @@ namespace Dsl.CodeFixes;
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(HookReturnTypeCodeFix)), Shared]
 public sealed class HookReturnTypeCodeFix : CodeFixProvider
 {
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticDescriptors.HookReturnType.Id);
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } =
+        ImmutableArray.Create(DiagnosticDescriptors.HookReturnType.Id, DiagnosticDescriptors.HookControlDropped.Id);
 
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
 
@@ -34,6 +35,9 @@ public sealed class HookReturnTypeCodeFix : CodeFixProvider
         foreach (var diagnostic in context.Diagnostics)
         {
             if (root?.FindNode(diagnostic.Location.SourceSpan).FirstAncestorOrSelf<MethodDeclarationSyntax>() is not { } method) continue;
+            // DSL050 is fixed this way only for [OnTrainEnd], where it is reported on the method's name: nothing acts on
+            // anything it returns. A dropped flag in another hook (reported on the flag) is the user's choice to move.
+            if (diagnostic.Id == DiagnosticDescriptors.HookControlDropped.Id && diagnostic.Location.SourceSpan != method.Identifier.Span) continue;
             context.RegisterCodeFix(CodeAction.Create($"Make '{method.Identifier.ValueText}' return void",
                 ct => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(method, ReturnVoid(method)))),
                 equivalenceKey: nameof(HookReturnTypeCodeFix)), diagnostic);

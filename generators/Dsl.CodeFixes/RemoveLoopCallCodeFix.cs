@@ -10,15 +10,16 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace Dsl.CodeFixes;
 
 /// <summary>
-/// DSL031 and DSL045 (<c>backward()</c> in an [EvalStep]): removes the statement <c>loss.backward();</c>, <c>optimizer.step();</c>,
-/// <c>optimizer.zero_grad();</c> or <c>scheduler.step();</c> from the step. Offered only when the
+/// DSL031, DSL049 (the same in a hook) and DSL045 (<c>backward()</c> in an [EvalStep]): removes the statement
+/// <c>loss.backward();</c>, <c>optimizer.step();</c>, <c>optimizer.zero_grad();</c> or <c>scheduler.step();</c>. Offered only when the
 /// call is a statement of its own in a block; a call whose result is used is left to the user.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RemoveLoopCallCodeFix)), Shared]
 public sealed class RemoveLoopCallCodeFix : CodeFixProvider
 {
     public override ImmutableArray<string> FixableDiagnosticIds { get; } =
-        ImmutableArray.Create(DiagnosticDescriptors.StepDoesLoopWork.Id, DiagnosticDescriptors.EvalStepCallsBackward.Id);
+        ImmutableArray.Create(DiagnosticDescriptors.StepDoesLoopWork.Id, DiagnosticDescriptors.HookDoesLoopWork.Id,
+            DiagnosticDescriptors.EvalStepCallsBackward.Id);
 
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
 

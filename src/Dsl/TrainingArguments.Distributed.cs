@@ -21,4 +21,14 @@ public sealed partial record TrainingArguments
     /// default is 25). Default 25.
     /// </summary>
     public double DdpBucketCapMb { get; init; } = 25;
+
+    /// <summary>
+    /// Whether, in a data-parallel run on several hosts, the first rank of every host writes the checkpoints
+    /// into its own <see cref="OutputDir"/> (HF's <c>save_on_each_node</c>), for hosts that do not share storage:
+    /// every host then holds the whole checkpoint (every rank's RNG state included) and a resume reads its own
+    /// copy. False (the default): rank 0 alone writes, and OutputDir must be storage every host sees. Not for
+    /// shared storage, where the hosts' first ranks would write the same folder (the second is refused by the
+    /// folder's lock). See docs/distributed.md.
+    /// </summary>
+    public bool SaveOnEachNode { get; init; }
 }

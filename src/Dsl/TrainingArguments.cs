@@ -94,7 +94,7 @@ public sealed partial record TrainingArguments
     /// <summary>Optimizer steps between checkpoints; a value below 1 is a fraction of the training steps. Default 500.</summary>
     public double SaveSteps { get; init; } = 500;
 
-    /// <summary>Keep at most this many checkpoints (never deleting the best one); null keeps all. Default null.</summary>
+    /// <summary>Keep at most this many checkpoints (never deleting the best one); null or 0 keeps all (HF's rule). Default null.</summary>
     public int? SaveTotalLimit { get; init; }
 
     /// <summary>Save only the model weights in checkpoints (no optimizer, schedule or RNG state: cannot resume). Default false.</summary>

@@ -18,7 +18,15 @@ using TorchSharp;
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- peer ids|train|eval|sgemm|startup ...   (see peer/harness.py)
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- precision fp32|bf16|fp16 [size] [steps] [max-length] [batch]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- editor [trainers] [rounds]
+//   dotnet run -c Release --project tests/Dsl.Benchmarks -- service URL [clients,...] [seconds] [texts-per-request] [data.jsonl]   (see service/run.sh)
 string mode = args.Length > 0 ? args[0] : "speed";
+if (mode == "service")
+{
+    ServiceLoad.Run(args[1], (args.Length > 2 ? args[2] : "1,32").Split(',').Select(int.Parse).ToArray(),
+        args.Length > 3 ? double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 20, args.Length > 4 ? int.Parse(args[4]) : 1,
+        args.Length > 5 ? args[5] : null);
+    return;
+}
 if (mode == "editor")
 {
     EditorCost.Run(args.Length > 1 ? int.Parse(args[1]) : 50, args.Length > 2 ? int.Parse(args[2]) : 40);

@@ -55,8 +55,9 @@ public sealed partial class AllDiagnosticsTests
     [Fact]
     public void Every_analyzer_is_IDE_grade()
     {
-        // Concurrent and blind to generated code, so the generated loop is never analyzed.
-        foreach (var analyzer in AnalyzerHarness.All)
+        // Concurrent and blind to generated code, so the generated loop is never analyzed. (A suppressor registers
+        // nothing: Roslyn calls it with the diagnostics it may suppress.)
+        foreach (var analyzer in AnalyzerHarness.All.Where(a => a is not Microsoft.CodeAnalysis.Diagnostics.DiagnosticSuppressor))
         {
             var context = new RecordingContext();
             analyzer.Initialize(context);

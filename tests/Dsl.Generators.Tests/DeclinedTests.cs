@@ -50,4 +50,40 @@ public sealed class DeclinedTests
         var withoutStubs = output.RemoveSyntaxTrees(output.SyntaxTrees.Where(t => t.FilePath.EndsWith(".g.cs", StringComparison.Ordinal)));
         Assert.Contains(withoutStubs.GetDiagnostics(), d => d.Id == "CS1061");
     }
+
+    [Fact]
+    public void Under_TreatWarningsAsErrors_the_DSL_error_is_the_only_one_and_no_parameter_is_called_unread()
+    {
+        // 'args' is read only by the loop that was not generated: CS9113 would be a second error for one mistake.
+        var strict = GeneratorHarness.Compile(Sources.Trainer(NoModel), Sources.Common);
+        strict = strict.WithOptions(strict.Options.WithGeneralDiagnosticOption(ReportDiagnostic.Error));
+        var (generator, analyzers, output) = AnalyzerHarness.Run(strict);
+        Assert.Contains(output.GetDiagnostics(), d => d.Id == "CS9113");   // what the compiler says before the suppressor
+        var reported = AnalyzerHarness.CompilerDiagnostics(output).Concat(generator).Concat(analyzers)
+            .Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.Id).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["DSL010", "DSL013"], reported);
+    }
+
+    [Theory]
+    [InlineData("[Trainer] public partial class", "Net model, TrainingArguments args", "[Metric] double M(Tensor p) => 0;")]   // declined: DSL010
+    [InlineData("[Trainer] public class", "Net model, TrainingArguments args", "")]                                      // not partial: DSL001
+    [InlineData("public partial class", "Net model, TrainingArguments args", "")]                                        // no [Trainer]: DSL036
+    [InlineData("[Trainer] public partial class", "[Model] Net model, Net frozen, TrainingArguments args", "[Metric] double M(Tensor p) => 0;")]
+    public void The_model_and_arguments_the_loop_would_read_are_not_unread_but_another_parameter_is(string declaration, string parameters, string member)
+    {
+        string source = $$"""
+            {{declaration}} T({{parameters}}, int unused)
+            {
+                [TrainStep] Tensor Step(Batch batch) => batch.X.mean();
+                {{member}}
+            }
+            """;
+        var (_, _, output) = AnalyzerHarness.Run(Sources.Trainer(source), Sources.Common);
+        var unread = AnalyzerHarness.CompilerDiagnostics(output).Where(d => d.Id == "CS9113").Select(d => d.GetMessage()).ToList();
+        // 'unused' (and an unmarked second module) would not be read by the loop either: their warning stays.
+        string[] expected = parameters.Contains("frozen", StringComparison.Ordinal)
+            ? ["Parameter 'frozen' is unread.", "Parameter 'unused' is unread."]
+            : ["Parameter 'unused' is unread."];
+        Assert.Equal(expected, unread.Order(StringComparer.Ordinal));
+    }
 }

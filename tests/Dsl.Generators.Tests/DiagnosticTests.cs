@@ -251,6 +251,20 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void The_documents_sections_are_in_ID_order()
+    {
+        string docs = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "diagnostics.md")).Replace("\r\n", "\n");
+        var headings = System.Text.RegularExpressions.Regex.Matches(docs, @"^## (DSL\d{3})$", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(headings.Order(StringComparer.Ordinal), headings);
+        // No other section between two IDs: the others follow the last one.
+        int last = docs.IndexOf("## " + headings[^1] + "\n", StringComparison.Ordinal);
+        var between = System.Text.RegularExpressions.Regex.Matches(docs.Substring(0, last), @"^## (?!DSL\d{3}$).*$", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Where(m => m.Index > docs.IndexOf("## " + headings[0] + "\n", StringComparison.Ordinal)).Select(m => m.Value).ToList();
+        Assert.Empty(between);
+    }
+
+    [Fact]
     public void Every_analyzer_reports_only_descriptors_of_the_one_file()
     {
         var ids = AllDescriptors().Select(d => d.Id).ToHashSet();

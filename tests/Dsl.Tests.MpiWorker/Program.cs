@@ -8,14 +8,25 @@ using TorchSharp;
 // Usage: dotnet Dsl.Tests.MpiWorker.dll --result DIR [--batch 8] [--ga 1] [--examples 320] [--epochs 1]
 //   [--eval-examples 0] [--eval-batch 8] [--dropout 0] [--save-steps 0] [--output DIR] [--resume last]
 //   [--die-at-step K] [--hang-at-step K] [--die-before-start 1] [--throw-at-step K] [--seed-by-rank 1] [--timeout 1800] [--bucket-mb 25] [--threads 1] [--width 16] [--max-steps -1]
-//   [--ragged-eval 1]
-// Every rank writes DIR/rank-{rank}.json.
+//   [--ragged-eval 1] [--fault-rank 1] [--kill-at-step K] [--null-at-step K] [--term-at-step K] [--announce 1] [--sleep-ms 0]
+//   [--save-on-each-node 1]
+//   [--collectives 1]
+// Every rank writes DIR/rank-{rank}.json. The faults happen on --fault-rank (default 1).
 var options = Options.Parse(args);
 torch.set_num_threads(options.Int("threads", 1));
+var launch = Dsl.Distributed.Launch.Current;
+int faultRank = options.Int("fault-rank", 1);
+if (options.Has("collectives"))
+{
+    var collectives = Collectives.Run(Path.Combine(options.String("result"), "output"));
+    Directory.CreateDirectory(options.String("result"));
+    File.WriteAllText(Path.Combine(options.String("result"), $"rank-{collectives["rank"]}.json"), collectives.ToJsonString());
+    return 0;
+}
 
 int width = options.Int("width", 16);
 // --seed-by-rank 1 initialises every rank differently: training must start from rank 0's weights anyway.
-int initSeed = 1 + (options.Has("seed-by-rank") ? int.Parse(Environment.GetEnvironmentVariable("PMI_RANK") ?? "0", CultureInfo.InvariantCulture) : 0);
+int initSeed = 1 + (options.Has("seed-by-rank") ? launch.Rank : 0);
 var model = WorkerNet.Create(seed: initSeed, dropout: options.Double("dropout", 0), width: width);
 var trainingArguments = new TrainingArguments
 {
@@ -34,19 +45,26 @@ var trainingArguments = new TrainingArguments
     DataloaderPrefetchFactor = 2,
     DdpTimeout = options.Int("timeout", 1800),
     DdpBucketCapMb = options.Double("bucket-mb", 25),
+    SaveOnEachNode = options.Has("save-on-each-node"),
 };
 
 var trainer = new WorkerTrainer(model, trainingArguments)
 {
+    IsFaultRank = launch.Rank == faultRank,
+    KillAtStep = options.Int("kill-at-step", -1),
+    TermAtStep = options.Int("term-at-step", -1),
+    Announce = options.Has("announce"),
+    SleepPerStep = TimeSpan.FromMilliseconds(options.Int("sleep-ms", 0)),
+    NullAtStep = options.Int("null-at-step", -1),
     DieAtStep = options.Int("die-at-step", -1),
     HangAtStep = options.Int("hang-at-step", -1),
     ThrowAtStep = options.Int("throw-at-step", -1),
     RaggedEval = options.Has("ragged-eval"),
 };
 var train = WorkerData.Make(options.Int("examples", 320), seed: 7);
-if (options.Has("die-before-start") && Environment.GetEnvironmentVariable("PMI_RANK") == "1")
+if (options.Has("die-before-start") && launch.Rank == faultRank)
 {
-    Console.Error.WriteLine("rank 1: exiting before training starts, on purpose");
+    Console.Error.WriteLine($"rank {faultRank}: exiting before training starts, on purpose");
     return 3;
 }
 int evalExamples = options.Int("eval-examples", 0);
@@ -62,12 +80,16 @@ var result = new JsonObject
 {
     ["rank"] = rank,
     ["world_size"] = worldSize,
+    ["host"] = Environment.MachineName,
+    ["abi"] = (group as Dsl.Distributed.MpiProcessGroup)?.Abi,
     ["global_step"] = output.GlobalStep,
+    ["first_step"] = trainer.FirstStep,
     ["is_world_process_zero"] = trainer.State.IsWorldProcessZero,
     ["train_loss"] = output.TrainingLoss,
     ["seconds"] = seconds,
     ["bytes_allreduced_per_step"] = bytesPerStep,
     ["seconds_in_collectives"] = group?.TimeInCollectives.TotalSeconds ?? 0,
+    ["seconds_in_allreduce"] = group?.TimeInAllReduce.TotalSeconds ?? 0,
     ["log_history"] = new JsonArray(trainer.State.LogHistory.Select(e => (JsonNode?)e.ToJson()).ToArray()),
     ["weights"] = new JsonObject(model.Snapshot().Select(p => KeyValuePair.Create(p.Key, (JsonNode?)new JsonArray(p.Value.Select(v => (JsonNode?)v).ToArray())))),
 };
@@ -85,7 +107,7 @@ Directory.CreateDirectory(options.String("result"));
 File.WriteAllText(Path.Combine(options.String("result"), $"rank-{rank}.json"), result.ToJsonString());
 if (rank == 0)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"world {worldSize} steps {output.GlobalStep} in {seconds:0.000} s: {output.GlobalStep / seconds:0.00} steps/s, {bytesPerStep:0} bytes allreduced per step, {group?.TimeInCollectives.TotalSeconds ?? 0:0.000} s in collectives on rank 0"));
+        $"world {worldSize} steps {output.GlobalStep} in {seconds:0.000} s: {output.GlobalStep / seconds:0.00} steps/s, {bytesPerStep:0} bytes allreduced per step, {1000 * (group?.TimeInAllReduce.TotalSeconds ?? 0) / Math.Max(1, output.GlobalStep - trainer.FirstStep):0.00} ms in allreduce per step on rank 0"));
 return 0;
 
 /// <summary>--name value pairs.</summary>

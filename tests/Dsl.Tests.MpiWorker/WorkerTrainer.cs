@@ -8,19 +8,35 @@ namespace Dsl.Tests.MpiWorker;
 [Trainer]
 public partial class WorkerTrainer(WorkerNet model, TrainingArguments args)
 {
-    /// <summary>On rank 1, exit abruptly (as a crash would) after this optimizer step.</summary>
+    /// <summary>Whether the faults below happen in this process.</summary>
+    public bool IsFaultRank { get; init; }
+
+    /// <summary>Exit with code 3 (Environment.Exit) after this optimizer step.</summary>
     public int DieAtStep { get; init; } = -1;
 
-    /// <summary>On rank 1, throw from the hook (an unhandled exception) after this optimizer step.</summary>
+    /// <summary>Be killed with SIGKILL (as the kernel's OOM killer would) after this optimizer step.</summary>
+    public int KillAtStep { get; init; } = -1;
+
+    /// <summary>Send SIGTERM to this process (as a scheduler preempting the job would) after this optimizer step.</summary>
+    public int TermAtStep { get; init; } = -1;
+
+    /// <summary>Every rank says on stderr when it finished a step (so a test can signal the job mid-run).</summary>
+    public bool Announce { get; init; }
+
+    /// <summary>Time every rank waits at each step's end (so a signal lands in the middle of the run).</summary>
+    public TimeSpan SleepPerStep { get; init; }
+
+    /// <summary>Throw from the hook (an unhandled exception) after this optimizer step.</summary>
     public int ThrowAtStep { get; init; } = -1;
 
-    /// <summary>On rank 1, stop answering (as a hang would) after this optimizer step.</summary>
+    /// <summary>Dereference null in the hook (a NullReferenceException, which MPI's signal handlers must not turn into a crash).</summary>
+    public int NullAtStep { get; init; } = -1;
+
+    /// <summary>Stop answering (as a hang would) after this optimizer step.</summary>
     public int HangAtStep { get; init; } = -1;
 
     /// <summary>The step training started from (after a resume).</summary>
     public int FirstStep { get; private set; } = -1;
-
-    private static bool IsRankOne => Environment.GetEnvironmentVariable("PMI_RANK") == "1";
 
     [TrainStep]
     StepOutput Step(WorkerBatch batch)
@@ -51,16 +67,37 @@ public partial class WorkerTrainer(WorkerNet model, TrainingArguments args)
     void StepEnded(StepEndEvent e)
     {
         if (FirstStep < 0) FirstStep = e.GlobalStep - 1;
-        if (e.GlobalStep == DieAtStep && IsRankOne)
+        int rank = Dsl.Distributed.Launch.Current.Rank;
+        if (Announce) Console.Error.WriteLine($"rank {rank} finished step {e.GlobalStep}");
+        if (SleepPerStep > TimeSpan.Zero) Thread.Sleep(SleepPerStep);
+        if (!IsFaultRank) return;
+        if (e.GlobalStep == TermAtStep)
         {
-            Console.Error.WriteLine($"rank 1: dying on purpose after step {e.GlobalStep}");
+            Console.Error.WriteLine($"rank {rank}: sending SIGTERM to itself after step {e.GlobalStep}");
+            using var kill = System.Diagnostics.Process.Start("kill", ["-TERM", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            kill.WaitForExit();
+        }
+        if (e.GlobalStep == DieAtStep)
+        {
+            Console.Error.WriteLine($"rank {rank}: dying on purpose after step {e.GlobalStep}");
             Environment.Exit(3);
         }
-        if (e.GlobalStep == ThrowAtStep && IsRankOne)
-            throw new InvalidOperationException($"rank 1: a bug on purpose after step {e.GlobalStep}");
-        if (e.GlobalStep == HangAtStep && IsRankOne)
+        if (e.GlobalStep == KillAtStep)
         {
-            Console.Error.WriteLine($"rank 1: hanging on purpose after step {e.GlobalStep}");
+            Console.Error.WriteLine($"rank {rank} on {Environment.MachineName}: killing itself (SIGKILL) after step {e.GlobalStep}");
+            Console.Error.Flush();
+            System.Diagnostics.Process.GetCurrentProcess().Kill();
+        }
+        if (e.GlobalStep == ThrowAtStep)
+            throw new InvalidOperationException($"rank {rank}: a bug on purpose after step {e.GlobalStep}");
+        if (e.GlobalStep == NullAtStep)
+        {
+            string? missing = Environment.GetEnvironmentVariable("DSL_WORKER_NEVER_SET");
+            Console.WriteLine(missing!.Length);
+        }
+        if (e.GlobalStep == HangAtStep)
+        {
+            Console.Error.WriteLine($"rank {rank}: hanging on purpose after step {e.GlobalStep}");
             Thread.Sleep(Timeout.Infinite);
         }
     }

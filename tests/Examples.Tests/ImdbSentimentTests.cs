@@ -29,6 +29,7 @@ public sealed class ImdbSentimentTests : IDisposable
         { Valid with { Data = "." }, "--data without --model needs --vocab" },
         { Valid with { Resume = "/no/checkpoint" }, "--resume /no/checkpoint: no such checkpoint folder" },
         { Valid with { Device = "cuda" }, "--device cuda: CUDA is not available." },
+        { Valid with { ExportOnnx = "." }, "--export-onnx .: is a folder" },
     };
 
     [Theory]

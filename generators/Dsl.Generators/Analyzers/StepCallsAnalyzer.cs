@@ -10,8 +10,9 @@ namespace Dsl.Generators.Analyzers;
 
 /// <summary>
 /// DSL031: a <c>[TrainStep]</c> (or a method of the class it calls) that calls <c>backward()</c>,
-/// <c>optimizer.step()</c>, <c>zero_grad()</c> or <c>scheduler.step()</c>: the generated loop does
-/// each once per optimizer step, so the user's call would make it happen twice.
+/// <c>optimizer.step()</c>, <c>zero_grad()</c> or <c>scheduler.step()</c>: the generated loop calls
+/// <c>backward()</c> on every micro-batch's loss and the others once per optimizer step, so the user's
+/// call would make it happen twice.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class StepCallsAnalyzer : StepScopeAnalyzer
@@ -23,8 +24,13 @@ public sealed class StepCallsAnalyzer : StepScopeAnalyzer
     {
         if (operation is not IInvocationOperation invocation) return;
         if (LoopCall(invocation, symbols) is { } call)
-            findings.Add(new Finding(DiagnosticDescriptors.StepDoesLoopWork, invocation.Syntax.GetLocation(), call));
+            findings.Add(new Finding(DiagnosticDescriptors.StepDoesLoopWork, invocation.Syntax.GetLocation(), call, HowOften(call)));
     }
+
+    /// <summary>How often the loop makes <paramref name="call"/> (a <see cref="LoopCall"/> name): what the messages say.</summary>
+    internal static string HowOften(string call) => call == "backward()"
+        ? "once per micro-batch, on the loss the step returns"
+        : "once per optimizer step (every GradientAccumulationSteps batches)";
 
     /// <summary>How the message names the call, or null when the loop does not make it.</summary>
     internal static string? LoopCall(IInvocationOperation invocation, AnalyzerSymbols symbols)

@@ -9,11 +9,12 @@ using Microsoft.CodeAnalysis.Operations;
 namespace Dsl.Generators.Analyzers;
 
 /// <summary>
-/// Base of the rules about what runs inside a <c>[TrainStep]</c>: the step's body and every method
-/// or property of the same class it calls, directly or through others. Per trainer class
+/// Base of the rules about what runs inside a <c>[TrainStep]</c> (or, for a rule that says so through
+/// <see cref="Roots"/>, inside other methods the loop calls, such as hooks): the method's body and every
+/// method or property of the same class it calls, directly or through others. Per trainer class
 /// (symbol-start), each member's operations are inspected once (operation-block actions) into
-/// findings and calls; at symbol-end the members reachable from the step report their findings,
-/// naming the step. Nothing outside a <c>[Trainer]</c> class is looked at.
+/// findings and calls; at symbol-end the members reachable from a root report their findings,
+/// naming the root. Nothing outside a <c>[Trainer]</c> class is looked at.
 /// </summary>
 public abstract class StepScopeAnalyzer : DiagnosticAnalyzer
 {
@@ -36,6 +37,19 @@ public abstract class StepScopeAnalyzer : DiagnosticAnalyzer
     /// <summary>Adds what <paramref name="operation"/> breaks, if anything. Called for every operation of every member.</summary>
     internal abstract void Inspect(IOperation operation, AnalyzerSymbols symbols, List<Finding> findings);
 
+    /// <summary>
+    /// The methods whose reach is inspected, each with how messages name it (<c>[TrainStep] 'Step'</c>). By default the
+    /// <c>[TrainStep]</c>; with several (DSL005) the generator uses the first, and so does this.
+    /// </summary>
+    internal virtual IEnumerable<(IMethodSymbol Root, string Name)> Roots(INamedTypeSymbol type, AnalyzerSymbols symbols)
+    {
+        var steps = AnalyzerSymbols.MethodsWith(type, symbols.TrainStepAttribute);
+        if (!steps.IsEmpty) yield return (steps[0], $"[TrainStep] '{steps[0].Name}'");
+    }
+
+    /// <summary>Whether <paramref name="finding"/> is a mistake in code reached from <paramref name="root"/>; by default always.</summary>
+    internal virtual bool Applies(Finding finding, IMethodSymbol root) => true;
+
     public sealed override void Initialize(AnalysisContext context)
     {
         context.EnableConcurrentExecution();
@@ -51,8 +65,8 @@ public abstract class StepScopeAnalyzer : DiagnosticAnalyzer
     {
         var type = (INamedTypeSymbol)context.Symbol;
         if (!symbols.IsTrainer(type)) return;
-        var steps = AnalyzerSymbols.MethodsWith(type, symbols.TrainStepAttribute);
-        if (steps.IsEmpty) return;
+        var roots = new List<(IMethodSymbol Root, string Name)>(Roots(type, symbols));
+        if (roots.Count == 0) return;
 
         var members = new ConcurrentDictionary<ISymbol, MemberFacts>(SymbolEqualityComparer.Default);
         context.RegisterOperationBlockAction(block =>
@@ -69,25 +83,27 @@ public abstract class StepScopeAnalyzer : DiagnosticAnalyzer
         });
         context.RegisterSymbolEndAction(end =>
         {
-            // With several [TrainStep]s (DSL005) the generator uses the first; so does this.
-            var step = steps[0];
-            foreach (var (member, facts) in Reachable(step, members))
-            {
-                string where = SymbolEqualityComparer.Default.Equals(member, step.OriginalDefinition)
-                    ? $"[TrainStep] '{step.Name}'"
-                    : $"'{MemberName(member)}' (called by [TrainStep] '{step.Name}')";
-                foreach (var finding in facts.Findings)
+            // A helper reached from several roots reports each finding once, naming the first root that reaches it.
+            var reported = new HashSet<Location>();
+            foreach (var (root, rootName) in roots)
+                foreach (var (member, facts) in Reachable(root, members))
                 {
-                    var arguments = new object[finding.Arguments.Length + 1];
-                    arguments[0] = where;
-                    finding.Arguments.CopyTo(arguments, 1);
-                    end.ReportDiagnostic(HelpLinks.Create(finding.Descriptor, end.Options, finding.Location, arguments));
+                    string where = SymbolEqualityComparer.Default.Equals(member, root.OriginalDefinition)
+                        ? rootName
+                        : $"'{MemberName(member)}' (called by {rootName})";
+                    foreach (var finding in facts.Findings)
+                    {
+                        if (!Applies(finding, root) || !reported.Add(finding.Location)) continue;
+                        var arguments = new object[finding.Arguments.Length + 1];
+                        arguments[0] = where;
+                        finding.Arguments.CopyTo(arguments, 1);
+                        end.ReportDiagnostic(HelpLinks.Create(finding.Descriptor, end.Options, finding.Location, arguments));
+                    }
                 }
-            }
         });
     }
 
-    /// <summary>The step and every member it reaches through calls within the class, each once.</summary>
+    /// <summary>The root and every member it reaches through calls within the class, each once.</summary>
     private static IEnumerable<(ISymbol Member, MemberFacts Facts)> Reachable(IMethodSymbol step, ConcurrentDictionary<ISymbol, MemberFacts> members)
     {
         var seen = new HashSet<ISymbol>(SymbolEqualityComparer.Default) { step.OriginalDefinition };

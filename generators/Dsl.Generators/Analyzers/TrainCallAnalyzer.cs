@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Dsl.Generators.Diagnostics;
@@ -31,16 +32,30 @@ public sealed class TrainCallAnalyzer : DiagnosticAnalyzer
                 var operations = block.OperationBlocks.SelectMany(b => b.DescendantsAndSelf()).ToList();
                 var calls = operations.OfType<IInvocationOperation>().Where(i => IsTrainWithoutEval(i, symbols)).ToList();
                 if (calls.Count == 0) return;
-                var created = operations.Where(o => o is IObjectCreationOperation or IWithOperation)
-                    .Select(o => (Operation: o, Values: ArgumentValues.Resolve(o, arguments)))
-                    .Where(c => c.Values is not null && !(c.Operation.Parent is IWithOperation)).ToList();
-                if (created.Count != 1 || !created[0].Values!.TryGetInt("EvalStrategy", out int strategy) || strategy == 0) return;
+                if (OnlyArgumentsCreated(operations, arguments) is not { } values || !values.TryGetInt("EvalStrategy", out int strategy) || strategy == 0) return;
                 string name = EnumName(symbols.IntervalStrategy, strategy);
                 foreach (var call in calls)
                     block.ReportDiagnostic(HelpLinks.Create(DiagnosticDescriptors.TrainWithoutEvalDataset, block.Options, call.Syntax.GetLocation(),
                         call.TargetMethod.ContainingType.Name + ".Train", name));
             });
         });
+    }
+
+    /// <summary>
+    /// The settings of the one <c>TrainingArguments</c> a method creates (a <c>new</c> or a <c>with</c>, a <c>with</c>'s
+    /// own operand not counted), the one its trainer most likely gets; null when it creates none or several.
+    /// </summary>
+    internal static ArgumentValues? OnlyArgumentsCreated(IEnumerable<IOperation> operations, INamedTypeSymbol arguments)
+    {
+        ArgumentValues? found = null;
+        foreach (var operation in operations)
+        {
+            if (operation is not (IObjectCreationOperation or IWithOperation) || operation.Parent is IWithOperation
+                || ArgumentValues.Resolve(operation, arguments) is not { } values) continue;
+            if (found is not null) return null;
+            found = values;
+        }
+        return found;
     }
 
     /// <summary>A generated <c>Train</c> of a [Trainer] whose evalDataset is left out or null.</summary>

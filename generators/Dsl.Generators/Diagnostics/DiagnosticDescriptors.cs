@@ -112,7 +112,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor SaveTotalLimitNegative = Error("DSL022",
         "SaveTotalLimit cannot be negative",
-        "TrainingArguments.SaveTotalLimit is {0}; it must be null (keep all) or 0 or more", Settings);
+        "TrainingArguments.SaveTotalLimit is {0}; it must be null or 0 (keep every checkpoint), or the number of checkpoints to keep", Settings);
 
     public static readonly DiagnosticDescriptor LearningRateNotPositive = Error("DSL023",
         "LearningRate must be above 0",
@@ -138,11 +138,11 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor LoadBestStrategiesDiffer = Error("DSL027",
         "LoadBestModelAtEnd needs matching save and eval strategies",
-        "LoadBestModelAtEnd needs a checkpoint at every evaluation, but SaveStrategy is {0} and EvalStrategy is {1}; make them match", Settings);
+        "LoadBestModelAtEnd needs the checkpoints to be saved where evaluations are (HF's rule), but SaveStrategy is {0} and EvalStrategy is {1}; make them match, or set SaveStrategy to Best (saves on each new best)", Settings);
 
     public static readonly DiagnosticDescriptor LoadBestStepsNotMultiple = Error("DSL028",
         "LoadBestModelAtEnd needs SaveSteps to be a multiple of EvalSteps",
-        "LoadBestModelAtEnd needs a checkpoint at every evaluation, but SaveSteps ({0}) is not a multiple of EvalSteps ({1}{2})", Settings);
+        "LoadBestModelAtEnd needs every checkpoint to be saved at an evaluation step (HF's rule), but SaveSteps ({0}) is not a multiple of EvalSteps ({1}{2})", Settings);
 
     public static readonly DiagnosticDescriptor UnknownMetricForBestModel = Error("DSL029",
         "MetricForBestModel names no metric of the trainer",
@@ -168,15 +168,14 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor StepDoesLoopWork = Error("DSL031",
         "A [TrainStep] must not do the loop's work",
-        "{0} calls '{1}', which the generated loop already does once per optimizer step; remove the call");
+        "{0} calls '{1}', which the generated loop already calls {2}; remove the call");
 
     public static readonly DiagnosticDescriptor TrainerDerivesFromTrainer = Error("DSL034",
         "A [Trainer] cannot derive from another [Trainer]",
         "The [Trainer] class '{0}' derives from the [Trainer] class '{1}', which has its own generated loop; derive both from a base class without [Trainer] that holds what they share");
 
-    public static readonly DiagnosticDescriptor ParameterPassedToBase = Error("DSL035",
-        "The loop's model or arguments parameter is also passed to the base class",
-        "'{0}' is passed to the base class '{1}' and read by the generated loop, so it would be stored twice (CS9107); expose it from '{1}' as a protected or public field or property, which the loop then reads");
+    // DSL035 ("the loop's model or arguments parameter is also passed to the base class") is retired: the loop reads
+    // such a parameter through a field the generated code initializes from it, which captures nothing. Not reused.
 
     public static readonly DiagnosticDescriptor NotATrainer = Error("DSL036",
         "Trainer members in a class without [Trainer]",
@@ -220,11 +219,26 @@ internal static class DiagnosticDescriptors
         "'{0}.Train' is given a stream ({1}), which has no length, but its TrainingArguments leave MaxSteps at {2}; set MaxSteps to the number of optimizer steps, or pass an IReadOnlyList",
         Settings);
 
+    // DSL049–: hooks and named evaluation sets.
+
+    public static readonly DiagnosticDescriptor HookDoesLoopWork = Error("DSL049",
+        "A hook must not do the loop's work",
+        "{0} calls '{1}', which the generated loop already calls {2}; remove the call");
+
+    public static readonly DiagnosticDescriptor HookControlDropped = Error("DSL050",
+        "A hook returns a TrainerControl the loop cannot act on",
+        "[{0}] '{1}' returns {2}, {3}; {4}");
+
+    public static readonly DiagnosticDescriptor MetricNotOfNamedEvalSets = Error("DSL051",
+        "The best-model metric names no key of the named evaluation sets",
+        "{0}, but '{1}' evaluates the named datasets {2}, whose keys are eval_{{name}}_loss and eval_{{name}}_{{metric}}, so '{3}' is never reported and Train fails at the first evaluation; {4}",
+        Settings);
+
     // DSL1xx: performance.
 
     public static readonly DiagnosticDescriptor HostSyncInStep = Warning("DSL101",
         "A train step reads a tensor on the host",
-        "'{1}' in {0} waits for the device and copies to the host on every step; keep the tensor (the loop reads the loss only at logging steps)");
+        "'{1}' in {0} waits for the device and copies to the host on every batch; keep the tensor (the loop reads the loss only at logging steps)");
 
     public static readonly DiagnosticDescriptor TensorEscapesStep = Warning("DSL102",
         "A tensor created in a train step escapes its dispose scope",
@@ -232,5 +246,5 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor AllocationInStep = Warning("DSL103",
         "A train step creates an optimizer, schedule, module or data loader",
-        "{0} creates a new {1} '{2}' on every step; create it once (in the constructor, [Optimizer] or [Scheduler]) and reuse it");
+        "{0} creates a new {1} '{2}' on every batch; create it once (in the constructor, [Optimizer] or [Scheduler]) and reuse it");
 }

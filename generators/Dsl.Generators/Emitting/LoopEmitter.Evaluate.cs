@@ -8,6 +8,7 @@ internal static partial class LoopEmitter
     private static void WriteEvaluate(CodeWriter w, TrainerModel model, Names n)
     {
         string list = KnownNames.GlobalReadOnlyList + "<" + model.TrainStep.ExampleType + ">";
+        string stream = KnownNames.GlobalEnumerable + "<" + model.TrainStep.ExampleType + ">";
         bool metrics = model.Metrics.Count > 0;
         string output = n["output"], metricsLocal = n["metrics"];
         w.Line("/// <summary>");
@@ -18,7 +19,17 @@ internal static partial class LoopEmitter
         w.Line("/// <param name=\"evalDataset\">The examples, in order.</param>");
         w.Line("/// <param name=\"metricKeyPrefix\">The prefix of every key.</param>");
         w.Line(GeneratedCode);
-        w.Open($"{model.EntryAccessibility} {KnownNames.GlobalEvalResult} Evaluate({list} evalDataset, string metricKeyPrefix = \"eval\")");
+        w.Line($"{model.EntryAccessibility} {KnownNames.GlobalEvalResult} Evaluate({list} evalDataset, string metricKeyPrefix = \"eval\") =>");
+        w.Line($"    this.Evaluate(({stream})evalDataset, metricKeyPrefix);   // one body for both: the run sees the list's length");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Evaluates the model on the stream <paramref name=\"evalDataset\"/> (HF's IterableDataset), read once, in order,");
+        w.Line("/// until it ends; the speeds count the examples it yielded. Keys as for a list.");
+        w.Line("/// </summary>");
+        w.Line("/// <param name=\"evalDataset\">The examples, read once, in order.</param>");
+        w.Line("/// <param name=\"metricKeyPrefix\">The prefix of every key.</param>");
+        w.Line(GeneratedCode);
+        w.Open($"{model.EntryAccessibility} {KnownNames.GlobalEvalResult} Evaluate({stream} evalDataset, string metricKeyPrefix = \"eval\")");
         string keep = metrics ? $"!{model.Arguments.Access}.PredictionLossOnly" : "false";
         w.Line($"using var {output} = this.__EvaluationLoop(evalDataset, metricKeyPrefix, keepPredictions: {keep}, isPredict: false);");
         w.Line($"var {metricsLocal} = {output}.Metrics;");
@@ -40,31 +51,36 @@ internal static partial class LoopEmitter
 
     private static void WritePredict(CodeWriter w, TrainerModel model)
     {
-        string list = KnownNames.GlobalReadOnlyList + "<" + model.TrainStep.ExampleType + ">";
         bool logits = model.EvaluationStepReturnsOutput;
-        w.Line("/// <summary>");
-        w.Line("/// Runs the model on <paramref name=\"testDataset\"/> and returns " + (logits
-            ? "every example's logits and labels (on the CPU; dispose the result)"
-            : "the loss (the step returns no logits)") + " with <c>test_*</c> metrics.");
-        w.Line("/// </summary>");
-        w.Line("/// <param name=\"testDataset\">The examples, in order.</param>");
-        w.Line("/// <param name=\"metricKeyPrefix\">The prefix of every key.</param>");
-        w.Line(GeneratedCode);
-        w.Line($"{model.EntryAccessibility} {KnownNames.GlobalPredictionOutput} Predict({list} testDataset, string metricKeyPrefix = \"test\") =>");
-        w.Line($"    this.__EvaluationLoop(testDataset, metricKeyPrefix, keepPredictions: {(logits ? "true" : "false")}, isPredict: true);");
+        foreach (var dataType in new[] { KnownNames.GlobalReadOnlyList, KnownNames.GlobalEnumerable })
+        {
+            bool streaming = dataType == KnownNames.GlobalEnumerable;
+            if (streaming) w.Line();
+            w.Line("/// <summary>");
+            w.Line("/// Runs the model on " + (streaming ? "the stream " : "") + "<paramref name=\"testDataset\"/> and returns " + (logits
+                ? "every example's logits and labels (on the CPU; dispose the result)"
+                : "the loss (the step returns no logits)") + " with <c>test_*</c> metrics.");
+            if (streaming) w.Line("/// The stream (HF's IterableDataset) is read once, in order, until it ends.");
+            w.Line("/// </summary>");
+            w.Line("/// <param name=\"testDataset\">The examples, in order.</param>");
+            w.Line("/// <param name=\"metricKeyPrefix\">The prefix of every key.</param>");
+            w.Line(GeneratedCode);
+            w.Line($"{model.EntryAccessibility} {KnownNames.GlobalPredictionOutput} Predict({dataType}<{model.TrainStep.ExampleType}> testDataset, string metricKeyPrefix = \"test\") =>");
+            w.Line($"    this.__EvaluationLoop(testDataset, metricKeyPrefix, keepPredictions: {(logits ? "true" : "false")}, isPredict: true);");
+        }
     }
 
     private static void WriteEvaluationLoop(CodeWriter w, TrainerModel model, Names n)
     {
         var step = model.EvalStep ?? model.TrainStep;
-        string list = KnownNames.GlobalReadOnlyList + "<" + step.ExampleType + ">";
+        string examples = KnownNames.GlobalEnumerable + "<" + step.ExampleType + ">";
         string runType = $"{KnownNames.GlobalEvaluationRun}<{step.BatchType}, {step.ExampleType}>";
         string evaluation = n["evaluation"], batches = n["batches"], batch = n["batch"], scope = n["scope"];
         string stepName = model.TypeName + "." + step.MethodName;
 
-        w.Line("/// <summary>HF's <c>evaluation_loop</c>: every batch without gradients, then the metrics and HF's keys.</summary>");
+        w.Line("/// <summary>HF's <c>evaluation_loop</c>: every batch without gradients, then the metrics and HF's keys (a list or a stream).</summary>");
         w.Line(GeneratedCode);
-        w.Open($"private {KnownNames.GlobalPredictionOutput} __EvaluationLoop({list} dataset, string prefix, bool keepPredictions, bool isPredict)");
+        w.Open($"private {KnownNames.GlobalPredictionOutput} __EvaluationLoop({examples} dataset, string prefix, bool keepPredictions, bool isPredict)");
         w.Line($"using var {evaluation} = {runType}.Start({model.Arguments.Access}, {model.Model.Access}, dataset, prefix, keepPredictions, isPredict, \"{stepName}\", this.State);");
         w.Line();
         w.Line(model.EvalStep is null

@@ -78,7 +78,8 @@ internal static partial class LoopEmitter
         w.Line("// LoggingNanInfFilter, NonFiniteLoss, EvalDelay, OutputDir, SaveTotalLimit, SaveOnlyModel, LoadBestModelAtEnd,");
         w.Line("// MetricForBestModel, GreaterIsBetter, LoggingDir, ReportTo, DisableTqdm, GroupByLength,");
         w.Line("// DataloaderDropLast, DataloaderPrefetchFactor, EvalAccumulationSteps, EarlyStoppingPatience and -Threshold,");
-        w.Line("// IncludeNumInputTokensSeen, RestoreCallbackStatesFromCheckpoint, and under mpirun DdpBackend, DdpTimeout, DdpBucketCapMb");
+        w.Line("// IncludeNumInputTokensSeen, RestoreCallbackStatesFromCheckpoint, and under mpirun DdpBackend, DdpTimeout, DdpBucketCapMb,");
+        w.Line("// SaveOnEachNode");
         if (model.Optimizer is null) w.Line("// and, for the default optimizer, LearningRate, WeightDecay, AdamBeta1/2, AdamEpsilon");
         if (model.Scheduler is null) w.Line("// and, for the default schedule, LrSchedulerType, LrSchedulerKwargs, WarmupSteps, WarmupRatio");
         if (model.Metrics.Count > 0) w.Line("// and, for the metrics, PredictionLossOnly and BatchEvalMetrics");
@@ -92,6 +93,9 @@ internal static partial class LoopEmitter
         w.Line("private " + KnownNames.GlobalTrainerState + "? __state;");
         w.Line("private " + KnownNames.GlobalTrainerLog + "? __log;");
         w.Line("private " + KnownNames.GlobalTrainingRun + "? __run;");
+        foreach (var member in new[] { model.Model, model.Arguments })
+            if (member.Field is { } field)
+                w.Line($"private readonly {member.Type} {field} = {member.Name};   // '{member.Name}' also goes to the base class: kept once, not captured again (CS9107)");
         w.Line();
         w.Line("/// <summary>Where training stands: global step, epoch, log history, best checkpoint (HF's <c>TrainerState</c>).</summary>");
         w.Line(GeneratedCode);

@@ -51,9 +51,14 @@ internal sealed record ContainingType(string Keyword, string Name);
 /// <param name="Name">The member's name.</param>
 /// <param name="Type">Its type, <c>global::</c>-qualified.</param>
 /// <param name="IsPrimaryParameter">A primary-constructor parameter (used without <c>this.</c>).</param>
-internal sealed record MemberModel(string Name, string Type, bool IsPrimaryParameter)
+/// <param name="Field">
+/// For a primary-constructor parameter that is also passed to the base class and not otherwise captured by the
+/// class: the generated field initialized from it, which the loop reads instead, so that the parameter is not
+/// captured besides being passed on (CS9107). Null otherwise.
+/// </param>
+internal sealed record MemberModel(string Name, string Type, bool IsPrimaryParameter, string? Field = null)
 {
-    public string Access => IsPrimaryParameter ? Name : "this." + Name;
+    public string Access => Field is not null ? "this." + Field : IsPrimaryParameter ? Name : "this." + Name;
 }
 
 /// <summary>A <c>[TrainStep]</c> or <c>[EvalStep]</c>.</summary>

@@ -7,6 +7,7 @@ internal sealed class KnownTypes
 {
     public KnownTypes(Compilation compilation)
     {
+        Compilation = compilation;
         Module = compilation.GetTypeByMetadataName(KnownNames.Module);
         Tensor = compilation.GetTypeByMetadataName(KnownNames.Tensor);
         Optimizer = compilation.GetTypeByMetadataName(KnownNames.Optimizer);
@@ -19,6 +20,9 @@ internal sealed class KnownTypes
         Task = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task");
         ValueTask = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask");
     }
+
+    /// <summary>The compilation the types come from (for semantic models of a trainer's other partial declarations).</summary>
+    public Compilation Compilation { get; }
 
     public INamedTypeSymbol? Module { get; }
     public INamedTypeSymbol? Tensor { get; }

@@ -13,7 +13,9 @@ internal static partial class TrainerParser
 {
     /// <summary>A field, property or primary-constructor parameter the trainer holds.</summary>
     /// <param name="PassedToBase">A primary-constructor parameter also passed to the base class's constructor.</param>
-    private sealed record Candidate(ISymbol Symbol, string Name, ITypeSymbol Type, bool IsPrimaryParameter, bool MarkedModel, bool PassedToBase = false);
+    /// <param name="CapturedByClass">Such a parameter that the class's own code also captures (reads outside initializers).</param>
+    private sealed record Candidate(ISymbol Symbol, string Name, ITypeSymbol Type, bool IsPrimaryParameter, bool MarkedModel,
+        bool PassedToBase = false, bool CapturedByClass = false);
 
     internal static MemberModel? FindModel(INamedTypeSymbol type, KnownTypes known, List<DiagnosticInfo> diagnostics, CancellationToken ct)
     {
@@ -21,7 +23,7 @@ internal static partial class TrainerParser
         var modules = candidates.Where(c => KnownTypes.IsOrDerivesFrom(c.Type, known.Module)).ToList();
         var marked = modules.Where(c => c.MarkedModel).ToList();
         var chosen = marked.Count > 0 ? marked : modules;
-        if (chosen.Count == 1) return Checked(chosen[0], type, diagnostics);
+        if (chosen.Count == 1) return LoopMember(chosen[0], type);
         if (chosen.Count == 0)
         {
             // A generic trainer whose model is a type parameter is DSL003's; saying "no model" as well would be a second error.
@@ -46,10 +48,31 @@ internal static partial class TrainerParser
             : $"; '{string.Join("', '", statics)}' is static, but the model must be an instance member (remove 'static')";
     }
 
+    /// <summary>
+    /// The primary-constructor parameters the generated loop reads, or would read once the declaration's errors are
+    /// fixed: the TrainingArguments and the model (the [Model] ones when any is marked, else every nn.Module, and in a
+    /// generic trainer a parameter whose type is a type parameter). Parameters passed to the base class are not among
+    /// them: passing is a read. See <see cref="Analyzers.UnreadLoopParameterSuppressor"/>.
+    /// </summary>
+    internal static IEnumerable<IParameterSymbol> ParametersTheLoopReads(INamedTypeSymbol type, KnownTypes known, CancellationToken ct)
+    {
+        var candidates = Candidates(type, known, ct);
+        var modules = candidates.Where(c => KnownTypes.IsOrDerivesFrom(c.Type, known.Module)
+            || (c.Type is ITypeParameterSymbol parameter && MayBeModule(parameter, known))).ToList();
+        if (modules.Any(c => c.MarkedModel)) modules = modules.Where(c => c.MarkedModel).ToList();
+        return modules.Concat(candidates.Where(c => KnownTypes.Is(c.Type, known.TrainingArguments)))
+            .Where(c => c.IsPrimaryParameter && !c.PassedToBase)
+            .Select(c => c.Symbol).OfType<IParameterSymbol>();
+    }
+
+    /// <summary>A type parameter the model could be given as: unconstrained, or constrained to a module.</summary>
+    private static bool MayBeModule(ITypeParameterSymbol parameter, KnownTypes known) =>
+        parameter.ConstraintTypes.IsEmpty || parameter.ConstraintTypes.Any(t => KnownTypes.IsOrDerivesFrom(t, known.Module));
+
     private static MemberModel? FindArguments(INamedTypeSymbol type, KnownTypes known, List<DiagnosticInfo> diagnostics, CancellationToken ct)
     {
         var found = Candidates(type, known, ct).Where(c => KnownTypes.Is(c.Type, known.TrainingArguments)).ToList();
-        if (found.Count == 1) return Checked(found[0], type, diagnostics);
+        if (found.Count == 1) return LoopMember(found[0], type);
         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingArguments, type, type.Name,
             found.Count == 0
                 ? "has no field, property or primary-constructor parameter of type TrainingArguments"
@@ -58,14 +81,18 @@ internal static partial class TrainerParser
     }
 
     /// <summary>
-    /// A primary-constructor parameter passed to the base constructor and read by the loop would be stored twice
-    /// (CS9107 on the class line), so it is refused on the parameter with what to do instead (DSL035).
+    /// The member the loop reads. A primary-constructor parameter that is also passed to the base constructor would be
+    /// stored twice if the loop's methods read it (C#'s CS9107), so the loop reads a field the generated code
+    /// initializes from it, which stores it once and captures nothing. When the class's own code captures it anyway,
+    /// C# already warns there, on the user's line, and the loop reads the parameter as that code does (a field
+    /// initializer beside a capture would add CS9124 inside generated code).
     /// </summary>
-    private static MemberModel? Checked(Candidate c, INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)
+    private static MemberModel LoopMember(Candidate c, INamedTypeSymbol type)
     {
-        if (!c.PassedToBase) return ToMember(c);
-        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ParameterPassedToBase, c.Symbol, c.Name, type.BaseType?.Name ?? "the base class"));
-        return null;
+        if (!c.PassedToBase || c.CapturedByClass) return ToMember(c);
+        string field = "__" + c.Name;
+        while (System.Array.IndexOf(GeneratedMembers, field) >= 0 || type.GetMembers(field).Length > 0) field += "_";
+        return ToMember(c) with { Field = field };
     }
 
     private static MemberModel ToMember(Candidate c) => new(c.Name, FullyQualified(c.Type), c.IsPrimaryParameter);
@@ -128,7 +155,8 @@ internal static partial class TrainerParser
                 // Passed to a base class that keeps it in a member the loop can read: that member is the value.
                 if (toBase && result.Any(m => !SymbolEqualityComparer.Default.Equals(m.Symbol.ContainingType, type)
                                               && SymbolEqualityComparer.Default.Equals(m.Type, parameter.Type))) continue;
-                result.Add(new Candidate(parameter, parameter.Name, parameter.Type, true, HasAttribute(parameter, known.ModelAttribute), toBase));
+                result.Add(new Candidate(parameter, parameter.Name, parameter.Type, true, HasAttribute(parameter, known.ModelAttribute), toBase,
+                    toBase && CapturedByClass(parameter, type, known.Compilation, ct)));
             }
         }
         return result;
@@ -178,6 +206,45 @@ internal static partial class TrainerParser
         MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: IdentifierNameSyntax name } => name,
         _ => expression,
     };
+
+    /// <summary>
+    /// Whether the class's own code captures the primary-constructor parameter: reads it in a method, property,
+    /// accessor or local function, anywhere but in a field or property initializer, the base class's arguments or
+    /// <c>nameof</c> (which run in the constructor or at compile time and store nothing).
+    /// </summary>
+    private static bool CapturedByClass(IParameterSymbol parameter, INamedTypeSymbol type, Compilation compilation, CancellationToken ct)
+    {
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.SyntaxTree.FilePath.EndsWith(".g.cs", System.StringComparison.OrdinalIgnoreCase)) continue;
+            SemanticModel? model = null;
+            foreach (var id in reference.GetSyntax(ct).DescendantNodes().OfType<IdentifierNameSyntax>())
+            {
+                ct.ThrowIfCancellationRequested();
+                if (id.Identifier.ValueText != parameter.Name || ReadWithoutCapture(id)) continue;
+                model ??= compilation.GetSemanticModel(reference.SyntaxTree);
+                if (SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(id, ct).Symbol, parameter)) return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool ReadWithoutCapture(IdentifierNameSyntax id)
+    {
+        if (id.Parent is ArgumentSyntax { Parent.Parent: InvocationExpressionSyntax { Expression: IdentifierNameSyntax { Identifier.ValueText: "nameof" } } })
+            return true;
+        foreach (var ancestor in id.Ancestors())
+            switch (ancestor)
+            {
+                case PrimaryConstructorBaseTypeSyntax:
+                case EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent.Parent: BaseFieldDeclarationSyntax } }:
+                case EqualsValueClauseSyntax { Parent: PropertyDeclarationSyntax }:
+                    return true;
+                case MemberDeclarationSyntax:
+                    return false;
+            }
+        return false;
+    }
 
     /// <summary>The identifiers passed to the base class's primary-constructor call: <c>class T(Net model) : Base(model)</c>.</summary>
     private static HashSet<string> BaseConstructorArguments(INamedTypeSymbol type, CancellationToken ct)

@@ -48,9 +48,11 @@ public sealed class StreamBatchEnumerator<TBatch, TExample> : IDisposable
     /// <param name="prefetch">Batches collated ahead on a background thread; 0 reads and collates on the caller's thread.</param>
     /// <param name="skipBatches">Batches already trained on in this pass (resuming): their examples are read and dropped, never collated.</param>
     /// <param name="floatDType">When set, the dtype each batch's floating-point tensors are cast to (mixed precision).</param>
+    /// <param name="role">What the stream is for, in error messages: <c>training</c> or <c>evaluation</c>.</param>
     public StreamBatchEnumerator(IEnumerable<TExample> stream, int batchSize, int window, bool dropLast, torch.Device device,
-        int prefetch, int skipBatches = 0, torch.ScalarType? floatDType = null)
+        int prefetch, int skipBatches = 0, torch.ScalarType? floatDType = null, string role = "training")
     {
+        _role = role;
         ArgumentNullException.ThrowIfNull(stream);
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be at least 1.");
         if (window < 1) throw new ArgumentOutOfRangeException(nameof(window), window, "The window must be at least 1 batch.");
@@ -151,8 +153,10 @@ public sealed class StreamBatchEnumerator<TBatch, TExample> : IDisposable
         }
     }
 
-    private static InvalidOperationException Failed(Exception e, long example) =>
-        new($"Reading or collating the training stream failed at example {example} of this pass: {e.Message}", e);
+    private readonly string _role;
+
+    private InvalidOperationException Failed(Exception e, long example) =>
+        new($"Reading or collating the {_role} stream failed at example {example} of this pass: {e.Message}", e);
 
     private long _read;   // examples read from the stream in this pass
 

@@ -43,7 +43,14 @@ internal sealed class DataParallel : IDisposable
     public int Buckets => _buckets.Count;
 
     /// <summary>Averages the gradients over the ranks: call after the last backward of an accumulation window.</summary>
-    public void AverageGradients() => _buckets.Average(Group);
+    public void AverageGradients() => _buckets.Average(Group, stopRequested: false);
+
+    /// <summary>
+    /// Averages the gradients over the ranks and agrees on whether to stop after this step: true on every rank
+    /// when any rank passed <paramref name="stopRequested"/> (a preemption signal). The request travels in the
+    /// gradient sum, so agreeing costs no collective of its own.
+    /// </summary>
+    public bool AverageGradients(bool stopRequested) => _buckets.Average(Group, stopRequested);
 
     /// <summary>The mean of <paramref name="value"/> over the ranks (HF logs <c>nested_gather(tr_loss).mean()</c>).</summary>
     public double Mean(double value, string what) => Group.Sum(value, what) / Group.WorldSize;

@@ -6,8 +6,8 @@ namespace Dsl.Distributed;
 
 /// <summary>
 /// The ranks of one data-parallel job and the collectives the training loop needs: a sum over every
-/// rank in place, a broadcast from one rank, a gather of bytes, a barrier. <see cref="MpiProcessGroup"/>
-/// implements them over MPI for CPU tensors; an engine for accelerators (NCCL) would implement the same
+/// rank in place, a broadcast from one rank, a gather of bytes, a barrier. The <c>Dsl.Distributed</c>
+/// package implements them over MPI for CPU tensors (<see cref="DistributedEngine"/>); an engine for accelerators (NCCL) would implement the same
 /// members on device tensors, and nothing above this class would change.
 /// </summary>
 /// <remarks>
@@ -31,6 +31,12 @@ public abstract class ProcessGroup : IDisposable
         _watchdog.Start();
     }
 
+    /// <summary>
+    /// The exit code of a rank the watchdog ends because another rank died, hung or took another path: 74,
+    /// <c>EX_IOERR</c> of sysexits.h, since the ranks stopped communicating.
+    /// </summary>
+    public const int WatchdogExitCode = 74;
+
     /// <summary>This process's rank, 0 to <see cref="WorldSize"/> - 1.</summary>
     public int Rank { get; }
 
@@ -52,7 +58,11 @@ public abstract class ProcessGroup : IDisposable
     /// <summary>Time this rank has spent inside collectives, waiting for the others included (for measurements).</summary>
     public TimeSpan TimeInCollectives => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _collectiveTicks));
 
+    /// <summary>Time this rank has spent inside sums (<see cref="AllReduceSum"/>: gradient averaging and logged values), waiting included.</summary>
+    public TimeSpan TimeInAllReduce => Stopwatch.GetElapsedTime(0, _allReduceTicks);
+
     private long _collectiveTicks;
+    private long _allReduceTicks;
 
     /// <summary>Replaces <paramref name="tensor"/> (contiguous, on the CPU) with its sum over every rank.</summary>
     /// <param name="tensor">float32, float64 or int64.</param>
@@ -60,7 +70,9 @@ public abstract class ProcessGroup : IDisposable
     public void AllReduceSum(Tensor tensor, string what)
     {
         RequireHostContiguous(tensor, what);
+        long start = Stopwatch.GetTimestamp();
         using (Watch(what)) AllReduceSumCore(tensor);
+        _allReduceTicks += Stopwatch.GetTimestamp() - start;
         BytesAllReduced += tensor.NumberOfElements * tensor.ElementSize;
     }
 
@@ -91,6 +103,15 @@ public abstract class ProcessGroup : IDisposable
         AllReduceSum(buffer, what);
         return buffer.item<double>();
     }
+
+    /// <summary>
+    /// Whether every rank is ending its process together, after agreeing to (a preempted run, after its checkpoint):
+    /// a non-zero exit code then ends the job in order (MPI_Finalize), not by aborting the other ranks.
+    /// </summary>
+    public bool EndingTogether { get; private set; }
+
+    /// <summary>Marks the agreed, orderly end of every rank (see <see cref="EndingTogether"/>).</summary>
+    public void EndTogether() => EndingTogether = true;
 
     /// <summary>Prints <paramref name="message"/> and ends every rank of the job with a non-zero exit code.</summary>
     public abstract void Abort(string message, int exitCode);
@@ -137,7 +158,7 @@ public abstract class ProcessGroup : IDisposable
             if (since == 0 || Stopwatch.GetElapsedTime(since) < Timeout) continue;
             Abort($"rank {Rank} of {WorldSize} waited {Timeout.TotalSeconds:0.#} s in {_waitingIn} for the other ranks " +
                   $"(TrainingArguments.DdpTimeout): another rank has died, hung, or taken a different path through the loop " +
-                  $"(a hook that decides differently on each rank). Aborting every rank.", exitCode: 75);
+                  $"(a hook that decides differently on each rank). Aborting every rank.", WatchdogExitCode);
             return;
         }
     }

@@ -10,8 +10,9 @@ namespace Dsl.Training;
 /// <summary>
 /// A run's checkpoints in <c>OutputDir</c>: the folder's lock (a second writer is refused at its start),
 /// writing <c>checkpoint-{step}</c> and rotating old ones, opening and restoring the checkpoint a run
-/// resumes from, and the best model at the end. In a data-parallel run only rank 0 locks and writes;
-/// every rank takes part in the collectives (RNG states, the barrier after a save).
+/// resumes from, and the best model at the end. In a data-parallel run only rank 0 locks and writes (with
+/// SaveOnEachNode, the first rank of each host); every rank takes part in the collectives (RNG states, the
+/// barrier after a save).
 /// </summary>
 internal sealed class CheckpointSession : IDisposable
 {
@@ -27,12 +28,13 @@ internal sealed class CheckpointSession : IDisposable
         _model = model;
         _ddp = ddp;
         _warn = warn;
-        if (args.SaveStrategy == SaveStrategy.No || !IsMain) return;
+        if (args.SaveStrategy == SaveStrategy.No || !Writes) return;
         _lock = OutputFolderLock.Acquire(args.OutputDir);
         Checkpoint.RemoveLeftovers(args.OutputDir);
     }
 
-    private bool IsMain => _ddp?.IsMain ?? true;
+    // HF's should_save: rank 0 writes; with SaveOnEachNode the first rank of every host does (storage the hosts do not share).
+    private bool Writes => _ddp is null || (_args.SaveOnEachNode ? DistributedLaunch.LocalRank == 0 : _ddp.IsMain);
 
     /// <summary>The newest checkpoint this run wrote or resumed from; null before either.</summary>
     public string? LastCheckpoint { get; private set; }
@@ -89,7 +91,7 @@ internal sealed class CheckpointSession : IDisposable
     {
         string dir = Checkpoint.PathFor(_args.OutputDir, state.GlobalStep);
         var rngStates = _ddp?.GatherRngStates();   // each rank's generator (HF: rng_state_{rank}); null when training alone
-        if (IsMain) Write(dir, state, optimizer, scheduler, precision, rngStates);
+        if (Writes) Write(dir, state, optimizer, scheduler, precision, rngStates);
         LastCheckpoint = dir;
         _ddp?.Barrier("the barrier after writing " + Path.GetFileName(dir));
         return dir;
@@ -123,7 +125,7 @@ internal sealed class CheckpointSession : IDisposable
             Checkpoint.LoadModel(_model, best);
             loaded = best;
         }
-        if (IsMain && _args.SaveTotalLimit == 1 && state.BestModelCheckpoint is { } kept && Directory.Exists(kept))
+        if (Writes && _args.SaveTotalLimit == 1 && state.BestModelCheckpoint is { } kept && Directory.Exists(kept))
             Checkpoint.KeepOnlyBest(_args.OutputDir, kept);
         return loaded;
     }

@@ -10,7 +10,10 @@ namespace Dsl.__Internals;
 /// <summary>
 /// The bookkeeping of one <c>Evaluate</c> or <c>Predict</c> call (HF's <c>evaluation_loop</c>): the
 /// model in eval mode, the loss summed on the device weighted by batch size, logits and labels kept
-/// for the metrics, and HF's keys and rounding at the end. Called by generated code.
+/// for the metrics, and HF's keys and rounding at the end. The examples are a list, or a stream (an
+/// <see cref="IEnumerable{T}"/> that is not an <see cref="IReadOnlyList{T}"/>, HF's <c>IterableDataset</c>):
+/// read once, in order, until it ends; HF then counts the examples it saw (<c>observed_num_examples</c>),
+/// and so does this. Called by generated code.
 /// </summary>
 /// <typeparam name="TBatch">The batch type of the evaluation step.</typeparam>
 /// <typeparam name="TExample">The dataset's example type.</typeparam>
@@ -21,7 +24,10 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
 {
     private readonly nn.Module _model;
     private readonly bool _wasTraining;
-    private readonly DataLoader<TBatch, TExample> _loader;
+    private readonly DataLoader<TBatch, TExample>? _loader;   // null for a stream
+    private readonly IEnumerable<TExample>? _stream;
+    private readonly torch.Device _device;
+    private readonly int _prefetch;
     private readonly bool _keepPredictions;
     private readonly string _stepName;
     private readonly TrainerState _state;
@@ -49,7 +55,7 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
     private readonly bool _dropLast;
     private readonly Threading.FreeCoreThreads? _threads;   // null: none of its own (a training run's may be following)
 
-    private EvaluationRun(TrainingArguments args, nn.Module model, IReadOnlyList<TExample> dataset, string prefix,
+    private EvaluationRun(TrainingArguments args, nn.Module model, IEnumerable<TExample> dataset, string prefix,
         bool keepPredictions, bool isPredict, string stepName, TrainerState state)
     {
         _model = model;
@@ -62,41 +68,50 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
         _state = state;
         _metrics = new EvalResult(prefix);
         var device = args.ResolveDevice();
-        TrainingRun.MoveToDevice(model, device);
         // Under mpirun each rank evaluates its own batches; Predictions and Finish gather them.
         _group = Distributed.DistributedLaunch.For(args);
-        (_datasetSize, _batchSize, _dropLast) = (dataset.Count, args.PerDeviceEvalBatchSize, args.DataloaderDropLast);
-        var shard = _group is null ? (Distributed.DataShard?)null : new Distributed.DataShard(_group.Rank, _group.WorldSize, EvenBatches: false);
-        _loader = new DataLoader<TBatch, TExample>(dataset, args.PerDeviceEvalBatchSize, shuffle: false,
-            dropLast: args.DataloaderDropLast, device: device, prefetch: args.DataloaderPrefetchFactor, shard: shard);
-        if (_group is not null && dataset.Count > 0) Distributed.EvaluationGather.RequireBatchPerRank(_group, dataset.Count, _batchSize, _dropLast);
-        if (_loader.Count == 0)
-            throw new ArgumentException(dataset.Count == 0
-                ? "The evaluation dataset is empty."
-                : $"The evaluation dataset has {dataset.Count} examples, fewer than one batch of {args.PerDeviceEvalBatchSize} with DataloaderDropLast.");
+        (_device, _prefetch, _batchSize, _dropLast) = (device, args.DataloaderPrefetchFactor, args.PerDeviceEvalBatchSize, args.DataloaderDropLast);
+        if (dataset is IReadOnlyList<TExample> list)
+        {
+            _datasetSize = list.Count;
+            var shard = _group is null ? (Distributed.DataShard?)null : new Distributed.DataShard(_group.Rank, _group.WorldSize, EvenBatches: false);
+            _loader = new DataLoader<TBatch, TExample>(list, args.PerDeviceEvalBatchSize, shuffle: false,
+                dropLast: args.DataloaderDropLast, device: device, prefetch: args.DataloaderPrefetchFactor, shard: shard);
+            if (_group is not null && list.Count > 0) Distributed.EvaluationGather.RequireBatchPerRank(_group, list.Count, _batchSize, _dropLast);
+            if (_loader.Count == 0)
+                throw new ArgumentException(list.Count == 0
+                    ? "The evaluation dataset is empty."
+                    : $"The evaluation dataset has {list.Count} examples, fewer than one batch of {args.PerDeviceEvalBatchSize} with DataloaderDropLast.");
+        }
+        else if (_group is not null)
+            throw new NotSupportedException(
+                "Evaluate and Predict take a stream only in a single process: under mpirun the ranks' shares and the gathered order " +
+                "need the dataset's length. Pass an IReadOnlyList (e.g. .ToList()).");
+        else _stream = dataset;
+        TrainingRun.MoveToDevice(model, device);
         _wasTraining = model.training;
         model.eval();
         _precision = MixedPrecision.ForEvaluation(model, args, device);
-        _loader.FloatDType = _precision?.BatchDType;
+        if (_loader is not null) _loader.FloatDType = _precision?.BatchDType;
 
-        // Nested under the training bar, or a bar of its own on an interactive terminal.
-        bool show = !args.DisableTqdm && (_group?.IsMain ?? true);
+        // Nested under the training bar, or a bar of its own on an interactive terminal; a stream has no length to show.
+        bool show = !args.DisableTqdm && (_group?.IsMain ?? true) && _loader is not null;
         _training = show ? ProgressDisplay.Current : null;
-        if (_training is not null) _training.StartEvaluation(_loader.Count);
-        else _ownProgress = ProgressDisplay.Start("Evaluating", _loader.Count, 0, show, interactiveOnly: true);
+        if (_training is not null) _training.StartEvaluation(_loader!.Count);
+        else if (show) _ownProgress = ProgressDisplay.Start("Evaluating", _loader!.Count, 0, show, interactiveOnly: true);
         _threads = Threading.FreeCoreThreads.Start(device);
     }
 
     /// <summary>Starts an evaluation: the model goes to the device and into eval mode until <see cref="Dispose"/>.</summary>
     /// <param name="args">Batch size, device, drop-last.</param>
     /// <param name="model">The model.</param>
-    /// <param name="dataset">The examples.</param>
+    /// <param name="dataset">The examples: a list, or a stream read once in order.</param>
     /// <param name="prefix"><c>eval</c> or <c>test</c>.</param>
     /// <param name="keepPredictions">Keep logits and labels (for metrics or <c>Predict</c>).</param>
     /// <param name="isPredict"><c>Predict</c> (which returns the logits even with <see cref="TrainingArguments.BatchEvalMetrics"/>), not <c>Evaluate</c>.</param>
     /// <param name="stepName">The step method's name, for error messages.</param>
     /// <param name="state">The trainer state (for <c>epoch</c>).</param>
-    public static EvaluationRun<TBatch, TExample> Start(TrainingArguments args, nn.Module model, IReadOnlyList<TExample> dataset,
+    public static EvaluationRun<TBatch, TExample> Start(TrainingArguments args, nn.Module model, IEnumerable<TExample> dataset,
         string prefix, bool keepPredictions, bool isPredict, string stepName, TrainerState state)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -106,8 +121,13 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
         return new EvaluationRun<TBatch, TExample>(args, model, dataset, prefix, keepPredictions, isPredict, stepName, state);
     }
 
-    /// <summary>The batches, in order.</summary>
-    public BatchEnumerator<TBatch, TExample> Batches() => _loader.Epoch(0);
+    /// <summary>The batches, in order: the list's, or the stream's until it ends.</summary>
+    public EvaluationBatches<TBatch, TExample> Batches() => _loader is not null
+        ? new(_loader.Epoch(0))
+        : new(new StreamBatchEnumerator<TBatch, TExample>(_stream!, _batchSize, window: 1, _dropLast, _device, _prefetch,
+            floatDType: _precision?.BatchDType, role: "evaluation"), _dropLast
+            ? $"The evaluation stream yielded fewer examples than one batch of {_batchSize} with DataloaderDropLast."
+            : "The evaluation stream yielded no examples.");
 
     /// <summary>
     /// Adds one batch's output: its loss × its size to the device sum (HF's <c>eval_loss</c> is the
@@ -225,7 +245,8 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
         if (_lossSum is not null) result.Set(_metrics.Prefix + "_loss", lossSum / examples);
         _batchMetrics?.AddMeans(_metrics);
         foreach (var (key, value) in _metrics) result.Set(key, value);
-        TrainingRun.AddSpeed(result, _metrics.Prefix, seconds, examples, _loader.Count);
+        // HF: a stream's num_samples are the examples it yielded; its steps the batches they made.
+        TrainingRun.AddSpeed(result, _metrics.Prefix, seconds, examples, _loader?.Count ?? _batches);
         if (withEpoch && _state.HasTrained) result.Set("epoch", _state.Epoch);
 
         _handedOver = true;

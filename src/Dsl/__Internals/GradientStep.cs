@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Dsl.Checkpoints;
 using Dsl.Distributed;
 using Dsl.Training;
 using TorchSharp;
@@ -23,6 +24,7 @@ public sealed class GradientStep : IDisposable
     private readonly DataParallel? _ddp;
     private readonly LossMeter _losses;
     private readonly NonFiniteLoss _nonFinite;
+    private readonly PreemptionWatch _preemption;
     private readonly GradientClipper _clipper;
     private readonly Scalar?[] _windowScalars;
 
@@ -31,7 +33,7 @@ public sealed class GradientStep : IDisposable
     private Tensor? _deviceNorm;
 
     internal GradientStep(IReadOnlyList<Parameter> parameters, double maxGradNorm, int gradientAccumulationSteps,
-        MixedPrecision? precision, DataParallel? ddp, LossMeter losses, NonFiniteLoss nonFinite)
+        MixedPrecision? precision, DataParallel? ddp, LossMeter losses, NonFiniteLoss nonFinite, PreemptionWatch preemption)
     {
         _parameters = parameters;
         _maxGradNorm = maxGradNorm;
@@ -39,6 +41,7 @@ public sealed class GradientStep : IDisposable
         _ddp = ddp;
         _losses = losses;
         _nonFinite = nonFinite;
+        _preemption = preemption;
         _clipper = new GradientClipper(parameters);
         _windowScalars = new Scalar?[gradientAccumulationSteps + 1];
     }
@@ -76,8 +79,9 @@ public sealed class GradientStep : IDisposable
     public GradientUpdate Clip(AccumulationWindow window)
     {
         ArgumentNullException.ThrowIfNull(window);
-        // DDP: gradients are averaged after the last backward of a window only (no_sync before).
-        _ddp?.AverageGradients();
+        // DDP: gradients are averaged after the last backward of a window only (no_sync before). A rank's preemption
+        // signal travels with them, so every rank learns in the same step that one was asked to stop.
+        if (_ddp is not null) _preemption.Agree(_ddp.AverageGradients(_preemption.Requested));
         bool finite = true;
         double? norm = null;   // an Fp16 overflow is the scaler's to handle: the policy sees only the losses then
         if (_precision?.Scaler is not null) finite = UnscaleAndClip();

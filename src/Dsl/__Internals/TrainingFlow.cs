@@ -22,6 +22,7 @@ public sealed class TrainingFlow
     private readonly EarlyStopping _earlyStopping;
     private TrainerControl _control;
     private bool _halted;
+    private bool _preempted;
 
     internal TrainingFlow(TrainingArguments args)
     {
@@ -53,8 +54,8 @@ public sealed class TrainingFlow
     /// <summary>Takes a log request: true once per request.</summary>
     public bool TakeLogRequest() => Take(TrainerControl.Log);
 
-    /// <summary>Takes an evaluation request: true once per request.</summary>
-    public bool TakeEvaluateRequest() => Take(TrainerControl.Evaluate);
+    /// <summary>Takes an evaluation request: true once per request, never after a preemption signal (the save comes first).</summary>
+    public bool TakeEvaluateRequest() => Take(TrainerControl.Evaluate) && !_preempted;
 
     /// <summary>Takes a save request: true once per request, never after the run was halted by a non-finite loss.</summary>
     public bool TakeSaveRequest() => Take(TrainerControl.Save) && !_halted;
@@ -64,6 +65,20 @@ public sealed class TrainingFlow
         bool asked = (_control & flag) != 0;
         _control &= ~flag;
         return asked;
+    }
+
+    /// <summary>Whether a preemption signal stopped the run (see <see cref="Preempt"/>).</summary>
+    internal bool Preempted => _preempted;
+
+    /// <summary>
+    /// Stops training after this step for a preemption signal (SIGTERM, SIGINT; <see cref="Checkpoints.Preemption"/>):
+    /// the step is saved whatever SaveStrategy says, and nothing is evaluated, so the checkpoint is written as
+    /// soon as possible within the scheduler's grace period.
+    /// </summary>
+    internal void Preempt()
+    {
+        _preempted = true;
+        _control = (_control & ~TrainerControl.Evaluate) | TrainerControl.Save | TrainerControl.StopTraining;
     }
 
     /// <summary>Stops training for a failure: nothing is saved after this step.</summary>
@@ -102,6 +117,7 @@ public sealed class TrainingFlow
     internal void OnEpochEnd(double epoch)
     {
         _control &= TrainerControl.StopTraining | TrainerControl.StopEpoch;
+        if (_preempted) return;   // the preempted step was saved already; the process ends without more work
         if (_args.LoggingStrategy == IntervalStrategy.Epoch) _control |= TrainerControl.Log;
         if (_args.EvalStrategy == IntervalStrategy.Epoch && _args.EvalDelay <= epoch) _control |= TrainerControl.Evaluate;
         if (_args.SaveStrategy == SaveStrategy.Epoch) _control |= TrainerControl.Save;

@@ -35,6 +35,7 @@ public abstract class TrainingRun : IDisposable
     private readonly NonFiniteLoss _nonFinite;
     private readonly TokenCounter _tokens;
     private readonly CheckpointSession _checkpoints;
+    private readonly PreemptionWatch _preemption = new();   // SIGTERM/SIGINT: finish the step, save, exit (caught from Prepare on)
     private Optimizer? _optimizer;
     private LRScheduler? _scheduler;
     private IHookState? _hookState;
@@ -83,7 +84,7 @@ public abstract class TrainingRun : IDisposable
         _losses = new LossMeter(args.LoggingNanInfFilter, onHost ? null : Device,
             _ddp is null ? null : loss => _ddp.Mean(loss, "the averaging of the logged loss"));
         _nonFinite = new NonFiniteLoss(args.NonFiniteLoss, _ddp?.Group.WorldSize ?? 1, Warn);
-        Gradients = new GradientStep(parameters, args.MaxGradNorm, args.GradientAccumulationSteps, _precision, _ddp, _losses, _nonFinite);
+        Gradients = new GradientStep(parameters, args.MaxGradNorm, args.GradientAccumulationSteps, _precision, _ddp, _losses, _nonFinite, _preemption);
         // Last, so a failure above leaves no lock behind: a second run into this folder is refused now.
         _checkpoints = new CheckpointSession(args, model, _ddp, Warn);
         _threads = Threading.FreeCoreThreads.Start(Device);
@@ -160,6 +161,7 @@ public abstract class TrainingRun : IDisposable
         if (resumeFromCheckpoint is not null) Resume(resumeFromCheckpoint);
         _precision?.Start(optimizer, State);   // working copies from the float32 masters the optimizer holds; the saved loss scale
         _progress = ProgressDisplay.Start("Training", MaxSteps, State.GlobalStep, !Args.DisableTqdm && IsMainProcess);
+        _preemption.Start();
         _clock.Restart();
     }
 
@@ -222,6 +224,8 @@ public abstract class TrainingRun : IDisposable
         _threads?.Tick();
         _progress?.Report(State.GlobalStep);
         Flow.OnStepEnd(State.GlobalStep, MaxSteps, State.LoggingSteps, State.EvalSteps, State.SaveSteps);
+        // Alone, a signal stops the run after this step; data-parallel, once the ranks agreed (in this step's averaging).
+        if (_preemption.StopsAfterStep(dataParallel: _ddp is not null)) Flow.Preempt();
     }
 
     /// <summary>Ends an epoch: HF's <c>on_epoch_end</c> decides whether to log, evaluate or save.</summary>
@@ -311,9 +315,16 @@ public abstract class TrainingRun : IDisposable
     /// <c>train_samples_per_second</c>, <c>train_steps_per_second</c>, <c>train_loss</c>, <c>epoch</c>).
     /// </summary>
     /// <exception cref="NonFiniteLossException">The non-finite policy stopped the run.</exception>
+    /// <remarks>After a preemption signal (<see cref="Preemption"/>) it does not return: the process exits with <see cref="Preemption.ExitCode"/>.</remarks>
     public (TrainOutput Output, LogEntry Summary) Finish()
     {
         if (_stopped is not null) throw _stopped;
+        if (Flow.Preempted)
+        {
+            // The preempted step is saved (and every rank passed the barrier after it): end the process, not just Train.
+            _progress?.Dispose();
+            _preemption.Exit(State.GlobalStep, _checkpoints.LastCheckpoint, _ddp?.Group);
+        }
         double seconds = _clock.Elapsed.TotalSeconds;
         double totalLoss = _losses.TakeTotal();
         _tokens.Store(State);
@@ -373,6 +384,7 @@ public abstract class TrainingRun : IDisposable
     public void Dispose()
     {
         _threads?.Dispose();
+        _preemption.Dispose();
         _progress?.Dispose();
         _checkpoints?.Dispose();
         _precision?.Dispose();

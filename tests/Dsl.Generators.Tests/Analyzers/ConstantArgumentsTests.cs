@@ -87,6 +87,29 @@ public sealed class ConstantArgumentsTests
         """), Sources.Common);
 
     [Fact]
+    public void The_messages_of_DSL022_and_DSL027_say_what_the_runtime_allows()
+    {
+        // Checkpoint.Rotate keeps every checkpoint with a limit of 0 (RotationTests), and Validate accepts
+        // LoadBestModelAtEnd with SaveStrategy.Best (the runtime's rule): the messages must not say otherwise.
+        var (_, analyzers, _) = AnalyzerHarness.Run(Sources.Trainer("""
+            public static class Settings
+            {
+                public static TrainingArguments A() => new() { SaveTotalLimit = -2 };
+                public static TrainingArguments B() => new() { LoadBestModelAtEnd = true, EvalStrategy = IntervalStrategy.Epoch };
+                public static TrainingArguments C() => new() { LoadBestModelAtEnd = true, EvalStrategy = IntervalStrategy.Epoch,
+                                                               SaveStrategy = SaveStrategy.Best };
+            }
+            """), Sources.Common);
+        var messages = analyzers.OrderBy(d => d.Location.SourceSpan.Start).Select(d => d.GetMessage(CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal([
+            "TrainingArguments.SaveTotalLimit is -2; it must be null or 0 (keep every checkpoint), or the number of checkpoints to keep",
+            "LoadBestModelAtEnd needs the checkpoints to be saved where evaluations are (HF's rule), but SaveStrategy is Steps and EvalStrategy is Epoch; make them match, or set SaveStrategy to Best (saves on each new best)",
+        ], messages);
+        new Dsl.TrainingArguments { LoadBestModelAtEnd = true, EvalStrategy = Dsl.IntervalStrategy.Epoch, SaveStrategy = Dsl.SaveStrategy.Best }
+            .Validate();   // throws if the runtime refused what the message offers
+    }
+
+    [Fact]
     public void The_messages_name_the_values_as_Validate_does()
     {
         var (_, analyzers, _) = AnalyzerHarness.Run(Sources.Trainer("""
@@ -101,7 +124,7 @@ public sealed class ConstantArgumentsTests
         var messages = analyzers.OrderBy(d => d.Location.SourceSpan.Start).Select(d => d.GetMessage(CultureInfo.InvariantCulture)).ToList();
         Assert.Equal([
             "TrainingArguments.WarmupRatio is 1.5; it must be in [0, 1) (the fraction of the training steps spent warming up)",
-            "LoadBestModelAtEnd needs a checkpoint at every evaluation, but SaveSteps (500) is not a multiple of EvalSteps (30, from LoggingSteps)",
+            "LoadBestModelAtEnd needs every checkpoint to be saved at an evaluation step (HF's rule), but SaveSteps (500) is not a multiple of EvalSteps (30, from LoggingSteps)",
             "LoadBestModelAtEnd needs evaluations to pick the best model, but EvalStrategy is No (the default); set EvalStrategy to Steps or Epoch",
             "TrainingArguments.LoggingSteps is 0 with EvalStrategy = Steps and EvalSteps null (evaluation uses LoggingSteps); it must be above 0, and a whole number when 1 or more (below 1 it is a fraction of the run)",
         ], messages);

@@ -54,7 +54,7 @@ public sealed class StepAllocationTests
             """;
         Verify(code);
         var (_, analyzers, _) = AnalyzerHarness.Run(Markup.Parse(Sources.Trainer(code)).Source, Sources.Common);
-        Assert.StartsWith("[TrainStep] 'Step' creates a new optimizer 'AdamW' on every step",
+        Assert.StartsWith("[TrainStep] 'Step' creates a new optimizer 'AdamW' on every batch",
             Assert.Single(analyzers).GetMessage(System.Globalization.CultureInfo.InvariantCulture));
     }
 }

@@ -53,8 +53,36 @@ public sealed class StepCallsTests
             """;
         Verify(code);
         var (_, analyzers, _) = AnalyzerHarness.Run(Markup.Parse(Sources.Trainer(code)).Source, Sources.Common);
-        Assert.Equal("'Backprop' (called by [TrainStep] 'Step') calls 'backward()', which the generated loop already does once per optimizer step; remove the call",
+        Assert.Equal("'Backprop' (called by [TrainStep] 'Step') calls 'backward()', which the generated loop already calls once per micro-batch, on the loss the step returns; remove the call",
             Assert.Single(analyzers).GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void DSL031_says_backward_runs_per_micro_batch_and_the_optimizer_and_schedule_per_optimizer_step()
+    {
+        // What the loop does (pinned at run time by AccumulationPathTests.Backward_runs_on_every_micro_batch_...).
+        const string code = """
+            [Trainer]
+            public partial class Doubled(Net model, TrainingArguments args)
+            {
+                private readonly Optimizer _optimizer = SGD(model.parameters(), 0.1);
+
+                [TrainStep]
+                Tensor Step(Batch batch)
+                {
+                    var loss = model.forward(batch.X).mean();
+                    {|DSL031:loss.backward()|};
+                    {|DSL031:_optimizer.step()|};
+                    return loss;
+                }
+            }
+            """;
+        var (_, analyzers, _) = AnalyzerHarness.Run(Markup.Parse(Sources.Trainer(code)).Source, Sources.Common);
+        var messages = analyzers.OrderBy(d => d.Location.SourceSpan.Start).Select(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal([
+            "[TrainStep] 'Step' calls 'backward()', which the generated loop already calls once per micro-batch, on the loss the step returns; remove the call",
+            "[TrainStep] 'Step' calls 'optimizer.step()', which the generated loop already calls once per optimizer step (every GradientAccumulationSteps batches); remove the call",
+        ], messages);
     }
 
     [Fact]

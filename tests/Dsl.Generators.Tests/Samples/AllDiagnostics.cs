@@ -102,9 +102,10 @@ public abstract class Holder(TrainingArguments args)
     protected string Folder { get; } = args.OutputDir;
 }
 
+// Valid: 'args' also goes to the base class; the loop reads it through a field of its own (DSL035 is retired).
 [Trainer]
 public partial class Passed(Net model,
-    TrainingArguments args) // DSL035
+    TrainingArguments args)
     : Holder(args)
 {
     [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
@@ -276,5 +277,32 @@ public partial class Busy(Net model, TrainingArguments args)
         _last = loss; // DSL102
         var criterion = nn.MSELoss(); // DSL103
         return loss + criterion.forward(loss, loss);
+    }
+}
+
+// Hooks: DSL049, DSL050.
+
+[Trainer]
+public partial class Hooked(Net model, TrainingArguments args)
+{
+    [TrainStep] Tensor Step(Batch batch) => model.forward(batch.X).mean();
+
+    [OnPreOptimizerStep] void Twice(PreOptimizerStepEvent e) => e.Optimizer.step(); // DSL049
+
+    [OnEpochBegin] TrainerControl Begin() => TrainerControl.Save; // DSL050
+
+    [OnTrainEnd] TrainerControl Done() => TrainerControl.None; // DSL050
+}
+
+// Named evaluation sets: DSL051.
+
+public static class NamedRuns
+{
+    public static void Run(Net model, System.Collections.Generic.List<Example> train, System.Collections.Generic.List<Example> val)
+    {
+        var args = new TrainingArguments { EvalStrategy = IntervalStrategy.Epoch,
+            MetricForBestModel = "loss" }; // DSL051
+        new Hooked(model, args).Train(train,
+            evalDatasets: new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IReadOnlyList<Example>> { ["val"] = val });
     }
 }

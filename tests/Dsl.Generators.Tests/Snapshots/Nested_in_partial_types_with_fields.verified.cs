@@ -15,7 +15,8 @@
 // LoggingNanInfFilter, NonFiniteLoss, EvalDelay, OutputDir, SaveTotalLimit, SaveOnlyModel, LoadBestModelAtEnd,
 // MetricForBestModel, GreaterIsBetter, LoggingDir, ReportTo, DisableTqdm, GroupByLength,
 // DataloaderDropLast, DataloaderPrefetchFactor, EvalAccumulationSteps, EarlyStoppingPatience and -Threshold,
-// IncludeNumInputTokensSeen, RestoreCallbackStatesFromCheckpoint, and under mpirun DdpBackend, DdpTimeout, DdpBucketCapMb
+// IncludeNumInputTokensSeen, RestoreCallbackStatesFromCheckpoint, and under mpirun DdpBackend, DdpTimeout, DdpBucketCapMb,
+// SaveOnEachNode
 // and, for the default optimizer, LearningRate, WeightDecay, AdamBeta1/2, AdamEpsilon
 // and, for the default schedule, LrSchedulerType, LrSchedulerKwargs, WarmupSteps, WarmupRatio
 #nullable enable
@@ -174,7 +175,17 @@ namespace Demo
                 /// <param name="evalDataset">The examples, in order.</param>
                 /// <param name="metricKeyPrefix">The prefix of every key.</param>
                 [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
-                public global::Dsl.EvalResult Evaluate(global::System.Collections.Generic.IReadOnlyList<global::Demo.Example> evalDataset, string metricKeyPrefix = "eval")
+                public global::Dsl.EvalResult Evaluate(global::System.Collections.Generic.IReadOnlyList<global::Demo.Example> evalDataset, string metricKeyPrefix = "eval") =>
+                    this.Evaluate((global::System.Collections.Generic.IEnumerable<global::Demo.Example>)evalDataset, metricKeyPrefix);   // one body for both: the run sees the list's length
+
+                /// <summary>
+                /// Evaluates the model on the stream <paramref name="evalDataset"/> (HF's IterableDataset), read once, in order,
+                /// until it ends; the speeds count the examples it yielded. Keys as for a list.
+                /// </summary>
+                /// <param name="evalDataset">The examples, read once, in order.</param>
+                /// <param name="metricKeyPrefix">The prefix of every key.</param>
+                [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
+                public global::Dsl.EvalResult Evaluate(global::System.Collections.Generic.IEnumerable<global::Demo.Example> evalDataset, string metricKeyPrefix = "eval")
                 {
                     using var output = this.__EvaluationLoop(evalDataset, metricKeyPrefix, keepPredictions: false, isPredict: false);
                     var metrics = output.Metrics;
@@ -201,9 +212,19 @@ namespace Demo
                 public global::Dsl.PredictionOutput Predict(global::System.Collections.Generic.IReadOnlyList<global::Demo.Example> testDataset, string metricKeyPrefix = "test") =>
                     this.__EvaluationLoop(testDataset, metricKeyPrefix, keepPredictions: false, isPredict: true);
 
-                /// <summary>HF's <c>evaluation_loop</c>: every batch without gradients, then the metrics and HF's keys.</summary>
+                /// <summary>
+                /// Runs the model on the stream <paramref name="testDataset"/> and returns the loss (the step returns no logits) with <c>test_*</c> metrics.
+                /// The stream (HF's IterableDataset) is read once, in order, until it ends.
+                /// </summary>
+                /// <param name="testDataset">The examples, in order.</param>
+                /// <param name="metricKeyPrefix">The prefix of every key.</param>
                 [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
-                private global::Dsl.PredictionOutput __EvaluationLoop(global::System.Collections.Generic.IReadOnlyList<global::Demo.Example> dataset, string prefix, bool keepPredictions, bool isPredict)
+                public global::Dsl.PredictionOutput Predict(global::System.Collections.Generic.IEnumerable<global::Demo.Example> testDataset, string metricKeyPrefix = "test") =>
+                    this.__EvaluationLoop(testDataset, metricKeyPrefix, keepPredictions: false, isPredict: true);
+
+                /// <summary>HF's <c>evaluation_loop</c>: every batch without gradients, then the metrics and HF's keys (a list or a stream).</summary>
+                [global::System.CodeDom.Compiler.GeneratedCode("Dsl.Generators", "0.1.0")]
+                private global::Dsl.PredictionOutput __EvaluationLoop(global::System.Collections.Generic.IEnumerable<global::Demo.Example> dataset, string prefix, bool keepPredictions, bool isPredict)
                 {
                     using var evaluation = global::Dsl.__Internals.EvaluationRun<global::Demo.Batch, global::Demo.Example>.Start(this.Arguments, this._student, dataset, prefix, keepPredictions, isPredict, "InnerTrainer.Step", this.State);
 

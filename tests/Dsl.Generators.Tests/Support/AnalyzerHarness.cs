@@ -31,6 +31,18 @@ internal static class AnalyzerHarness
         return diagnostics;
     }
 
+    /// <summary>
+    /// The compiler's own diagnostics of <paramref name="output"/> as a build reports them: after the suppressors of
+    /// Dsl.Generators (<see cref="Dsl.Generators.Analyzers.UnreadLoopParameterSuppressor"/>) have run.
+    /// </summary>
+    public static ImmutableArray<Diagnostic> CompilerDiagnostics(Compilation output)
+    {
+        var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
+            onAnalyzerException: null, concurrentAnalysis: true, logAnalyzerExecutionTime: false, reportSuppressedDiagnostics: false);
+        return output.WithAnalyzers(All, options).GetAllDiagnosticsAsync().GetAwaiter().GetResult()
+            .Where(d => d.Descriptor.CustomTags.Contains(WellKnownDiagnosticTags.Compiler)).ToImmutableArray();
+    }
+
     /// <summary>The generator's and the analyzers' diagnostics over <paramref name="compilation"/>, and the compilation with the generated code.</summary>
     /// <param name="buildOptions">The build's properties as analyzers see them (<c>build_property.*</c>); none when null.</param>
     public static (ImmutableArray<Diagnostic> Generator, ImmutableArray<Diagnostic> Analyzers, Compilation Output) Run(Compilation compilation,

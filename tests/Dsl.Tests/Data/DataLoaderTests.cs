@@ -85,9 +85,7 @@ public sealed class DataLoaderTests
     [Fact]
     public void Stopping_early_disposes_the_batches_collated_ahead()
     {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();   // tensors other tests left to the finalizer must not vanish mid-count
-        long before = torch.Tensor.TotalCount;
+        using var own = OwnTensors.Start();   // this test's tensors only, on its thread and the producer's
         var loader = new DataLoader<SampleBatch, Sample>(Numbered(100), 4, prefetch: 3);
         using (var batches = loader.Epoch(0))
         {
@@ -95,7 +93,7 @@ public sealed class DataLoaderTests
             batches.Current.Dispose();
             Thread.Sleep(50);   // let the producer fill its buffer
         }
-        Assert.Equal(before, torch.Tensor.TotalCount);
+        Assert.True(own.Live == 0, $"{own.Live} tensors left ({own.ByThread()})");
     }
 
     [Fact]

@@ -68,6 +68,7 @@ public sealed class DynamicShapesTests
         using var temp = new TempDirectory();
         var model = TokenTagger.Create();
         var data = Data();
+        using var own = OwnTensors.Start();
         var trainer = new TaggerTrainer(model, Evaluating(temp.Path) with { EvalAccumulationSteps = 2 });
         using var output = trainer.Predict(data);
         AssertPaddedAsHF(model, data, output);
@@ -94,6 +95,7 @@ public sealed class DynamicShapesTests
     {
         using var temp = new TempDirectory();
         var model = TokenTagger.Create();
+        using var own = OwnTensors.Start();
         var whole = new TaggerTrainer(model, Evaluating(temp.Path));
         var wholeResult = whole.Evaluate(Data());
         var batched = new TaggerTrainer(model, Evaluating(temp.Path) with { BatchEvalMetrics = true });
@@ -157,6 +159,7 @@ public sealed class TokenBatch(Tensor x, Tensor y) : IBatch<TokenBatch, TokenExa
 
     public static TokenBatch Collate(ReadOnlySpan<TokenExample> examples, Device device)
     {
+        OwnTensors.Enlist();
         int longest = 0;
         foreach (var e in examples) longest = Math.Max(longest, e.Labels.Length);
         var x = new float[examples.Length * longest * 4];
@@ -208,7 +211,7 @@ public partial class TaggerTrainer(TokenTagger model, TrainingArguments args)
     [TrainStep]
     StepOutput Step(TokenBatch batch)
     {
-        LiveTensorsPerEvalBatch.Add(torch.Tensor.TotalCount);
+        LiveTensorsPerEvalBatch.Add(OwnTensors.Current?.Live ?? torch.Tensor.TotalCount);
         var logits = model.forward(batch.X);
         var loss = nn.functional.cross_entropy(logits.reshape(-1, 3), batch.Y.reshape(-1), ignore_index: -100);
         return new StepOutput(loss, logits, batch.Y);

@@ -65,6 +65,22 @@ public sealed class HookPointTests
     }
 
     [Fact]
+    public void Backward_runs_on_every_micro_batch_as_DSL031_says_not_once_per_optimizer_step()
+    {
+        using var temp = new TempDirectory();
+        // GA 3: windows of three micro-batches; [OnSubstepEnd] follows the backward of the first two of each.
+        var args = Args.Quiet(temp.Path) with { GradientAccumulationSteps = 3, PerDeviceTrainBatchSize = 4, MaxSteps = 2, MaxGradNorm = 0 };
+        var trainer = new HookPointTrainer(TinyNet.Create(), args) { Inspect = true };
+        trainer.Train(SampleData.Make(24));
+
+        var norms = trainer.GradNormsAtSubstepEnd;
+        Assert.Equal(4, norms.Count);
+        Assert.True(norms[0] > 0, "no gradient after the first micro-batch: backward did not run for it");
+        Assert.NotEqual(norms[0], norms[1]);   // the second micro-batch's backward added to them
+        Assert.True(norms[2] > 0, "zero_grad cleared the gradients; the next window's first backward must fill them again");
+    }
+
+    [Fact]
     public void PreOptimizerStep_sees_the_clipped_gradients_and_OptimizerStep_the_updated_weights_before_zero_grad()
     {
         using var temp = new TempDirectory();
@@ -142,7 +158,14 @@ public partial class HookPointTrainer(TinyNet model, TrainingArguments args)
         return e.GlobalStep == SaveFromStepBegin ? TrainerControl.Save : TrainerControl.None;
     }
 
-    [OnSubstepEnd] void SubstepEnded(SubstepEndEvent e) => Events.Add($"SubstepEnd:{e.State.GlobalStep}");
+    public List<double> GradNormsAtSubstepEnd { get; } = [];
+
+    [OnSubstepEnd]
+    void SubstepEnded(SubstepEndEvent e)
+    {
+        Events.Add($"SubstepEnd:{e.State.GlobalStep}");
+        if (Inspect) GradNormsAtSubstepEnd.Add(GradNorm());
+    }
 
     [OnPreOptimizerStep]
     void BeforeOptimizer(PreOptimizerStepEvent e)

@@ -54,6 +54,22 @@ public sealed class TrainingFlowTests
     }
 
     [Fact]
+    public void A_preempted_step_saves_even_without_a_save_strategy_evaluates_nothing_and_stops()
+    {
+        var flow = new TrainingFlow(new TrainingArguments { EvalStrategy = IntervalStrategy.Steps, EvalSteps = 3, SaveStrategy = SaveStrategy.No });
+        flow.OnStepBegin();
+        flow.OnStepEnd(3, 10, 2, 3, 4);   // an evaluation step
+        flow.Preempt();
+        flow.Request(TrainerControl.Evaluate);   // a hook asking after the signal: the save still comes first, alone
+        Assert.True(flow.Preempted);
+        Assert.False(flow.TakeEvaluateRequest());
+        Assert.True(flow.TakeSaveRequest());
+        Assert.True(flow.StopsTraining);
+        flow.OnEpochEnd(0.3);   // the epoch's end that follows the break adds no log, evaluation or save
+        Assert.Equal(TrainerControl.StopTraining, flow.Control);
+    }
+
+    [Fact]
     public void A_halted_run_saves_nothing_more()
     {
         var flow = new TrainingFlow(Steps());
