@@ -16,7 +16,13 @@ var extraEval = new Option<string[]>("--extra-eval") { Description = "Also evalu
 var model = new Option<string?>("--model") { Description = "A Hugging Face BERT folder (config.json, model.safetensors, vocab.txt) to fine-tune, e.g. bert-base-uncased." };
 var vocab = new Option<string?>("--vocab") { Description = "A WordPiece vocab.txt (e.g. bert-base-uncased's) for a randomly initialised model." };
 var size = new Option<string>("--size") { Description = "Size of a randomly initialised BERT when no --model is given.", DefaultValueFactory = _ => "tiny" };
-size.AcceptOnlyFromAmong("tiny", "mini", "small", "base");
+size.AcceptOnlyFromAmong("tiny", "mini", "small", "minilm", "base");
+var attention = new Option<string?>("--attention") { Description = "Attention implementation (HF's attn_implementation): sdpa keeps no seq × seq matrix for backward; eager writes them out (default: sdpa)." };
+attention.AcceptOnlyFromAmong("sdpa", "eager");
+var checkpointing = new Option<bool>("--gradient-checkpointing") { Description = "Keep only each layer's input in the forward and recompute the layer in backward: far less memory at long lengths, about a third more compute." };
+var pooling = new Option<string?>("--pooling") { Description = "What the classifier reads: cls (the pooler's [CLS] state, HF's BERT) or mean (the mean of the hidden states, what sentence-transformers checkpoints such as all-MiniLM-L6-v2 were trained for)." };
+pooling.AcceptOnlyFromAmong("cls", "mean");
+var headTokens = new Option<int?>("--head-tokens") { Description = "Head-and-tail truncation: keep a long review's first N tokens and its last (max-length − 2 − N), e.g. 128 at 512 (Sun et al. 2019)." };
 var trainSize = new Option<int?>("--train-size") { Description = "Training examples, taken after a seeded shuffle (default: 100 with --data, as the tutorial; 2000 for the built-in corpus)." };
 var evalSize = new Option<int?>("--eval-size") { Description = "Evaluation examples (default: 50 with --data; 500 built-in)." };
 var epochs = new Option<double?>("--epochs") { Description = "Epochs (default: 1 with --data; 3 built-in)." };
@@ -49,7 +55,7 @@ var root = new RootCommand("Fine-tune BERT for movie-review sentiment with a com
 {
     data, evalData, extraEval, model, vocab, size, trainSize, evalSize, epochs, batchSize, maxLength, learningRate,
     optimizer, scheduler, warmup, weightDecay, gradAccum, bf16, fp16, device, output, loggingDir, loggingSteps, seed, resume, noProgress,
-    loadBest, validationSize, verbose, tutorial, exportOnnx,
+    loadBest, validationSize, verbose, tutorial, exportOnnx, attention, checkpointing, headTokens, pooling,
 };
 
 var parsed = root.Parse(args);
@@ -97,6 +103,10 @@ var settings = new Settings
     ValidationSize = parsed.GetValue(validationSize),
     Tutorial = asTutorial,
     ExportOnnx = parsed.GetValue(exportOnnx),
+    Attention = parsed.GetValue(attention),
+    GradientCheckpointing = parsed.GetValue(checkpointing),
+    HeadTokens = parsed.GetValue(headTokens),
+    Pooling = parsed.GetValue(pooling),
 };
 
 try
@@ -123,7 +133,7 @@ static int Run(Settings settings)
     // 1. The tokenizer and the data: HF datasets' shuffle(seed=42).select(range(n)), then tokenised.
     BertTokenizer tokenizer;
     TextDataset<TextExample> train, test;
-    var tokenizerOptions = new BertTokenizerOptions { MaxLength = settings.MaxLength };
+    var tokenizerOptions = new BertTokenizerOptions { MaxLength = settings.MaxLength, HeadTokens = settings.HeadTokens };
     if (settings.BuiltIn)
     {
         say.WriteLine("Using the built-in corpus of short review-like sentences (no download needed); " +
@@ -159,13 +169,24 @@ static int Run(Settings settings)
     BertForSequenceClassification model;
     if (settings.Model is not null)
     {
-        model = BertForSequenceClassification.FromPretrained(settings.Model, out var report, new PretrainedOptions { Id2Label = LabelNames, Log = Console.Out });
+        model = BertForSequenceClassification.FromPretrained(settings.Model, out var report,
+            new PretrainedOptions
+            {
+                Id2Label = LabelNames, Log = Console.Out, AttnImplementation = settings.Attention,
+                Config = settings.Pooling is null ? null : BertConfig.Load(Path.Combine(settings.Model, BertConfig.FileName)) with { ClassifierPooling = settings.Pooling },
+            });
         _ = report;
     }
     else
     {
-        var preset = settings.Size switch { "mini" => BertConfig.Mini, "small" => BertConfig.Small, "base" => BertConfig.Base, _ => BertConfig.Tiny };
-        model = new BertForSequenceClassification(preset with { VocabSize = tokenizer.VocabularySize, NumLabels = 2, Id2Label = LabelNames });
+        var preset = settings.Size switch
+        {
+            "mini" => BertConfig.Mini, "small" => BertConfig.Small, "base" => BertConfig.Base, "minilm" => MiniLmShape, _ => BertConfig.Tiny,
+        };
+        model = new BertForSequenceClassification(preset with
+        {
+            VocabSize = tokenizer.VocabularySize, NumLabels = 2, Id2Label = LabelNames, AttnImplementation = settings.Attention, ClassifierPooling = settings.Pooling,
+        });
         say.WriteLine($"Model: a randomly initialised BERT-{settings.Size} ({model.parameters().Sum(p => p.numel()):N0} parameters).");
     }
 
@@ -175,6 +196,7 @@ static int Run(Settings settings)
     {
         Tutorial = settings.Tutorial ? new TutorialOutput(settings.LoggingSteps) : null,
     };
+    say.WriteLine(Dsl.Memory.MemoryPlan.Estimate(args, model, trainSet));
     var result = trainer.Train(trainSet, duringTraining, resumeFromCheckpoint: settings.Resume);
     Console.WriteLine("Training is Done");
     say.WriteLine(result);
@@ -210,4 +232,7 @@ partial class Program
 
     // HF's id2label: config.json, and so an exported graph and the service that serves it, name the classes.
     private static readonly Dictionary<int, string> LabelNames = new() { [0] = "negative", [1] = "positive" };
+
+    // all-MiniLM-L6-v2's shape, for --size minilm: 6 layers, 384 wide, 12 heads, feed-forward 1536.
+    private static readonly BertConfig MiniLmShape = new() { NumHiddenLayers = 6, HiddenSize = 384, NumAttentionHeads = 12, IntermediateSize = 1536 };
 }

@@ -38,6 +38,16 @@ public sealed record Settings
     /// <summary>Print what the tutorial's own train() prints, and nothing else (--tutorial).</summary>
     public bool Tutorial { get; init; }
 
+    /// <summary>HF's attn_implementation (--attention): sdpa or eager; null: the model's default.</summary>
+    public string? Attention { get; init; }
+    /// <summary>--gradient-checkpointing: each layer recomputed in backward.</summary>
+    public bool GradientCheckpointing { get; init; }
+    /// <summary>--head-tokens: head-and-tail truncation, the first N tokens and the rest from the end.</summary>
+    public int? HeadTokens { get; init; }
+
+    /// <summary>--pooling: cls or mean (BertConfig.ClassifierPooling); null: the model's own.</summary>
+    public string? Pooling { get; init; }
+
     /// <summary>Using the built-in corpus (no --data).</summary>
     public bool BuiltIn => Data is null;
 
@@ -71,6 +81,7 @@ public sealed record Settings
         MetricForBestModel = LoadBestModel ? "accuracy" : null,
         // The [OnLog] hook prints the tutorial's "Step N: Loss = x"; the full entries go to files.
         ReportTo = ["jsonl", "tensorboard"],
+        GradientCheckpointing = GradientCheckpointing,
     };
 
     /// <summary>Throws <see cref="ArgumentException"/> for a setting that cannot work, naming the option.</summary>
@@ -90,6 +101,8 @@ public sealed record Settings
         Require(GradAccum >= 1, $"--grad-accum must be at least 1 (got {GradAccum}).");
         Require(WarmupSteps >= 0, $"--warmup-steps must be 0 or more (got {WarmupSteps}).");
         Require(!(Bf16 && Fp16), "--bf16 and --fp16 cannot both be set; choose one precision.");
+        Require(HeadTokens is null || (HeadTokens >= 0 && HeadTokens <= MaxLength - 2),
+            $"--head-tokens must be between 0 and --max-length − 2 ({MaxLength - 2}) (got {HeadTokens}).");
         Require(LoggingSteps >= 1, $"--logging-steps must be at least 1 (got {LoggingSteps}).");
         Require(ValidationSize >= 0 && ValidationSize < TrainSize,
             $"--validation-size must be 0 or more and below --train-size ({TrainSize}) (got {ValidationSize}).");

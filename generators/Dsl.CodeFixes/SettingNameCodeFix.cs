@@ -40,6 +40,7 @@ public sealed class SettingNameCodeFix : CodeFixProvider
             {
                 "ReportTo" => ConstantArgumentsAnalyzer.Nearest(text, ConstantArgumentsAnalyzer.ReportTargets),
                 "LrSchedulerKwargs" => ConstantArgumentsAnalyzer.Nearest(text, ConstantArgumentsAnalyzer.SchedulerKwargs),
+                "GradientCheckpointingKwargs" => ConstantArgumentsAnalyzer.Nearest(text, ConstantArgumentsAnalyzer.CheckpointingKwargs),
                 "Device" when ConstantArgumentsAnalyzer.Nearest(text.Split(':')[0].ToLowerInvariant(), ["cpu", "cuda"]) is { } type =>
                     type + text.Substring(text.Split(':')[0].Length),
                 _ => null,

@@ -51,6 +51,10 @@ internal static class KnownNames
     public const string SaveStrategy = "Dsl.SaveStrategy";
     public const string SchedulerType = "Dsl.SchedulerType";
     public const string DataLoader = "Dsl.Data.DataLoader`2";
+    public const string GradientCheckpointingInterface = "Dsl.Memory.IGradientCheckpointing";
+    // Dsl.Text's types whose attention implementation is checked (DSL052); absent where Dsl.Text is not referenced.
+    public const string BertConfig = "Dsl.Text.Modeling.BertConfig";
+    public const string PretrainedOptions = "Dsl.Text.Pretrained.PretrainedOptions";
 
     // TorchSharp types (metadata names)
     public const string Module = "TorchSharp.torch+nn+Module";

@@ -42,6 +42,7 @@ public sealed partial record TrainingArguments
 
         ValidateEarlyStoppingRanges();
         ValidateEvaluationSettings();
+        ValidateMemorySettings();
 
         if (LoggingStrategy == IntervalStrategy.Steps) RequireSteps(nameof(LoggingSteps), LoggingSteps);
         if (SaveStrategy == SaveStrategy.Steps) RequireSteps(nameof(SaveSteps), SaveSteps);

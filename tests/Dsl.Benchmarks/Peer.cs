@@ -56,9 +56,11 @@ public static class PeerBenchmark
         string json = mode switch
         {
             "ids" => WriteIds(args[2], Int(3, 0), Int(4, 128)),
-            "train" => Train(args[2], Int(3, 0), args[4], Int(5, Batch), args.Length > 6 ? args[6] : "fp32"),
+            // train|eval SIZE N IDS [BATCH [ATTENTION [PRECISION]]]: ATTENTION eager, sdpa or default (the model's);
+            // PRECISION fp32, bf16 or bf16-full-eval.
+            "train" => Train(args[2], Int(3, 0), args[4], Int(5, Batch), Attention(args, 6), args.Length > 7 ? args[7] : "fp32"),
             "memory" => Memory(args[2], Int(3, 0), args[4]),
-            "eval" => Evaluate(args[2], Int(3, 0), args[4], Int(5, Batch), args.Length > 6 ? args[6] : "fp32"),
+            "eval" => Evaluate(args[2], Int(3, 0), args[4], Int(5, Batch), Attention(args, 6), args.Length > 7 ? args[7] : "fp32"),
             "sgemm" => Sgemm(Int(2, 2048), Int(3, 5)),
             "blas" => $"{{\"blas\": \"{Blas()}\"}}",
             "startup" => $"{{\"sum\": {torch.ones(8).sum().item<float>()}}}",
@@ -101,21 +103,14 @@ public static class PeerBenchmark
             return new EncodedText(ids, new int[ids.Length], Enumerable.Repeat(1, ids.Length).ToArray(), values[0]);
         }).ToList();
 
-    private static BertForSequenceClassification NewModel(string size)
+    // The sizes of bert_peer.py's SIZES; attention null is the model's default.
+    private static BertForSequenceClassification NewModel(string size, string? attention = null)
     {
         torch.manual_seed(1);
-        var config = size switch
-        {
-            "tiny" => BertConfig.Tiny,
-            "mini" => BertConfig.Mini,
-            "small" => BertConfig.Small,
-            // all-MiniLM-L6-v2's shape
-            "minilm" => BertConfig.Tiny with { NumHiddenLayers = 6, HiddenSize = 384, NumAttentionHeads = 12, IntermediateSize = 1536 },
-            "base" => BertConfig.Base,
-            _ => throw new ArgumentException($"Unknown size '{size}': use tiny, mini, small, minilm or base."),
-        };
-        return new BertForSequenceClassification(config with { VocabSize = 30522 });
+        return new BertForSequenceClassification(ScaleBenchmark.Config(size) with { VocabSize = 30522, AttnImplementation = attention });
     }
+
+    private static string? Attention(string[] args, int i) => args.Length > i && args[i] != "default" ? args[i] : null;
 
     // precision: fp32, bf16 (TrainingArguments.Bf16) or bf16-full-eval (Bf16FullEval, evaluation only).
     private static TrainingArguments Arguments(int steps, int batch = Batch, string precision = "fp32") => new()
@@ -127,15 +122,15 @@ public static class PeerBenchmark
     };
 
     // Steps/s after 2 warm-up steps, timed between the warm-up's last step end and the last step end.
-    private static string Train(string size, int steps, string idsPath, int batch, string precision)
+    private static string Train(string size, int steps, string idsPath, int batch, string? attention, string precision)
     {
         const int warmup = 2;
         var data = ReadIds(idsPath).Take((steps + warmup) * batch).ToList();
-        using var model = NewModel(size);
+        using var model = NewModel(size, attention);
         var trainer = new PeerTrainer(model, Arguments(steps + warmup, batch, precision)) { Warmup = warmup };
         trainer.Train(data);
         double seconds = trainer.StepEnds[steps + warmup] - trainer.StepEnds[warmup];
-        return $"{{\"steps_per_s\": {(steps / seconds).ToString(CultureInfo.InvariantCulture)}}}";
+        return $"{{\"steps_per_s\": {(steps / seconds).ToString(CultureInfo.InvariantCulture)}, \"attention\": \"{model.Config.ResolvedAttnImplementation}\"}}";
     }
 
     // Resident memory after warm-up (step 50) and every 500 steps of one long run.
@@ -149,10 +144,10 @@ public static class PeerBenchmark
     }
 
     // Examples/s of Evaluate (no grad, the loss per batch) after a one-batch warm-up evaluation.
-    private static string Evaluate(string size, int batches, string idsPath, int batch, string precision)
+    private static string Evaluate(string size, int batches, string idsPath, int batch, string? attention, string precision)
     {
         var data = ReadIds(idsPath);
-        using var model = NewModel(size);
+        using var model = NewModel(size, attention);
         var trainer = new PeerTrainer(model, Arguments(1, batch, precision));
         trainer.Evaluate(data.Take(batch).ToList());
         var timed = data.Skip(batch).Take(batches * batch).ToList();
@@ -161,7 +156,8 @@ public static class PeerBenchmark
         trainer.Evaluate(timed);
         clock.Stop();
         PerfWindow.Close();
-        return $"{{\"examples_per_s\": {(timed.Count / clock.Elapsed.TotalSeconds).ToString(CultureInfo.InvariantCulture)}}}";
+        return $"{{\"examples_per_s\": {(timed.Count / clock.Elapsed.TotalSeconds).ToString(CultureInfo.InvariantCulture)}, " +
+               $"\"attention\": \"{model.Config.ResolvedAttnImplementation}\"}}";
     }
 
     private static string Sgemm(int n, int reps)

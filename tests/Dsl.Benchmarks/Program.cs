@@ -19,12 +19,18 @@ using TorchSharp;
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- precision fp32|bf16|fp16 [size] [steps] [max-length] [batch]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- editor [trainers] [rounds]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- service URL [clients,...] [seconds] [texts-per-request] [data.jsonl]   (see service/run.sh)
+//   dotnet run -c Release --project tests/Dsl.Benchmarks -- scale speed SIZE LENGTHS BATCH STEPS ROUNDS | scale run ...
 string mode = args.Length > 0 ? args[0] : "speed";
 if (mode == "service")
 {
     ServiceLoad.Run(args[1], (args.Length > 2 ? args[2] : "1,32").Split(',').Select(int.Parse).ToArray(),
         args.Length > 3 ? double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 20, args.Length > 4 ? int.Parse(args[4]) : 1,
         args.Length > 5 ? args[5] : null);
+    return;
+}
+if (mode == "scale")
+{
+    ScaleBenchmark.Run(args);   // real lengths: eager against sdpa, and single runs for peak memory (see ScaleBenchmark.cs)
     return;
 }
 if (mode == "editor")

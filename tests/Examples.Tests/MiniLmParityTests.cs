@@ -1,5 +1,6 @@
 using Dsl.Text.Data;
 using Dsl.Text.Modeling;
+using Dsl.Text.Pretrained;
 using Dsl.Text.Tokenization;
 using Microsoft.ML.OnnxRuntime;
 using DenseTensor = Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<long>;
@@ -98,14 +99,17 @@ public sealed class MiniLmParityTests(MiniLmFixture miniLm, Xunit.Abstractions.I
         return j;
     }
 
-    [MiniLmDataFact("imdb/test.jsonl")]
-    public void Our_BertModel_on_the_imported_weights_gives_OnnxRuntimes_hidden_states_and_sentence_embeddings()
+    [MiniLmDataTheory("imdb/test.jsonl")]
+    [InlineData("sdpa")]
+    [InlineData("eager")]
+    public void Our_BertModel_on_the_imported_weights_gives_OnnxRuntimes_hidden_states_and_sentence_embeddings(string attention)
     {
         // sentence-transformers runs this model at max_seq_length 256.
         var tokenizer = BertTokenizer.FromPretrained(miniLm.Folder, new BertTokenizerOptions { MaxLength = 256 });
         var encoded = ImdbTexts().Select(t => tokenizer.Encode(t)).ToArray();
         using var session = new InferenceSession(miniLm.Onnx);
-        using var model = BertModel.FromPretrained(miniLm.Folder);   // eval mode, float32
+        using var model = BertModel.FromPretrained(miniLm.Folder, new PretrainedOptions { AttnImplementation = attention });   // eval mode, float32
+        Assert.Equal(attention, model.Config.ResolvedAttnImplementation);
         Assert.Equal(ScalarType.Float32, model.parameters().First().dtype);
 
         float worstHidden = 0, worstPooled = 0;
@@ -135,7 +139,7 @@ public sealed class MiniLmParityTests(MiniLmFixture miniLm, Xunit.Abstractions.I
                 worstPooled = Math.Max(worstPooled, (pooled[i] - referencePooled).abs().max().item<float>());
             }
         }
-        output.WriteLine($"largest difference from ONNX Runtime: last_hidden_state {worstHidden:E2}, mean-pooled {worstPooled:E2}");
+        output.WriteLine($"{attention}: largest difference from ONNX Runtime: last_hidden_state {worstHidden:E2}, mean-pooled {worstPooled:E2}");
         Assert.True(worstHidden < Tolerance, $"last_hidden_state differs from ONNX Runtime's by {worstHidden:E2}");
         Assert.True(worstPooled < Tolerance, $"the mean-pooled embedding differs from ONNX Runtime's by {worstPooled:E2}");
     }

@@ -54,6 +54,7 @@ internal sealed class ArgumentValues
         ["Device"] = null,
         ["LrSchedulerType"] = 0,   // SchedulerType.Linear
         ["EarlyStoppingPatience"] = null,
+        ["GradientCheckpointing"] = false,
     };
 
     private readonly Dictionary<string, (object? Value, IOperation Assignment)> _set = new();

@@ -16,7 +16,10 @@ public sealed partial class ConstantArgumentsAnalyzer
         "factor", "patience", "threshold", "cooldown", "eps",
     ];
 
-    /// <summary>DSL047: a name the runtime does not know, in ReportTo, LrSchedulerKwargs or Device.</summary>
+    /// <summary>The gradient checkpointing arguments TrainingArguments accepts (GradientCheckpointingOptions.KnownKeys; a test compares the two).</summary>
+    internal static readonly string[] CheckpointingKwargs = ["preserve_rng_state", "determinism_check", "use_reentrant"];
+
+    /// <summary>DSL047: a name the runtime does not know, in ReportTo, LrSchedulerKwargs, GradientCheckpointingKwargs or Device.</summary>
     private static void CheckNames(ArgumentValues values, Reporter report, AnalyzerSymbols symbols)
     {
         if (values.ElementsOf("ReportTo") is { } targets)
@@ -30,6 +33,19 @@ public sealed partial class ConstantArgumentsAnalyzer
                 if (key is string name && System.Array.IndexOf(SchedulerKwargs, name) < 0)
                     report.OnElement(element, DiagnosticDescriptors.UnknownSettingName, "LrSchedulerKwargs", name, "a scheduler argument",
                         string.Join(", ", SchedulerKwargs) + Suggestion(name, SchedulerKwargs));
+
+        if (values.ElementsOf("GradientCheckpointingKwargs") is { } checkpointing)
+            foreach (var (key, value, element) in checkpointing)
+            {
+                if (key is not string name) continue;
+                if (System.Array.IndexOf(CheckpointingKwargs, name) < 0)
+                    report.OnElement(element, DiagnosticDescriptors.UnknownSettingName, "GradientCheckpointingKwargs", name,
+                        "a gradient checkpointing argument", string.Join(", ", CheckpointingKwargs) + Suggestion(name, CheckpointingKwargs));
+                else if (name == "determinism_check" ? value is not ("default" or "none") : value is not bool)
+                    report.OnElement(element, DiagnosticDescriptors.UnknownSettingName, $"GradientCheckpointingKwargs[\"{name}\"]",
+                        System.Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "null",
+                        name == "determinism_check" ? "a determinism check" : "a bool", name == "determinism_check" ? "default or none" : "true or false");
+            }
 
         if (values.TryGet("Device", out object? device) && device is string text && !IsDevice(text, symbols.DeviceTypes))
             report.On(values, "Device", DiagnosticDescriptors.UnknownSettingName, "Device", text, "a device libtorch can parse",

@@ -189,6 +189,14 @@ internal static class DiagnosticDescriptors
         "ReduceLROnPlateau needs evaluations",
         "TrainingArguments.LrSchedulerType is ReduceLROnPlateau, which steps with the evaluation metric, but EvalStrategy is No{0}; set EvalStrategy to Steps or Epoch", Settings);
 
+    public static readonly DiagnosticDescriptor UnsupportedAttention = Error("DSL052",
+        "BERT does not support this attention implementation",
+        "{0}.AttnImplementation is '{1}', which Dsl.Text's BERT does not support{2}; use \"sdpa\" or \"eager\" (or leave it null for the default)", Settings);
+
+    public static readonly DiagnosticDescriptor CheckpointingUnsupported = Error("DSL053",
+        "The model does not support gradient checkpointing",
+        "TrainingArguments.GradientCheckpointing is true, but '{0}' trains a {1}, which does not implement Dsl.Memory.IGradientCheckpointing (Train refuses it when it starts); implement it and run its blocks through GradientCheckpointing.Checkpoint, or turn the setting off", Settings);
+
     public static readonly DiagnosticDescriptor TrainWithoutEvalDataset = Error("DSL041",
         "EvalStrategy needs an evaluation dataset",
         "'{0}' gets no evalDataset, but the TrainingArguments created in this method set EvalStrategy = {1}, which evaluates during training (Train throws when it starts); pass an evaluation dataset, or set EvalStrategy = IntervalStrategy.No", Settings);

@@ -5,8 +5,9 @@ using static TorchSharp.torch;
 namespace Dsl.Text.Modeling;
 
 /// <summary>
-/// HF's <c>BertSelfAttention</c> (eager): <c>query</c>, <c>key</c>, <c>value</c> projections,
-/// softmax(QKᵀ/√d + mask)·V per head, dropout on the attention weights.
+/// HF's <c>BertSelfAttention</c>: <c>query</c>, <c>key</c>, <c>value</c> projections,
+/// softmax(QKᵀ/√d + mask)·V per head, dropout on the attention weights in training; written out
+/// (<c>attn_implementation="eager"</c>) or without keeping the [seq × seq] matrices (<c>"sdpa"</c>).
 /// </summary>
 public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
 {
@@ -17,6 +18,7 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
     private readonly FastDropout dropout;
     private readonly int _heads;
     private readonly int _headSize;
+    private readonly bool _sdpa;
 
     /// <summary>Builds the attention of <paramref name="config"/>.</summary>
     public BertSelfAttention(BertConfig config, ComputePrecision? precision = null) : base(nameof(BertSelfAttention))
@@ -28,6 +30,7 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
         dropout = new FastDropout(config.AttentionProbsDropoutProb);
         _heads = config.NumAttentionHeads;
         _headSize = config.HeadSize;
+        _sdpa = config.ResolvedAttnImplementation == AttentionImplementations.Sdpa;
         RegisterComponents();
     }
 
@@ -49,12 +52,32 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
         var q = qkv.select(0, 0);
         var k = qkv.select(0, 1);
         var v = qkv.select(0, 2);
+        var attended = _sdpa ? ScaledDotProduct(q, k, v, additiveMask) : Eager(q, k, v, additiveMask);
+        var context = attended.permute(0, 2, 1, 3).contiguous();
+        return context.view(batch, length, _heads * _headSize).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Eager(Tensor q, Tensor k, Tensor v, Tensor? additiveMask)
+    {
         var scores = _precision.MatMul(q, k.transpose(-1, -2)).div_(Math.Sqrt(_headSize));
         if (additiveMask is not null) scores.add_(additiveMask);
         var probabilities = dropout.forward(scores.softmax(-1));
         scores.Dispose();   // [batch, heads, seq, seq]: freed now rather than when the scope ends (softmax's backward keeps its output, not this)
-        var context = _precision.MatMul(probabilities, v).permute(0, 2, 1, 3).contiguous();
-        return context.view(batch, length, _heads * _headSize).MoveToOuterDisposeScope();
+        return _precision.MatMul(probabilities, v);
+    }
+
+    // HF's BertSdpaSelfAttention: dropout_p is the attention dropout in training, 0 in evaluation.
+    private Tensor ScaledDotProduct(Tensor q, Tensor k, Tensor v, Tensor? additiveMask)
+    {
+        double p = training ? dropout.P : 0;
+        // libtorch's CPU kernel that keeps no [seq × seq] matrix has no dropout: ours keeps none either, and drops as FastDropout does.
+        if (p > 0 && q.device_type == DeviceType.CPU)
+            return MemoryEfficientAttention.Apply(q, k, v, additiveMask, p, _precision.DType);
+        if (_precision.DType is not { } dtype)
+            return nn.functional.scaled_dot_product_attention(q, k, v, additiveMask, p);
+        using var scope = NewDisposeScope();
+        var output = nn.functional.scaled_dot_product_attention(q.to(dtype), k.to(dtype), v.to(dtype), additiveMask?.to(dtype), p);
+        return output.to(q.dtype).MoveToOuterDisposeScope();
     }
 
 }

@@ -15,7 +15,7 @@ public sealed partial record BertConfig
         "vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "hidden_act",
         "hidden_dropout_prob", "attention_probs_dropout_prob", "max_position_embeddings", "type_vocab_size",
         "initializer_range", "layer_norm_eps", "pad_token_id", "position_embedding_type", "num_labels", "id2label",
-        "label2id", "problem_type", "classifier_dropout", "model_type", "architectures", "torch_dtype",
+        "label2id", "problem_type", "classifier_dropout", "model_type", "architectures", "torch_dtype", "attn_implementation", "classifier_pooling",
     ];
 
     /// <summary>
@@ -55,6 +55,7 @@ public sealed partial record BertConfig
         json["torch_dtype"] = TorchDtype;
         json["type_vocab_size"] = TypeVocabSize;
         json["vocab_size"] = VocabSize;
+        if (ClassifierPooling is not null) json["classifier_pooling"] = ClassifierPooling;
         return json;
     }
 
@@ -116,6 +117,9 @@ public sealed partial record BertConfig
             ModelType = modelType,
             Architectures = reader.Strings("architectures"),
             TorchDtype = reader.String("torch_dtype") ?? defaults.TorchDtype,
+            // HF's PretrainedConfig takes attn_implementation as a keyword and never writes it back.
+            AttnImplementation = reader.String("attn_implementation"),
+            ClassifierPooling = reader.String("classifier_pooling"),
             Extra = json.Where(kv => !Known.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value?.DeepClone()),
         };
         try

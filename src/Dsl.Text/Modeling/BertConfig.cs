@@ -120,6 +120,7 @@ public sealed partial record BertConfig
             throw new ArgumentException(
                 $"problem_type '{ProblemType}' is not one of {Problems.Regression}, {Problems.SingleLabel}, {Problems.MultiLabel}.");
         _ = Activations.Of(HiddenAct);
+        ValidateAttention();
         foreach (var (name, p) in new[] { ("hidden_dropout_prob", HiddenDropoutProb), ("attention_probs_dropout_prob", AttentionProbsDropoutProb), ("classifier_dropout", ClassifierDropout ?? 0) })
             if (p is < 0 or > 1) throw new ArgumentException($"{name} ({p}) must be in [0, 1].");
         CheckFitsInMemory();

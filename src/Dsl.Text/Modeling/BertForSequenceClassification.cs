@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Dsl.Checkpoints;
+using Dsl.Memory;
 using Dsl.Text.Data;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -9,11 +10,12 @@ namespace Dsl.Text.Modeling;
 
 /// <summary>
 /// HF's <c>BertForSequenceClassification</c>: <c>bert</c> (a <see cref="BertModel"/>), dropout, and
-/// <c>classifier</c> on the pooled [CLS] state. Parameter names match HF's, so
+/// <c>classifier</c> on the pooled [CLS] state (or the mean of the hidden states, <see cref="BertConfig.ClassifierPooling"/>). Parameter names match HF's, so
 /// <c>model.safetensors</c> files move between the two. The loss follows HF: cross-entropy for
 /// classification, MSE when <c>num_labels</c> is 1, binary cross-entropy for multi-label problems.
 /// </summary>
-public sealed partial class BertForSequenceClassification : nn.Module<TextBatch, SequenceClassifierOutput>, IModelConfig, IMixedPrecisionModel
+public sealed partial class BertForSequenceClassification : nn.Module<TextBatch, SequenceClassifierOutput>, IModelConfig, IMixedPrecisionModel,
+    IGradientCheckpointing, IActivationMemory
 {
     private readonly BertModel bert;
     private readonly FastDropout dropout;
@@ -63,10 +65,19 @@ public sealed partial class BertForSequenceClassification : nn.Module<TextBatch,
     public SequenceClassifierOutput forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null, Tensor? labels = null)
     {
         using var scope = NewDisposeScope();
-        var pooled = bert.forward(inputIds, attentionMask, tokenTypeIds).PoolerOutput!;
+        var encoded = bert.forward(inputIds, attentionMask, tokenTypeIds);
+        var pooled = Config.ClassifierPooling == "mean" ? MeanPooling(encoded.LastHiddenState, attentionMask) : encoded.PoolerOutput!;
         var logits = bert.Precision.Linear(classifier, dropout.forward(pooled));
         var loss = labels is null ? null : Loss(logits, labels);
         return new SequenceClassifierOutput(loss?.MoveToOuterDisposeScope(), logits.MoveToOuterDisposeScope(), labels);
+    }
+
+    // sentence-transformers' mean pooling: the hidden states of real tokens, summed and divided by their count.
+    private static Tensor MeanPooling(Tensor hidden, Tensor? attentionMask)
+    {
+        if (attentionMask is null) return hidden.mean([1]);
+        var mask = attentionMask.unsqueeze(-1).to(hidden.dtype);
+        return (hidden * mask).sum(1) / mask.sum(1).clamp_min(1e-9);
     }
 
     // HF: problem_type decides the loss; when unset, num_labels == 1 means regression, integer

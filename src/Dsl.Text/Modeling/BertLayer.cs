@@ -1,3 +1,4 @@
+using Dsl.Memory;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -95,16 +96,17 @@ public sealed class BertEncoder : nn.Module<Tensor, Tensor?, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>Runs every layer in order.</summary>
+    /// <summary>Runs every layer in order; with gradient checkpointing on, each layer keeps only its input for backward.</summary>
     public override Tensor forward(Tensor hidden, Tensor? additiveMask)
     {
         using var scope = NewDisposeScope();
         var x = hidden;
         foreach (var block in layer)
         {
-            var next = block.forward(x, additiveMask);
-            // A layer's output is garbage once the next layer has read it (autograd keeps its own reference
-            // when backward needs it): freed now, as Python frees it, rather than when the scope ends.
+            // HF: each BertLayer is a GradientCheckpointingLayer.
+            var next = GradientCheckpointing.Checkpoint(block, x, additiveMask);
+            // A layer's output is garbage once the next layer has read it (autograd, and a checkpoint, keep their
+            // own reference when backward needs it): freed now, as Python frees it, rather than when the scope ends.
             if (!ReferenceEquals(x, hidden)) x.Dispose();
             x = next;
         }

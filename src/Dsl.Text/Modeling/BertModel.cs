@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Dsl.Checkpoints;
+using Dsl.Memory;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,7 +15,8 @@ public readonly record struct BertModelOutput(Tensor LastHiddenState, Tensor? Po
 /// HF's <c>BertModel</c> with HF's parameter names (<c>embeddings.*</c>, <c>encoder.layer.N.*</c>,
 /// <c>pooler.dense.*</c>) and HF's initialisation, so HF checkpoints load by name.
 /// </summary>
-public sealed partial class BertModel : nn.Module<Tensor, Tensor?, Tensor?, BertModelOutput>, IModelConfig, IMixedPrecisionModel
+public sealed partial class BertModel : nn.Module<Tensor, Tensor?, Tensor?, BertModelOutput>, IModelConfig, IMixedPrecisionModel,
+    IGradientCheckpointing, IActivationMemory
 {
     private readonly ComputePrecision _precision = new();
     private readonly BertEmbeddings embeddings;

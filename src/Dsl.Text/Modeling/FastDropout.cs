@@ -48,32 +48,47 @@ public sealed class FastDropout : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>A float32 tensor of <paramref name="shape"/> holding 0 (dropped) or 1/(1 − p) (kept).</summary>
-    internal static Tensor Mask(long[] shape, double p, ulong seed)
+    internal static Tensor Mask(long[] shape, double p, ulong seed) => Mask(shape, p, seed, first: 0);
+
+    /// <summary>
+    /// Elements <paramref name="first"/>, <paramref name="first"/> + 1, ... of the mask <see cref="Mask(long[], double, ulong)"/>
+    /// would draw for a larger tensor with the same seed: a slice of a mask regenerated on its own (the
+    /// memory-efficient attention rebuilds one batch element's mask at a time in backward).
+    /// </summary>
+    internal static Tensor Mask(long[] shape, double p, ulong seed, long first)
     {
         var mask = torch.empty(shape, ScalarType.Float32);
         long count = mask.numel();
+        if (count == 0) return mask;
         // As libtorch: the scale is 1 divided by (1 − p) in float32.
         float scale = 1f / (float)(1 - p);
         uint threshold = (uint)Math.Min(Math.Round((1 - p) * 4294967296.0), uint.MaxValue);
         int chunks = (int)((count + Chunk - 1) / Chunk);
         if (count < ParallelFrom)
-            Fill(MemoryMarshal.Cast<byte, float>(mask.bytes), 0, seed, threshold, scale);
+            Fill(MemoryMarshal.Cast<byte, float>(mask.bytes), first, seed, threshold, scale);
         else
             Parallel.For(0, chunks, c =>
             {
                 long start = (long)c * Chunk;
                 int length = (int)Math.Min(Chunk, count - start);
-                Fill(MemoryMarshal.Cast<byte, float>(mask.bytes).Slice((int)start, length), start, seed, threshold, scale);
+                Fill(MemoryMarshal.Cast<byte, float>(mask.bytes).Slice((int)start, length), first + start, seed, threshold, scale);
             });
         return mask;
     }
 
-    // Elements start, start+1, ... of the mask; start is even (chunks are), so pairs never straddle.
+    // Elements start, start+1, ... of the mask. An odd start takes the upper half of its pair's draw
+    // first, so every element gets the same bits whichever slice it is generated in.
     // wide: 16 elements at a time where the processor has AVX-512 (tests compare it with the plain loop).
     internal static void Fill(Span<float> values, long start, ulong seed, uint threshold, float scale, bool wide = true)
     {
         ulong counter = seed + (ulong)(start >> 1) * Gamma;
         int i = 0;
+        if ((start & 1) != 0 && values.Length > 0)
+        {
+            values[0] = (uint)(Mix(counter) >> 32) < threshold ? scale : 0f;
+            counter += Gamma;
+            i = 1;
+        }
         if (wide) i = FillWide(values, i, ref counter, threshold, scale);
         for (; i + 1 < values.Length; i += 2)
         {
@@ -85,7 +100,7 @@ public sealed class FastDropout : nn.Module<Tensor, Tensor>
         if (i < values.Length) values[i] = (uint)Mix(counter) < threshold ? scale : 0f;
     }
 
-    // Elements i, i+1, ... (i even) 16 at a time, 8 draws per vector: the same bits as the plain loop, element
+    // Elements i, i+1, ... (element i the low half of draw counter) 16 at a time, 8 draws per vector: the same bits as the plain loop, element
     // for element (the low half of draw k is element 2k, its high half element 2k + 1, as the two halves of a
     // little-endian 64-bit lane). Returns where the plain loop goes on, and leaves counter at its next draw.
     private static int FillWide(Span<float> values, int i, ref ulong counter, uint threshold, float scale)
@@ -121,7 +136,7 @@ public sealed class FastDropout : nn.Module<Tensor, Tensor>
     }
 
     // One draw from torch's default generator per call, so seeding and checkpointed RNG state govern the masks.
-    private static ulong NextSeed()
+    internal static ulong NextSeed()
     {
         using var draw = torch.randint(long.MaxValue, [1], dtype: ScalarType.Int64);
         return (ulong)draw.item<long>();

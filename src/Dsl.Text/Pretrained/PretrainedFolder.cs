@@ -18,6 +18,7 @@ internal static class PretrainedFolder
             config = config with { Id2Label = names, Label2Id = null, NumLabels = names.Count };
         else if (options.NumLabels is int n && n != config.NumLabels)
             config = config with { NumLabels = n, Id2Label = null, Label2Id = null };
+        if (options.AttnImplementation is { } attention) config = config with { AttnImplementation = attention };
         if (!options.IgnoreMismatchedSizes) WeightsHeaderCheck.Check(config, directory);
         return config;
     }

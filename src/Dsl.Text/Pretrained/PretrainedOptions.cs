@@ -33,6 +33,12 @@ public sealed record PretrainedOptions
     /// <summary>Where HF's warnings about missing, unexpected and mismatched weights go (e.g. <see cref="Console.Error"/>); null: nowhere (they are in the <see cref="LoadReport"/>).</summary>
     public TextWriter? Log { get; init; }
 
+    /// <summary>
+    /// HF's <c>attn_implementation</c>: <c>"sdpa"</c> or <c>"eager"</c>, overriding <c>config.json</c>
+    /// (see <see cref="BertConfig.AttnImplementation"/>); null keeps the folder's, or the default.
+    /// </summary>
+    public string? AttnImplementation { get; init; }
+
     /// <summary>The device to move the model to after loading; null: CPU.</summary>
     public Device? Device { get; init; }
 }

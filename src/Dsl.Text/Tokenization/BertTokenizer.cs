@@ -71,6 +71,8 @@ public sealed partial class BertTokenizer
 
         options ??= new BertTokenizerOptions();
         if (options.MaxLength < 2) throw new ArgumentException($"MaxLength ({options.MaxLength}) must leave room for [CLS] and [SEP].", nameof(options));
+        if (options.HeadTokens is int head && (head < 0 || head > options.MaxLength - 2))
+            throw new ArgumentException($"HeadTokens ({head}) must be between 0 and MaxLength − 2 ({options.MaxLength - 2}).", nameof(options));
         bool lowerCase = options.LowerCase ?? IsUncased(vocabulary);
         options = options with { LowerCase = lowerCase, StripAccents = options.StripAccents ?? lowerCase };
         var wordPieceOptions = new WordPieceOptions
@@ -184,6 +186,9 @@ public sealed partial class BertTokenizer
             (n1, n2) = LongestFirst(n1, n2, n1 + n2 + special - max);
         }
 
+        // Head and tail: the first HeadTokens of the text, then its last tokens (only a single text is ever cut so).
+        int head = Options.HeadTokens is int h && second is null && n1 < first.Count ? Math.Min(h, n1) : n1;
+        int tailStart = first.Count - (n1 - head);
         int length = n1 + n2 + special;
         int padded = Options.Padding == Padding.MaxLength ? max : length;
         var ids = new int[padded];
@@ -191,7 +196,8 @@ public sealed partial class BertTokenizer
         var mask = new int[padded];
         int t = 0;
         ids[t++] = ClsTokenId;
-        for (int i = 0; i < n1; i++) ids[t++] = first[i];
+        for (int i = 0; i < head; i++) ids[t++] = first[i];
+        for (int i = tailStart; i < first.Count; i++) ids[t++] = first[i];
         ids[t++] = SepTokenId;
         if (second is not null)
         {

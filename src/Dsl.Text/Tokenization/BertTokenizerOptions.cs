@@ -30,6 +30,15 @@ public sealed record BertTokenizerOptions
     /// <summary>HF's <c>truncation=True</c> (longest first for pairs). False: longer texts throw.</summary>
     public bool Truncation { get; init; } = true;
 
+    /// <summary>
+    /// Head-and-tail truncation (Sun et al. 2019, "How to Fine-Tune BERT for Text Classification?", best for
+    /// long IMDb reviews): a single text longer than <see cref="MaxLength"/> keeps its first
+    /// <c>HeadTokens</c> tokens and its last <c>MaxLength − 2 − HeadTokens</c>, so the verdict a review ends on
+    /// survives. Null (the default): HF's truncation, which keeps the head. Sun et al. keep 128 and 382 at 512.
+    /// Not for pairs.
+    /// </summary>
+    public int? HeadTokens { get; init; }
+
     /// <summary>HF's <c>padding</c>.</summary>
     public Padding Padding { get; init; } = Padding.None;
 }

@@ -80,6 +80,7 @@ public sealed class TrainingRun<TBatch, TExample> : TrainingRun
         ArgumentNullException.ThrowIfNull(trainDataset);
         var eval = new EvaluationSets<TExample>(evalDataset, evalDatasets);
         args.Validate();
+        Memory.MemoryPlan.Apply(args, model, (IEnumerable<TExample>)trainDataset);   // checkpointing on, the memory estimate, a refusal when it cannot fit
         return eval;
     }
 

@@ -5,9 +5,14 @@ layers, exact GELU, pooler, dropout 0.1, HF's initialisation), written in plain 
 with the loop HF Trainer runs: AdamW with HF's two parameter groups, a linear schedule, gradient
 clipping at 1.0, the loss read at logging steps only. Each mode prints one JSON line.
 
-  python3 bert_peer.py train SIZE STEPS IDS [BATCH [PRECISION]]    steps/s after 2 warm-up steps (batch 32 by default)
-  python3 bert_peer.py eval SIZE BATCHES IDS [BATCH [PRECISION]]    examples/s under no_grad after 1 warm-up batch
-  PRECISION: fp32 (default), bf16 (CPU autocast to bfloat16, as HF's bf16=True), bf16-full-eval (the model cast to bfloat16)
+  python3 bert_peer.py train SIZE STEPS IDS [BATCH [ATTENTION [PRECISION]]]
+                                                 steps/s after 2 warm-up steps (batch 32 by default)
+  python3 bert_peer.py eval SIZE BATCHES IDS [BATCH [ATTENTION [PRECISION]]]
+                                                 examples/s under no_grad after 1 warm-up batch
+  ATTENTION: eager (default; also "default") or sdpa (torch.nn.functional.scaled_dot_product_attention with the
+  attention dropout in training, as HF's BertSdpaSelfAttention; PyTorch >= 2.0 only: Debian 12's 1.13.1 runs eager
+  and says so in "attention"). PRECISION: fp32 (default), bf16 (CPU autocast to bfloat16, as HF's bf16=True),
+  bf16-full-eval (the model cast to bfloat16).
   python3 bert_peer.py sgemm N REPS              GFLOP/s of an N×N×N float32 matmul, and its largest error
   python3 bert_peer.py blas                      the BLAS library and kernels torch runs (threadpoolctl)
   python3 bert_peer.py startup                   import torch and compute once
@@ -30,6 +35,8 @@ torch.set_num_threads(int(os.environ.get("PEER_THREADS", "2")))
 
 # layers, hidden, heads (the feed-forward width is 4 × hidden); minilm is all-MiniLM-L6-v2's shape.
 SIZES = {"tiny": (2, 128, 2), "mini": (4, 256, 4), "small": (4, 512, 8), "minilm": (6, 384, 12), "base": (12, 768, 12)}
+SDPA = hasattr(nn.functional, "scaled_dot_product_attention")
+ATTENTION = "eager"  # set by train() and evaluate()
 VOCAB_SIZE = 30522
 BATCH = 32
 
@@ -70,9 +77,15 @@ class Layer(nn.Module):
     def forward(self, h, mask):
         b, n, _ = h.shape
         q, k, v = self.split(self.query(h)), self.split(self.key(h)), self.split(self.value(h))
-        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_size) + mask
-        probs = self.attention_dropout(scores.softmax(-1))
-        context = torch.matmul(probs, v).permute(0, 2, 1, 3).contiguous().view(b, n, -1)
+        if ATTENTION == "sdpa" and SDPA:
+            # HF's BertSdpaSelfAttention: dropout_p is the attention dropout in training, 0 in evaluation.
+            p = self.attention_dropout.p if self.training else 0.0
+            attended = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
+        else:
+            scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_size) + mask
+            probs = self.attention_dropout(scores.softmax(-1))
+            attended = torch.matmul(probs, v)
+        context = attended.permute(0, 2, 1, 3).contiguous().view(b, n, -1)
         attended = self.attention_norm(self.dropout(self.attention_output(context)) + h)
         inner = nn.functional.gelu(self.intermediate(attended))
         return self.output_norm(self.dropout(self.output(inner)) + attended)
@@ -171,7 +184,15 @@ def profiler(command):
             f.write(command + "\n")
 
 
-def train(size, steps, ids_path, batch=BATCH, precision="fp32", warmup=2):
+def use_attention(attention):
+    """Sets the attention the model runs; returns what it will really run (1.13 has no sdpa)."""
+    global ATTENTION
+    ATTENTION = "eager" if attention in (None, "default") else attention
+    return ATTENTION if ATTENTION == "eager" or SDPA else f"eager (torch {torch.__version__} has no scaled_dot_product_attention)"
+
+
+def train(size, steps, ids_path, batch=BATCH, attention="eager", precision="fp32", warmup=2):
+    ran = use_attention(attention)
     data = read_ids(ids_path)
     torch.manual_seed(1)
     model = Bert(size)
@@ -184,10 +205,11 @@ def train(size, steps, ids_path, batch=BATCH, precision="fp32", warmup=2):
         if step in (warmup, steps + warmup):
             profiler("enable" if step == warmup else "disable")
     train_steps(model, optimizer, schedule, batches, on_step=mark, precision=precision)
-    return {"steps_per_s": steps / (marks[steps + warmup] - marks[warmup])}
+    return {"steps_per_s": steps / (marks[steps + warmup] - marks[warmup]), "attention": ran}
 
 
-def evaluate(size, batches, ids_path, batch=BATCH, precision="fp32"):
+def evaluate(size, batches, ids_path, batch=BATCH, attention="eager", precision="fp32"):
+    ran = use_attention(attention)
     data = read_ids(ids_path)
     torch.manual_seed(1)
     model = Bert(size).eval()
@@ -201,7 +223,7 @@ def evaluate(size, batches, ids_path, batch=BATCH, precision="fp32"):
             model(*collate(data[i * batch:(i + 1) * batch]))  # collated inline, as HF's DataLoader does
         elapsed = time.perf_counter() - start
         profiler("disable")
-    return {"examples_per_s": batches * batch / elapsed}
+    return {"examples_per_s": batches * batch / elapsed, "attention": ran}
 
 
 def sgemm(n, reps):
@@ -354,9 +376,9 @@ def job(data_dir, vocab_path, out_dir):
 if __name__ == "__main__":
     mode, rest = sys.argv[1], sys.argv[2:]
     if mode == "train":
-        result = train(rest[0], int(rest[1]), rest[2], *(int(x) for x in rest[3:4]), *rest[4:5])
+        result = train(rest[0], int(rest[1]), rest[2], *(int(x) for x in rest[3:4]), *rest[4:6])
     elif mode == "eval":
-        result = evaluate(rest[0], int(rest[1]), rest[2], *(int(x) for x in rest[3:4]), *rest[4:5])
+        result = evaluate(rest[0], int(rest[1]), rest[2], *(int(x) for x in rest[3:4]), *rest[4:6])
     elif mode == "sgemm":
         result = sgemm(int(rest[0]), int(rest[1]))
     elif mode == "blas":

@@ -103,6 +103,8 @@ def main():
     p.add_argument("--rounds", type=int)
     p.add_argument("--no-build", action="store_true")
     p.add_argument("--only", help="comma-separated rows: " + ",".join(ROWS))
+    p.add_argument("--real-lengths", action="store_true",
+                   help="add the rows at 512 tokens: MiniLM's shape (batch 16) and bert-base's (batch 8), eager and sdpa")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--busy", type=int, default=0, help="run this many CPU-bound processes alongside (a busy machine)")
     p.add_argument("--torch-passive", action="store_true",
@@ -118,7 +120,8 @@ def main():
                         "(DSL_TORCH_THREADS=fixed and follow-free-cores), and prints busy / quiet per side")
     a = p.parse_args()
     rounds = a.rounds or (5 if a.quick else 9)
-    selected = a.only.split(",") if a.only else [name for name, row in ROWS.items() if row.default]
+    selected = a.only.split(",") if a.only else [name for name, row in ROWS.items()
+                                                 if row.default or (a.real_lengths and row.length == 512 and row.precision == "fp32")]
     unknown = [name for name in selected if name not in ROWS]
     if unknown:
         sys.exit(f"unknown rows {unknown}: use {', '.join(ROWS)}")

@@ -11,9 +11,9 @@ class Row:
     """kind: train, eval (a BERT of size on batches of batch × length tokens), job, job-r2r, job-dotnet-run,
     startup or sgemm. count: (quick, full) training steps or evaluation batches timed."""
 
-    def __init__(self, kind, size=None, length=128, batch=32, count=(0, 0), default=True, precision="fp32"):
+    def __init__(self, kind, size=None, length=128, batch=32, count=(0, 0), default=True, precision="fp32", attention="default"):
         self.kind, self.size, self.length, self.batch, self.count, self.default = kind, size, length, batch, count, default
-        self.precision = precision
+        self.precision, self.attention = precision, attention
 
     @property
     def metric(self):
@@ -30,7 +30,8 @@ class Row:
         """(our command, PyTorch's command) with p the harness's paths."""
         n = str(self.timed(scale))
         if self.kind in ("train", "eval"):
-            tail = [self.size, n, p[f"ids{self.length}"], str(self.batch), self.precision]
+            # attention "default": each side's own (ours: sdpa, HF's default; Debian's PyTorch 1.13: eager).
+            tail = [self.size, n, p[f"ids{self.length}"], str(self.batch), self.attention, self.precision]
             return ["dotnet", p["bench"], "peer", self.kind] + tail, [p["python"], p["peer"], self.kind] + tail
         if self.kind.startswith("job"):
             # The tutorial's job: ours is the example program, PyTorch's the same job in bert_peer.py.
@@ -54,13 +55,15 @@ ROWS = {
     "train-mini": Row("train", "mini", 128, 32, (4, 10)),
     "eval-tiny": Row("eval", "tiny", 128, 32, (10, 30)),
     "eval-mini": Row("eval", "mini", 128, 32, (4, 12)),
-    "train-minilm512": Row("train", "minilm", 512, 16, (2, 6)),
-    "eval-minilm512": Row("eval", "minilm", 512, 16, (3, 8)),
-    "train-base512": Row("train", "base", 512, 8, (2, 4)),
+    # Real lengths (--real-lengths, or by name): 512 tokens, all-MiniLM-L6-v2's shape and bert-base's, each attention.
+    # PyTorch 1.13 has no scaled_dot_product_attention, so its sdpa rows run eager (its JSON says so).
+    **{f"train512-{size}-{attention}": Row("train", size, 512, batch, (2, 4) if size == "base" else (2, 6), default=False, attention=attention)
+       for size, batch in (("minilm", 16), ("base", 8)) for attention in ("eager", "sdpa")},
+    **{f"eval512-minilm-{attention}": Row("eval", "minilm", 512, 16, (3, 8), default=False, attention=attention) for attention in ("eager", "sdpa")},
     # bf16: ours with TrainingArguments.Bf16 (Bf16FullEval), PyTorch with CPU autocast (the model in bfloat16).
     "train-mini-bf16": Row("train", "mini", 128, 32, (4, 10), default=False, precision="bf16"),
     "eval-mini-bf16": Row("eval", "mini", 128, 32, (4, 12), default=False, precision="bf16-full-eval"),
-    "train-minilm512-bf16": Row("train", "minilm", 512, 16, (2, 6), default=False, precision="bf16"),
+    "train512-minilm-sdpa-bf16": Row("train", "minilm", 512, 16, (2, 6), default=False, precision="bf16", attention="sdpa"),
     "job": Row("job"),
     "job-r2r": Row("job-r2r"),
     "job-dotnet-run": Row("job-dotnet-run"),

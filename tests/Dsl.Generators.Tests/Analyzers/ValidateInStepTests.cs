@@ -44,6 +44,11 @@ public sealed class ValidateInStepTests
             foreach (var (key, value) in new[] { ("power", 2.0), ("bogus", 1.0), ("num_cycles", double.NaN), ("lr_end", double.PositiveInfinity), ("lr_end", 0.0) })
                 yield return new Probe(name, $"new System.Collections.Generic.Dictionary<string, double> {{ [\"{key}\"] = {DoubleSource(value)} }}",
                     new Dictionary<string, double> { [key] = value });
+        else if (type == typeof(IReadOnlyDictionary<string, object>))
+            foreach (var (key, value) in new[] { ("use_reentrant", "true"), ("preserve_rng_state", "false"), ("determinism_check", "\"none\""),
+                         ("debug", "true"), ("determinism_check", "\"strict\""), ("preserve_rng_state", "\"yes\"") })
+                yield return new Probe(name, $"new System.Collections.Generic.Dictionary<string, object> {{ [\"{key}\"] = {value} }}",
+                    new Dictionary<string, object> { [key] = value == "true" ? true : value == "false" ? false : value.Trim('"') });
         else
             throw new InvalidOperationException($"TrainingArguments.{name} has a type ({type}) this test cannot probe yet; add probes for it.");
     }
@@ -120,6 +125,7 @@ public sealed class ValidateInStepTests
             (string[])typeof(TrainingArguments).GetField(name, BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!;
         Assert.Equal(Field("KnownReportTargets"), ConstantArgumentsAnalyzer.ReportTargets);
         Assert.Equal(Field("KnownSchedulerKwargs"), ConstantArgumentsAnalyzer.SchedulerKwargs);
+        Assert.Equal(Dsl.Memory.GradientCheckpointingOptions.KnownKeys, ConstantArgumentsAnalyzer.CheckpointingKwargs);
     }
 
     [Theory]

@@ -159,7 +159,7 @@ public partial class Blind(Net model, TrainingArguments args)
     [Metric] double Accuracy(Tensor predictions, Tensor labels) => 0; // DSL017
 }
 
-// Constant settings: DSL020-DSL029, DSL033, DSL038-DSL041, DSL047, DSL048.
+// Constant settings: DSL020-DSL029, DSL033, DSL038-DSL041, DSL046-DSL048, DSL051-DSL053.
 
 [Trainer]
 public partial class Scored(Net model, TrainingArguments args)
@@ -211,6 +211,10 @@ public static class Settings
     public static TrainingArguments StopWithoutEvaluating() => new() { EarlyStoppingPatience = 3 }; // DSL040
     public static TrainOutput Streamed(Net model, System.Collections.Generic.IEnumerable<Example> stream) =>
         new Scored(model, new TrainingArguments { NumTrainEpochs = 2 }).Train(stream); // DSL046
+
+    public static Dsl.Text.Modeling.BertConfig Flash() => new() { AttnImplementation = "flash_attention_2" }; // DSL052
+
+    public static Scored Recomputed(Net model) => new(model, new TrainingArguments { GradientCheckpointing = true }); // DSL053
 }
 
 // Steps that break autograd: DSL042-DSL045.

@@ -8,6 +8,7 @@ namespace Dsl.Tests.Loop;
 /// A trainer whose base class also takes its TrainingArguments (valid C#; DSL035 used to refuse it) builds with
 /// warnings as errors and trains exactly as the same trainer without the base class.
 /// </summary>
+[Collection(TorchState.Name)]
 public sealed class BaseClassTests
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace Dsl.Tests.Loop;
 /// Evaluate and Predict on a stream (HF's IterableDataset in evaluation_loop: no length; num_samples are the examples
 /// observed): the same numbers as on the list, the stream read once in order, and clear errors.
 /// </summary>
+[Collection(TorchState.Name)]
 public sealed class EvaluateStreamTests
 {
     /// <summary>Yields its samples, counting passes; throws at <paramref name="failAt"/> when set.</summary>

@@ -9,6 +9,7 @@ namespace Dsl.Tests.Loop;
 /// changes nothing (the run's events are those of a run without it), while the same request from [OnStepEnd] is
 /// acted on. One case per entry of HookControlAnalyzer.Dropped: if the loop changes, this says which entry is wrong.
 /// </summary>
+[Collection(TorchState.Name)]
 public sealed class HookControlTests
 {
     public static TheoryData<string, TrainerControl> DroppedRequests() => new()

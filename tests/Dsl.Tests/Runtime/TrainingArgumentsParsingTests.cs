@@ -9,6 +9,7 @@ namespace Dsl.Tests.Runtime;
 /// TrainingArguments from an HF JSON file and from the command line, with HfArgumentParser's rules
 /// (transformers/hf_argparser.py: parse_json_file / parse_dict, parse_args_into_dataclasses).
 /// </summary>
+[Collection(TorchState.Name)]
 public sealed class TrainingArgumentsParsingTests
 {
     private static string Written(TrainingArguments args) => PythonJson.Serialize(Checkpoint.ArgumentsToJson(args, optimizer: null));

@@ -79,6 +79,8 @@ public sealed class FastDropoutTests
     [InlineData(65536, 65536)]  // a later chunk, as Parallel.For fills it
     [InlineData(0, 15)]         // shorter than one vector
     [InlineData(2, 33)]         // an odd length after an even start
+    [InlineData(1, 40)]         // an odd start: the upper half of a draw first, then whole draws
+    [InlineData(65537, 100)]
     public void The_vectorised_fill_draws_the_same_mask_as_the_plain_loop(long start, int length)
     {
         var random = new Random(11);
@@ -120,5 +122,19 @@ public sealed class FastDropoutTests
         Assert.Equal(0, (output - input).abs().max().item<float>());
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new FastDropout(1.5));
         Assert.Contains("between 0 and 1", error.Message);
+    }
+
+    [Theory]
+    [InlineData(0L, 1000L)]
+    [InlineData(1L, 999L)]          // an odd start takes the upper half of its pair's draw
+    [InlineData(333L, 500L)]
+    [InlineData(1L << 17, 1L << 19)]   // large enough to be filled in parallel
+    public void A_slice_regenerated_from_its_first_index_equals_that_slice_of_the_whole_mask(long first, long count)
+    {
+        long total = first + count + 7;
+        using var whole = FastDropout.Mask([total], 0.3, seed: 99);
+        using var slice = FastDropout.Mask([count], 0.3, seed: 99, first);
+        using var expected = whole.narrow(0, first, count);
+        Assert.True(slice.eq(expected).all().item<bool>());
     }
 }

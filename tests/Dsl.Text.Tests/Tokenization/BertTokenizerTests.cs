@@ -74,6 +74,20 @@ public class BertTokenizerTests
     }
 
     [Fact]
+    public void Head_and_tail_truncation_keeps_the_first_and_the_last_tokens()
+    {
+        using var temp = new TempFolder();
+        // 7 tokens, room for 4: the first 1 and the last 3 (Sun et al.'s head + tail).
+        var tokenizer = TinyVocabulary.Tokenizer(temp, new BertTokenizerOptions { MaxLength = 6, HeadTokens = 1 });
+        Assert.Equal(Ids("[CLS]", "hello", "is", "cute", "!", "[SEP]"), tokenizer.Encode("hello my dog is cute !").InputIds);
+        // A text that fits is not cut; a pair is truncated as HF does.
+        Assert.Equal(Ids("[CLS]", "hello", "dog", "[SEP]"), tokenizer.Encode("hello dog").InputIds);
+        Assert.Equal(Ids("[CLS]", "hello", "my", "[SEP]", "good", "[SEP]"), tokenizer.Encode("hello my dog", "good movie").InputIds);
+        var e = Assert.Throws<ArgumentException>(() => TinyVocabulary.Tokenizer(temp, new BertTokenizerOptions { MaxLength = 6, HeadTokens = 5 }));
+        Assert.Contains("HeadTokens (5) must be between 0 and MaxLength − 2 (4)", e.Message);
+    }
+
+    [Fact]
     public void Pairs_get_token_types_and_are_truncated_longest_first()
     {
         using var temp = new TempFolder();
