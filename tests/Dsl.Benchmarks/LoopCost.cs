@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Dsl.Benchmarks;
 
@@ -8,7 +6,8 @@ namespace Dsl.Benchmarks;
 /// One loop alone, for an instruction count (loopcost/run.sh runs this under valgrind's callgrind): the MLP
 /// of the "speed" mode trained STEPS steps by the generated or the hand-written loop, after the same
 /// start. Two step counts give the loop's instructions per step (their difference over the extra steps),
-/// which other processes' load does not change.
+/// which other processes' load does not change. The generated side is the speed mode's <see cref="MlpTrainer"/>
+/// (its memory-sampling hook costs a remainder test a step).
 /// </summary>
 public static class LoopCost
 {
@@ -26,7 +25,7 @@ public static class LoopCost
         switch (loop)
         {
             case "generated":
-                new LeanMlpTrainer(Mlp.Create(1), args).Train(data);
+                new MlpTrainer(Mlp.Create(1), args).Train(data);
                 break;
             case "hand":
                 HandLoop.Train(Mlp.Create(1), data, batchSize, steps, 1e-3, 50);
@@ -36,19 +35,4 @@ public static class LoopCost
         }
         Console.WriteLine($"{{\"loop\": \"{loop}\", \"steps\": {steps}, \"seconds\": {clock.Elapsed.TotalSeconds:F3}}}");
     }
-}
-
-/// <summary>The MLP trainer of <see cref="MlpTrainer"/> without its memory-sampling hook: only what the hand loop does.</summary>
-[Trainer]
-public partial class LeanMlpTrainer(Mlp model, TrainingArguments args)
-{
-    [Optimizer]
-    torch.optim.Optimizer CreateOptimizer() => torch.optim.AdamW(model.parameters(), lr: args.LearningRate);
-
-    [Scheduler]
-    torch.optim.lr_scheduler.LRScheduler CreateScheduler(torch.optim.Optimizer optimizer, int trainingSteps) =>
-        Schedules.Linear(optimizer, 0, trainingSteps);
-
-    [TrainStep]
-    Tensor Step(RowBatch batch) => nn.functional.cross_entropy(model.forward(batch.X), batch.Y);
 }

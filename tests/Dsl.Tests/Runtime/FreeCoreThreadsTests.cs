@@ -7,63 +7,25 @@ namespace Dsl.Tests.Runtime;
 /// <summary>The thread policy that follows the cores other processes leave free (TorchThreads).</summary>
 public sealed class FreeCoreThreadsTests
 {
-    // A machine of 2 cores over one interval of 100 ticks per core: others used `others` ticks, this process `own`.
-    private static (CpuSample Before, CpuSample After) Interval(long others, long own) =>
-        (new CpuSample(1_000, 10_000, 500), new CpuSample(1_000 + others + own, 10_200, 500 + own));
-
-    [Fact]
-    public void Others_holding_a_core_leave_one_thread()
+    // One interval of 100 ticks on a machine of `cores` cores: others used `others` ticks and this process `own`
+    // (hundredths of a core).
+    [Theory]
+    [InlineData(100, 100, 2, 2, 2, 1)]   // others hold a core (two spinners beside our two threads): one thread
+    [InlineData(133, 67, 2, 1, 2, 1)]    // with one thread the two spinners get 4/3 of a core: still no core for a second
+    [InlineData(67, 133, 2, 2, 2, 1)]    // one spinner beside two threads gets 2/3 of a core: 1.33 free, one thread
+    [InlineData(20, 180, 2, 2, 2, 2)]    // a fifth of a core elsewhere (a shell, a logger) takes no thread away,
+    [InlineData(40, 160, 2, 2, 2, 2)]    // nor do two fifths: the second thread still has most of a core
+    [InlineData(0, 100, 4, 1, 4, 2)]     // others gone: back up one thread at a time,
+    [InlineData(0, 100, 4, 2, 4, 3)]
+    [InlineData(0, 100, 4, 4, 4, 4)]     // up to the count at the start and no further,
+    [InlineData(0, 0, 8, 2, 2, 2)]
+    [InlineData(200, 0, 2, 2, 2, 1)]     // and never below one thread
+    public void The_thread_count_follows_the_cores_other_processes_leave(long others, long own, int cores, int current, int max, int expected)
     {
-        var (before, after) = Interval(others: 100, own: 100);
-        Assert.Equal(1, ThreadCountRule.Next(before, after, cores: 2, current: 2, max: 2));
-    }
-
-    [Fact]
-    public void Two_spinning_processes_sharing_the_cores_with_two_threads_leave_one_thread()
-    {
-        // Four runnable threads on two cores: the spinners get one core between them, this run the other.
-        var (before, after) = Interval(others: 100, own: 100);
-        Assert.Equal(1, ThreadCountRule.Next(before, after, 2, 2, 2));
-        // With one thread, the spinners get 4/3 of a core: still no core free for a second thread.
-        (before, after) = Interval(others: 133, own: 67);
-        Assert.Equal(1, ThreadCountRule.Next(before, after, 2, 1, 2));
-    }
-
-    [Fact]
-    public void The_count_goes_back_up_one_thread_at_a_time_when_others_leave()
-    {
-        var (before, after) = Interval(others: 0, own: 100);
-        Assert.Equal(2, ThreadCountRule.Next(before, after, cores: 4, current: 1, max: 4));
-        Assert.Equal(3, ThreadCountRule.Next(before, after, cores: 4, current: 2, max: 4));
-        Assert.Equal(4, ThreadCountRule.Next(before, after, cores: 4, current: 4, max: 4));
-    }
-
-    [Fact]
-    public void A_little_work_elsewhere_keeps_the_count()
-    {
-        // A fifth of a core used by others (a shell, a logger) does not take a thread away, nor does two fifths:
-        // the second thread still has most of a core.
-        var (before, after) = Interval(others: 20, own: 180);
-        Assert.Equal(2, ThreadCountRule.Next(before, after, 2, 2, 2));
-        (before, after) = Interval(others: 40, own: 160);
-        Assert.Equal(2, ThreadCountRule.Next(before, after, 2, 2, 2));
-    }
-
-    [Fact]
-    public void One_spinning_process_beside_two_threads_leaves_one_thread()
-    {
-        // Three runnable threads on two cores: the spinner gets 2/3 of a core, so 1.33 cores are free.
-        var (before, after) = Interval(others: 67, own: 133);
-        Assert.Equal(1, ThreadCountRule.Next(before, after, 2, 2, 2));
-    }
-
-    [Fact]
-    public void The_count_stays_between_one_and_the_count_at_the_start()
-    {
-        var (before, after) = Interval(others: 200, own: 0);
-        Assert.Equal(1, ThreadCountRule.Next(before, after, cores: 2, current: 2, max: 2));
-        (before, after) = Interval(others: 0, own: 0);
-        Assert.Equal(2, ThreadCountRule.Next(before, after, cores: 8, current: 2, max: 2));
+        long total = 100L * cores;
+        var before = new CpuSample(1_000, 10_000, 500);
+        var after = new CpuSample(1_000 + others + own, 10_000 + total, 500 + own);
+        Assert.Equal(expected, ThreadCountRule.Next(before, after, cores, current, max));
     }
 
     [Fact]
