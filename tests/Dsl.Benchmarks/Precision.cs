@@ -30,11 +30,13 @@ public static class PrecisionBenchmark
         using var model = new BertForSequenceClassification(config);
         var trainer = new BertTrainer(model, args);
         var clock = Stopwatch.StartNew();
+        double cpu0 = CpuTime.ProcessMilliseconds();
         trainer.Train(data);
         double seconds = clock.Elapsed.TotalSeconds;
+        double cpuSeconds = (CpuTime.ProcessMilliseconds() - cpu0) / 1000;
         var losses = trainer.State.LogHistory.Where(e => e.ContainsKey("loss")).Select(e => e["loss"]).ToList();
-        Console.WriteLine($"BERT-{size} {precision}: {steps} steps of {batchSize} × {maxLength} tokens in {seconds:F1} s = {steps / seconds:F3} steps/s, " +
-                          $"peak RSS {PeakResidentMiB():F0} MiB, final loss (steps {steps - 9}–{steps}) {losses[^1]:F4}, train_loss {trainer.State.LogHistory[^1]["train_loss"]:F6}" +
+        Console.WriteLine($"BERT-{size} {precision}: {steps} steps of {batchSize} × {maxLength} tokens in {seconds:F1} s = {steps / seconds:F3} steps/s, CPU {cpuSeconds / steps * 1000:F0} ms/step, " +
+                          $"peak RSS {PeakResidentMiB():F0} MiB, final loss (steps {steps - 9}–{steps}) {(losses.Count > 0 ? losses[^1].ToString("F4") : "not logged")}, train_loss {trainer.State.LogHistory[^1]["train_loss"]:F6}" +
                           (trainer.State.LossScaler is { } s ? $", loss scale {s.Scale} ({s.SkippedSteps} skipped steps)" : ""));
     }
 

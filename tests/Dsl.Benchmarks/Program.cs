@@ -10,6 +10,8 @@ using TorchSharp;
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- bert [size] [steps] [rounds] [max-length] [batch]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- profile [size] [max-length] [batch]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- inference [size] [batches] [rounds]
+//   dotnet run -c Release --project tests/Dsl.Benchmarks -- loopcost generated|hand STEPS [prefetch]   (under callgrind: loopcost/run.sh)
+//   dotnet run -c Release --project tests/Dsl.Benchmarks -- kernels [tiny|mini|minilm512] [threads] [reps]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- qkv [hidden] [rounds]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- dropout [layers] [hidden] [rounds]
 //   dotnet run -c Release --project tests/Dsl.Benchmarks -- optimizer [size] [steps] [rounds]
@@ -46,6 +48,16 @@ if (mode == "soak")
 if (mode == "inference")
 {
     InferenceModeBenchmark.Run(args.Length > 1 ? args[1] : "mini", args.Length > 2 ? int.Parse(args[2]) : 5, args.Length > 3 ? int.Parse(args[3]) : 7);
+    return;
+}
+if (mode == "loopcost")
+{
+    LoopCost.Run(args[1], int.Parse(args[2]), args.Length > 3 ? int.Parse(args[3]) : 2);
+    return;
+}
+if (mode == "kernels")
+{
+    KernelBenchmark.Run(args.Length > 1 ? args[1] : "mini", args.Length > 2 ? int.Parse(args[2]) : 1, args.Length > 3 ? int.Parse(args[3]) : 7);
     return;
 }
 if (mode == "qkv")
@@ -99,11 +111,17 @@ TrainingArguments Arguments(int maxSteps) => new()
     DataloaderPrefetchFactor = prefetch,
 };
 
+// CPU time of each run too (all threads): other processes' load stretches wall time far more than it does CPU time.
+var cpuGenerated = new List<double>();
+var cpuHand = new List<double>();
+
 double Generated(int n)
 {
     var trainer = new MlpTrainer(Mlp.Create(1), Arguments(n));
     var clock = Stopwatch.StartNew();
+    double cpu = CpuTime.ProcessMilliseconds();
     trainer.Train(data);
+    cpuGenerated.Add((CpuTime.ProcessMilliseconds() - cpu) / 1000);
     return clock.Elapsed.TotalSeconds;
 }
 
@@ -111,7 +129,9 @@ double Hand(int n)
 {
     var model = Mlp.Create(1);
     var clock = Stopwatch.StartNew();
+    double cpu = CpuTime.ProcessMilliseconds();
     HandLoop.Train(model, data, batchSize, n, 1e-3, 50);
+    cpuHand.Add((CpuTime.ProcessMilliseconds() - cpu) / 1000);
     return clock.Elapsed.TotalSeconds;
 }
 
@@ -120,18 +140,24 @@ if (mode == "speed")
 {
     Generated(30);
     Hand(30);   // warm up both
+    cpuGenerated.Clear();
+    cpuHand.Clear();
     var generated = new List<double>();
     var hand = new List<double>();
     for (int r = 0; r < rounds; r++)
     {
-        generated.Add(Generated(steps));
-        hand.Add(Hand(steps));
+        // Alternating which loop goes first, so a drift in the machine's load hits both alike.
+        if (r % 2 == 0) { generated.Add(Generated(steps)); hand.Add(Hand(steps)); }
+        else { hand.Add(Hand(steps)); generated.Add(Generated(steps)); }
     }
     double g = Median(generated), h = Median(hand);
     Console.WriteLine($"MLP 64-512-512-4, batch {batchSize}, {steps} steps, prefetch {prefetch}, median of {rounds} alternating rounds");
     Console.WriteLine($"  generated loop: {g:F3} s  ({steps / g:F1} steps/s)   all: {string.Join(" ", generated.Select(x => x.ToString("F3")))}");
     Console.WriteLine($"  hand loop:      {h:F3} s  ({steps / h:F1} steps/s)   all: {string.Join(" ", hand.Select(x => x.ToString("F3")))}");
     Console.WriteLine($"  generated / hand = {g / h:F3} (median), {generated.Min() / hand.Min():F3} (fastest of each)");
+    var ratios = cpuGenerated.Zip(cpuHand, (a, b) => a / b).ToList();
+    Console.WriteLine($"  CPU time, generated / hand = {Median(cpuGenerated) / Median(cpuHand):F4} (medians {Median(cpuGenerated):F3} / {Median(cpuHand):F3} s); " +
+                      $"per-round ratios {string.Join(" ", ratios.Select(x => x.ToString("F3")))}, spread (max − min) / median {(ratios.Max() - ratios.Min()) / Median(ratios):P1}");
 }
 else if (mode == "stream")
 {

@@ -60,6 +60,7 @@ public sealed class BertSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
         var scores = _precision.MatMul(q, k.transpose(-1, -2)).div_(Math.Sqrt(_headSize));
         if (additiveMask is not null) scores.add_(additiveMask);
         var probabilities = dropout.forward(scores.softmax(-1));
+        scores.Dispose();   // [batch, heads, seq, seq]: freed now rather than when the scope ends (softmax's backward keeps its output, not this)
         return _precision.MatMul(probabilities, v);
     }
 

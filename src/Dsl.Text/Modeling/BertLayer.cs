@@ -21,11 +21,11 @@ public sealed class BertIntermediate : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>act(dense(<paramref name="hidden"/>)).</summary>
+    /// <summary>act(dense(<paramref name="hidden"/>)); in the compute dtype under mixed precision, as it feeds <see cref="BertOutput"/>'s product.</summary>
     public override Tensor forward(Tensor hidden)
     {
         using var scope = NewDisposeScope();
-        return _activation(_precision.Linear(dense, hidden)).MoveToOuterDisposeScope();
+        return _activation(_precision.LinearInComputeDType(dense, hidden)).MoveToOuterDisposeScope();
     }
 }
 
@@ -101,8 +101,15 @@ public sealed class BertEncoder : nn.Module<Tensor, Tensor?, Tensor>
     {
         using var scope = NewDisposeScope();
         var x = hidden;
-        // HF: each BertLayer is a GradientCheckpointingLayer.
-        foreach (var block in layer) x = GradientCheckpointing.Checkpoint(block, x, additiveMask);
+        foreach (var block in layer)
+        {
+            // HF: each BertLayer is a GradientCheckpointingLayer.
+            var next = GradientCheckpointing.Checkpoint(block, x, additiveMask);
+            // A layer's output is garbage once the next layer has read it (autograd, and a checkpoint, keep their
+            // own reference when backward needs it): freed now, as Python frees it, rather than when the scope ends.
+            if (!ReferenceEquals(x, hidden)) x.Dispose();
+            x = next;
+        }
         // With no layers, return a new handle: the caller may dispose its input.
         return (ReferenceEquals(x, hidden) ? x.alias() : x).MoveToOuterDisposeScope();
     }

@@ -11,13 +11,17 @@ namespace Dsl.Text.Modeling;
 /// back, so LayerNorm, softmax, residual sums and the loss stay float32, as under PyTorch's autocast.
 /// Gradients flow through the casts to the float32 weights. A layer with a LoRA adapter (<see cref="LoraLayer"/>) gets
 /// its update here, since BERT computes its products itself rather than through the layer's hooked <c>call</c>.
+/// A product whose output feeds only another product through an elementwise function (the
+/// feed-forward's activation) keeps it in the compute dtype (<see cref="LinearInComputeDType"/>), as autocast does: a value that came out of a bf16 product
+/// and goes into one loses nothing by skipping the round trip through float32, and the activation's
+/// kernels compute in float32 inside and round once.
 /// </summary>
 public sealed class ComputePrecision
 {
     /// <summary>The dtype products run in, or null for float32.</summary>
     public ScalarType? DType { get; set; }
 
-    /// <summary><paramref name="layer"/>(<paramref name="input"/>), in <see cref="DType"/> when set, with the layer's LoRA update when it has one.</summary>
+    /// <summary><paramref name="layer"/>(<paramref name="input"/>), computed in <see cref="DType"/> when set, with the layer's LoRA update when it has one; the output in the weights' dtype.</summary>
     public Tensor Linear(Linear layer, Tensor input)
     {
         ArgumentNullException.ThrowIfNull(layer);
@@ -25,7 +29,7 @@ public sealed class ComputePrecision
         if (DType is not { } dtype && lora is null) return layer.forward(input);
         using var scope = torch.NewDisposeScope();
         var output = DType is { } compute
-            ? nn.functional.linear(input.to(compute), layer.weight!.to(compute), layer.bias?.to(compute)).to(input.dtype)
+            ? nn.functional.linear(input.to(compute), layer.weight!.to(compute), layer.bias?.to(compute)).to(layer.weight!.dtype)
             : layer.forward(input);
         if (lora is not null) output.add_(lora.Delta(input, DType));
         return output.MoveToOuterDisposeScope();
@@ -60,13 +64,25 @@ public sealed class ComputePrecision
         return output.MoveToOuterDisposeScope();
     }
 
-    /// <summary>linear(<paramref name="input"/>, <paramref name="weight"/>, <paramref name="bias"/>), in <see cref="DType"/> when set.</summary>
+    /// <summary>
+    /// <paramref name="layer"/>(<paramref name="input"/>), computed and returned in <see cref="DType"/> when set
+    /// (in the weights' dtype otherwise): for an output that goes on to another product.
+    /// </summary>
+    public Tensor LinearInComputeDType(Linear layer, Tensor input)
+    {
+        // A LoRA layer's sum of base product and update is formed in the weights' dtype (Linear above).
+        if (DType is not { } dtype || LoraLayer.Of(layer) is not null) return Linear(layer, input);
+        using var scope = torch.NewDisposeScope();
+        return nn.functional.linear(input.to(dtype), layer.weight!.to(dtype), layer.bias?.to(dtype)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>linear(<paramref name="input"/>, <paramref name="weight"/>, <paramref name="bias"/>), computed in <see cref="DType"/> when set; the output in the weight's dtype.</summary>
     public Tensor Linear(Tensor weight, Tensor? bias, Tensor input)
     {
         if (DType is not { } dtype) return nn.functional.linear(input, weight, bias);
         using var scope = torch.NewDisposeScope();
         var output = nn.functional.linear(input.to(dtype), weight.to(dtype), bias?.to(dtype));
-        return output.to(input.dtype).MoveToOuterDisposeScope();
+        return output.to(weight.dtype).MoveToOuterDisposeScope();
     }
 
     /// <summary><paramref name="left"/> @ <paramref name="right"/>, in <see cref="DType"/> when set.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -77,7 +78,8 @@ public sealed class FastDropout : nn.Module<Tensor, Tensor>
 
     // Elements start, start+1, ... of the mask. An odd start takes the upper half of its pair's draw
     // first, so every element gets the same bits whichever slice it is generated in.
-    private static void Fill(Span<float> values, long start, ulong seed, uint threshold, float scale)
+    // wide: 16 elements at a time where the processor has AVX-512 (tests compare it with the plain loop).
+    internal static void Fill(Span<float> values, long start, ulong seed, uint threshold, float scale, bool wide = true)
     {
         ulong counter = seed + (ulong)(start >> 1) * Gamma;
         int i = 0;
@@ -87,6 +89,7 @@ public sealed class FastDropout : nn.Module<Tensor, Tensor>
             counter += Gamma;
             i = 1;
         }
+        if (wide) i = FillWide(values, i, ref counter, threshold, scale);
         for (; i + 1 < values.Length; i += 2)
         {
             ulong bits = Mix(counter);
@@ -95,6 +98,31 @@ public sealed class FastDropout : nn.Module<Tensor, Tensor>
             values[i + 1] = (uint)(bits >> 32) < threshold ? scale : 0f;
         }
         if (i < values.Length) values[i] = (uint)Mix(counter) < threshold ? scale : 0f;
+    }
+
+    // Elements i, i+1, ... (element i the low half of draw counter) 16 at a time, 8 draws per vector: the same bits as the plain loop, element
+    // for element (the low half of draw k is element 2k, its high half element 2k + 1, as the two halves of a
+    // little-endian 64-bit lane). Returns where the plain loop goes on, and leaves counter at its next draw.
+    private static int FillWide(Span<float> values, int i, ref ulong counter, uint threshold, float scale)
+    {
+        if (!Vector512.IsHardwareAccelerated || values.Length - i < 16) return i;
+        var draws = Vector512.Create(counter) + Vector512.Create(0UL, 1, 2, 3, 4, 5, 6, 7) * Gamma;
+        var advance = Vector512.Create(unchecked(8 * Gamma));
+        var limit = Vector512.Create(threshold);
+        var kept = Vector512.Create(scale);
+        ref float output = ref MemoryMarshal.GetReference(values);
+        for (; i + 16 <= values.Length; i += 16)
+        {
+            var z = draws;
+            z = (z ^ Vector512.ShiftRightLogical(z, 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ Vector512.ShiftRightLogical(z, 27)) * 0x94D049BB133111EBUL;
+            z ^= Vector512.ShiftRightLogical(z, 31);
+            var keep = Vector512.LessThan(z.AsUInt32(), limit).AsSingle();
+            Vector512.ConditionalSelect(keep, kept, Vector512<float>.Zero).StoreUnsafe(ref output, (nuint)i);
+            draws += advance;
+        }
+        counter = draws.GetElement(0);
+        return i;
     }
 
     private const ulong Gamma = 0x9E3779B97F4A7C15UL;

@@ -53,6 +53,7 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
     private readonly Distributed.ProcessGroup? _group;   // null when this process evaluates alone
     private readonly int _datasetSize, _batchSize;
     private readonly bool _dropLast;
+    private readonly Threading.FreeCoreThreads? _threads;   // null: none of its own (a training run's may be following)
 
     private EvaluationRun(TrainingArguments args, nn.Module model, IEnumerable<TExample> dataset, string prefix,
         bool keepPredictions, bool isPredict, string stepName, TrainerState state)
@@ -98,6 +99,7 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
         _training = show ? ProgressDisplay.Current : null;
         if (_training is not null) _training.StartEvaluation(_loader!.Count);
         else if (show) _ownProgress = ProgressDisplay.Start("Evaluating", _loader!.Count, 0, show, interactiveOnly: true);
+        _threads = Threading.FreeCoreThreads.Start(device);
     }
 
     /// <summary>Starts an evaluation: the model goes to the device and into eval mode until <see cref="Dispose"/>.</summary>
@@ -142,6 +144,7 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
         _examples += batchSize;
         _lastBatchSize = batchSize;
         _batches++;
+        Threading.FreeCoreThreads.TickActive();
         _training?.EvaluationBatchDone();
         _ownProgress?.Report(_batches);
 
@@ -256,6 +259,7 @@ public sealed class EvaluationRun<TBatch, TExample> : IDisposable
     /// <summary>Restores the model's training mode and frees what was not handed over.</summary>
     public void Dispose()
     {
+        _threads?.Dispose();
         _training?.EndEvaluation();
         _ownProgress?.Dispose();
         _model.train(_wasTraining);

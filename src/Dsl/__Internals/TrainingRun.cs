@@ -47,6 +47,7 @@ public abstract class TrainingRun : IDisposable
     private NonFiniteLossException? _stopped;
     private int _nonFiniteSkips;
     private readonly RunMessages _messages;
+    private readonly Threading.FreeCoreThreads? _threads;   // null: libtorch's thread count stays as it is
 
     private protected TrainingRun(TrainingArguments args, nn.Module model, Type batchType, int datasetSize, int batchesPerEpoch,
         bool hasEvalDataset, bool streaming)
@@ -93,6 +94,7 @@ public abstract class TrainingRun : IDisposable
                 args.LoggingDir is null ? "TrainingArguments.OutputDir (logs go to its runs/ folder)" : "TrainingArguments.LoggingDir", create: false);
         // Last, so a failure above leaves no lock behind: a second run into this folder is refused now.
         _checkpoints = new CheckpointSession(args, model, _ddp, Warn);
+        _threads = Threading.FreeCoreThreads.Start(Device);
     }
 
     private static void RequireData(TrainingArguments args, int datasetSize, int batchesPerEpoch, bool hasEvalDataset, bool streaming)
@@ -230,6 +232,7 @@ public abstract class TrainingRun : IDisposable
         }
         State.GlobalStep++;
         State.Epoch = window.EpochAfter;
+        _threads?.Tick();
         _progress?.Report(State.GlobalStep);
         Flow.OnStepEnd(State.GlobalStep, MaxSteps, State.LoggingSteps, State.EvalSteps, State.SaveSteps);
         // Alone, a signal stops the run after this step; data-parallel, once the ranks agreed (in this step's averaging).
@@ -391,6 +394,7 @@ public abstract class TrainingRun : IDisposable
     /// <summary>Releases the device buffers and the output folder's lock.</summary>
     public void Dispose()
     {
+        _threads?.Dispose();
         _preemption.Dispose();
         _progress?.Dispose();
         _checkpoints?.Dispose();

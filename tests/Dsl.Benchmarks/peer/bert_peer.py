@@ -5,13 +5,16 @@ layers, exact GELU, pooler, dropout 0.1, HF's initialisation), written in plain 
 with the loop HF Trainer runs: AdamW with HF's two parameter groups, a linear schedule, gradient
 clipping at 1.0, the loss read at logging steps only. Each mode prints one JSON line.
 
-  python3 bert_peer.py train SIZE STEPS IDS [BATCH] [ATTENTION]
-                                                 steps/s after 2 warm-up steps; ATTENTION eager (default) or sdpa
-                                                 (torch.nn.functional.scaled_dot_product_attention with the attention
-                                                 dropout in training, as HF's BertSdpaSelfAttention; PyTorch >= 2.0 only:
-                                                 Debian 12's 1.13.1 runs eager and says so in "attention")
-  python3 bert_peer.py eval SIZE BATCHES IDS     examples/s under no_grad after 1 warm-up batch
-  python3 bert_peer.py sgemm N REPS              GFLOP/s of an N×N×N float32 matmul
+  python3 bert_peer.py train SIZE STEPS IDS [BATCH [ATTENTION [PRECISION]]]
+                                                 steps/s after 2 warm-up steps (batch 32 by default)
+  python3 bert_peer.py eval SIZE BATCHES IDS [BATCH [ATTENTION [PRECISION]]]
+                                                 examples/s under no_grad after 1 warm-up batch
+  ATTENTION: eager (default; also "default") or sdpa (torch.nn.functional.scaled_dot_product_attention with the
+  attention dropout in training, as HF's BertSdpaSelfAttention; PyTorch >= 2.0 only: Debian 12's 1.13.1 runs eager
+  and says so in "attention"). PRECISION: fp32 (default), bf16 (CPU autocast to bfloat16, as HF's bf16=True),
+  bf16-full-eval (the model cast to bfloat16).
+  python3 bert_peer.py sgemm N REPS              GFLOP/s of an N×N×N float32 matmul, and its largest error
+  python3 bert_peer.py blas                      the BLAS library and kernels torch runs (threadpoolctl)
   python3 bert_peer.py startup                   import torch and compute once
   python3 bert_peer.py job DATA_DIR VOCAB OUT    the tutorial's whole job (see job())
 
@@ -30,10 +33,10 @@ from torch import nn
 
 torch.set_num_threads(int(os.environ.get("PEER_THREADS", "2")))
 
-SIZES = {"tiny": (2, 128, 2), "mini": (4, 256, 4), "small": (4, 512, 8),
-         "minilm": (6, 384, 12), "base": (12, 768, 12)}  # layers, hidden, heads (feed-forward 4 × hidden)
+# layers, hidden, heads (the feed-forward width is 4 × hidden); minilm is all-MiniLM-L6-v2's shape.
+SIZES = {"tiny": (2, 128, 2), "mini": (4, 256, 4), "small": (4, 512, 8), "minilm": (6, 384, 12), "base": (12, 768, 12)}
 SDPA = hasattr(nn.functional, "scaled_dot_product_attention")
-ATTENTION = "eager"  # set by train()
+ATTENTION = "eager"  # set by train() and evaluate()
 VOCAB_SIZE = 30522
 BATCH = 32
 
@@ -149,12 +152,18 @@ def optimizer_and_schedule(model, lr, steps):
     return optimizer, schedule
 
 
-def train_steps(model, optimizer, schedule, batches, logging_steps=10, on_step=None):
+def autocast(precision):
+    """HF Trainer's bf16=True on the CPU: torch's autocast to bfloat16 around the forward pass."""
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16")
+
+
+def train_steps(model, optimizer, schedule, batches, logging_steps=10, on_step=None, precision="fp32"):
     model.train()
     losses = []
     for step, batch in enumerate(batches):
         ids, mask, types, labels = batch
-        loss, _ = model(ids, mask, types, labels)
+        with autocast(precision):
+            loss, _ = model(ids, mask, types, labels)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
@@ -167,40 +176,91 @@ def train_steps(model, optimizer, schedule, batches, logging_steps=10, on_step=N
     return losses
 
 
-def train(size, steps, ids_path, warmup=2, batch=BATCH, attention="eager"):
+def profiler(command):
+    """Opens or closes perf's window (profile.sh runs `perf record --control fifo:...`): only the timed steps are profiled."""
+    fifo = os.environ.get("PEER_PERF_CONTROL")
+    if fifo:
+        with open(fifo, "w") as f:
+            f.write(command + "\n")
+
+
+def use_attention(attention):
+    """Sets the attention the model runs; returns what it will really run (1.13 has no sdpa)."""
     global ATTENTION
-    ATTENTION = attention
+    ATTENTION = "eager" if attention in (None, "default") else attention
+    return ATTENTION if ATTENTION == "eager" or SDPA else f"eager (torch {torch.__version__} has no scaled_dot_product_attention)"
+
+
+def train(size, steps, ids_path, batch=BATCH, attention="eager", precision="fp32", warmup=2):
+    ran = use_attention(attention)
     data = read_ids(ids_path)
     torch.manual_seed(1)
     model = Bert(size)
     optimizer, schedule = optimizer_and_schedule(model, 1e-4, steps + warmup)
     batches = (collate(data[i * batch:(i + 1) * batch]) for i in range(steps + warmup))  # collated inline, as HF's DataLoader does
     marks = {}
-    train_steps(model, optimizer, schedule, batches, on_step=lambda s: marks.setdefault(s, time.perf_counter()))
-    ran = attention if attention == "eager" or SDPA else f"eager (torch {torch.__version__} has no scaled_dot_product_attention)"
+
+    def mark(step):
+        marks.setdefault(step, time.perf_counter())
+        if step in (warmup, steps + warmup):
+            profiler("enable" if step == warmup else "disable")
+    train_steps(model, optimizer, schedule, batches, on_step=mark, precision=precision)
     return {"steps_per_s": steps / (marks[steps + warmup] - marks[warmup]), "attention": ran}
 
 
-def evaluate(size, batches, ids_path):
+def evaluate(size, batches, ids_path, batch=BATCH, attention="eager", precision="fp32"):
+    ran = use_attention(attention)
     data = read_ids(ids_path)
     torch.manual_seed(1)
     model = Bert(size).eval()
-    with torch.no_grad():
-        model(*collate(data[:BATCH]))
+    if precision == "bf16-full-eval":
+        model = model.to(torch.bfloat16)   # HF's bf16_full_eval: the whole model in bfloat16
+    with torch.no_grad(), autocast(precision):
+        model(*collate(data[:batch]))
+        profiler("enable")
         start = time.perf_counter()
         for i in range(1, batches + 1):
-            model(*collate(data[i * BATCH:(i + 1) * BATCH]))  # collated inline, as HF's DataLoader does
+            model(*collate(data[i * batch:(i + 1) * batch]))  # collated inline, as HF's DataLoader does
         elapsed = time.perf_counter() - start
-    return {"examples_per_s": batches * BATCH / elapsed}
+        profiler("disable")
+    return {"examples_per_s": batches * batch / elapsed, "attention": ran}
 
 
 def sgemm(n, reps):
     a, b = torch.randn(n, n), torch.randn(n, n)
-    torch.mm(a, b)
+    product = torch.mm(a, b)
     start = time.perf_counter()
     for _ in range(reps):
         torch.mm(a, b)
-    return {"gflops": 2 * n ** 3 * reps / (time.perf_counter() - start) / 1e9}
+    gflops = 2 * n ** 3 * reps / (time.perf_counter() - start) / 1e9
+    # The kernels' correctness: the largest difference from the same product in float64.
+    error = (product.double() - torch.mm(a.double(), b.double())).abs().max().item()
+    return {"gflops": gflops, "max_abs_diff_vs_float64": error, "blas": blas()}
+
+
+def blas():
+    """The BLAS torch calls and the kernels it chose: threadpoolctl's report (Debian's python3-threadpoolctl),
+    else OpenBLAS's own openblas_get_corename through ctypes (what threadpoolctl calls)."""
+    torch.mm(torch.ones(2, 2), torch.ones(2, 2))   # the BLAS is loaded by now
+    try:
+        from threadpoolctl import threadpool_info
+        for lib in threadpool_info():
+            if lib.get("user_api") == "blas":
+                return (f"{lib.get('internal_api')} {lib.get('version')} {lib.get('architecture', '')} kernels, "
+                        f"{lib.get('threading_layer', '')} threading, {lib.get('num_threads')} threads ({lib.get('filepath')})")
+    except ImportError:
+        pass
+    import ctypes
+    with open("/proc/self/maps") as maps:
+        paths = sorted({line.split()[-1] for line in maps if "blas" in line.split()[-1]})
+    for path in paths:
+        lib = ctypes.CDLL(path)
+        if hasattr(lib, "openblas_get_corename"):
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            lib.openblas_get_config.restype = ctypes.c_char_p
+            return (f"{lib.openblas_get_config().decode()}; kernels {lib.openblas_get_corename().decode()}, "
+                    f"{lib.openblas_get_num_threads()} threads ({path})")
+    return f"not OpenBLAS: {', '.join(paths) or 'no BLAS library loaded'}"
 
 
 # --- The tutorial's job: tokenise, shuffle(seed=42).select(100 / 50), train 1 epoch, evaluate. ---
@@ -294,22 +354,35 @@ def job(data_dir, vocab_path, out_dir):
         return {"eval_loss": total / len(test_set), "eval_runtime": round(runtime, 4),
                 "eval_samples_per_second": round(len(test_set) / runtime, 3)}
 
-    print(run_eval())   # evaluation_strategy="epoch"
+    metrics = run_eval()   # evaluation_strategy="epoch"
+    print(metrics)
+    # save_strategy="epoch": HF Trainer's checkpoint at the epoch's end (what our example writes too): the model,
+    # the optimizer's and the schedule's state, the RNG states and trainer_state.json.
+    checkpoint = os.path.join(out_dir, f"checkpoint-{steps}")
+    os.makedirs(checkpoint, exist_ok=True)
+    torch.save(model.state_dict(), os.path.join(checkpoint, "pytorch_model.bin"))
+    torch.save(optimizer.state_dict(), os.path.join(checkpoint, "optimizer.pt"))
+    torch.save(schedule.state_dict(), os.path.join(checkpoint, "scheduler.pt"))
+    torch.save({"python": None, "cpu": torch.get_rng_state()}, os.path.join(checkpoint, "rng_state.pth"))
+    with open(os.path.join(checkpoint, "trainer_state.json"), "w") as f:
+        json.dump({"global_step": steps, "epoch": 1.0, "log_history": [dict(metrics, epoch=1.0, step=steps)]}, f, indent=2)
     print(run_eval())   # trainer.evaluate()
-    os.makedirs(out_dir, exist_ok=True)
-    torch.save(model.state_dict(), os.path.join(out_dir, "model.pt"))
+    final = os.path.join(out_dir, "model")
+    os.makedirs(final, exist_ok=True)
+    torch.save(model.state_dict(), os.path.join(final, "pytorch_model.bin"))
     return {"job_s": time.perf_counter() - start}
 
 
 if __name__ == "__main__":
     mode, rest = sys.argv[1], sys.argv[2:]
     if mode == "train":
-        result = train(rest[0], int(rest[1]), rest[2], batch=int(rest[3]) if len(rest) > 3 else BATCH,
-                       attention=rest[4] if len(rest) > 4 else "eager")
+        result = train(rest[0], int(rest[1]), rest[2], *(int(x) for x in rest[3:4]), *rest[4:6])
     elif mode == "eval":
-        result = evaluate(rest[0], int(rest[1]), rest[2])
+        result = evaluate(rest[0], int(rest[1]), rest[2], *(int(x) for x in rest[3:4]), *rest[4:6])
     elif mode == "sgemm":
         result = sgemm(int(rest[0]), int(rest[1]))
+    elif mode == "blas":
+        result = {"blas": blas(), "environment": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}}
     elif mode == "startup":
         result = {"sum": float(torch.ones(8).sum())}
     elif mode == "job":

@@ -15,7 +15,7 @@ public sealed class CollectionGuardTests
         "Adapters.LoraConfigTests", "Adapters.LoraTargetsTests",
         "Build.NativeRepairTests", "Distributed.DataShardTests", "Distributed.LaunchTests", "Distributed.DistributedEngineTests",
         "Reliability.CraftedSafeTensorsTests", "Reliability.SafeTensorsFuzzTests",
-        "Runtime.MetricScheduleTests", "Runtime.OptimizersTests", "Runtime.PythonFormatTests", "Runtime.ScoresTests",
+        "Runtime.FreeCoreThreadsTests", "Runtime.MetricScheduleTests", "Runtime.OptimizersTests", "Runtime.PythonFormatTests", "Runtime.ScoresTests",
         "Runtime.TrainingArgumentsTests",
         "Support.CollectionGuardTests",
         "Training.AccumulationWindowTests", "Training.CheckpointStatesTests", "Training.LossMeterTests",

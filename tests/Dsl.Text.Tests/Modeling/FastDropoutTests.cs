@@ -74,6 +74,30 @@ public sealed class FastDropoutTests
         }
     }
 
+    [Theory]
+    [InlineData(0, 1000)]       // not a multiple of 16: the plain loop finishes the vector loop's work
+    [InlineData(65536, 65536)]  // a later chunk, as Parallel.For fills it
+    [InlineData(0, 15)]         // shorter than one vector
+    [InlineData(2, 33)]         // an odd length after an even start
+    [InlineData(1, 40)]         // an odd start: the upper half of a draw first, then whole draws
+    [InlineData(65537, 100)]
+    public void The_vectorised_fill_draws_the_same_mask_as_the_plain_loop(long start, int length)
+    {
+        var random = new Random(11);
+        foreach (double p in new[] { 0.1, 0.5, 0.9 })
+        {
+            ulong seed = (ulong)random.NextInt64();
+            uint threshold = (uint)Math.Round((1 - p) * 4294967296.0);
+            float scale = 1f / (float)(1 - p);
+            var wide = new float[length];
+            var plain = new float[length];
+            FastDropout.Fill(wide, start, seed, threshold, scale, wide: true);
+            FastDropout.Fill(plain, start, seed, threshold, scale, wide: false);
+            Assert.Equal(plain, wide);
+            if (length >= 100) Assert.Contains(0f, plain);   // a mask, not all kept
+        }
+    }
+
     [Fact]
     public void The_gradient_is_the_incoming_gradient_times_the_same_mask()
     {
