@@ -21,6 +21,7 @@ size.AcceptOnlyFromAmong("tiny", "mini", "small", "minilm", "base");
 var attention = new Option<string?>("--attention") { Description = "Attention implementation (HF's attn_implementation): sdpa keeps no seq × seq matrix for backward; eager writes them out (default: sdpa)." };
 attention.AcceptOnlyFromAmong("sdpa", "eager");
 var checkpointing = new Option<bool>("--gradient-checkpointing") { Description = "Keep only each layer's input in the forward and recompute the layer in backward: far less memory at long lengths, about a third more compute." };
+var releaseMemory = new Option<bool?>("--release-large-allocations") { Description = "Return every large block to the system when freed (true: lowest peak memory, slower steps; false: glibc keeps them, fastest). Default: only when the memory estimate says the run needs it." };
 var pooling = new Option<string?>("--pooling") { Description = "What the classifier reads: cls (the pooler's [CLS] state, HF's BERT) or mean (the mean of the hidden states, what sentence-transformers checkpoints such as all-MiniLM-L6-v2 were trained for)." };
 pooling.AcceptOnlyFromAmong("cls", "mean");
 var headTokens = new Option<int?>("--head-tokens") { Description = "Head-and-tail truncation: keep a long review's first N tokens and its last (max-length − 2 − N), e.g. 128 at 512 (Sun et al. 2019)." };
@@ -57,7 +58,7 @@ var root = new RootCommand("Fine-tune BERT for movie-review sentiment with a com
 {
     data, evalData, extraEval, model, vocab, size, trainSize, evalSize, epochs, batchSize, maxLength, learningRate,
     optimizer, scheduler, warmup, weightDecay, gradAccum, bf16, fp16, device, output, loggingDir, loggingSteps, seed, resume, overwrite, noProgress,
-    loadBest, validationSize, verbose, tutorial, exportOnnx, attention, checkpointing, headTokens, pooling,
+    loadBest, validationSize, verbose, tutorial, exportOnnx, attention, checkpointing, releaseMemory, headTokens, pooling,
 };
 var lora = new LoraOptions();
 foreach (var option in lora.All) root.Options.Add(option);
@@ -110,6 +111,7 @@ var settings = new Settings
     ExportOnnx = parsed.GetValue(exportOnnx),
     Attention = parsed.GetValue(attention),
     GradientCheckpointing = parsed.GetValue(checkpointing),
+    ReleaseLargeAllocations = parsed.GetValue(releaseMemory),
     HeadTokens = parsed.GetValue(headTokens),
     Pooling = parsed.GetValue(pooling),
     Lora = lora.Read(parsed, parsed.GetValue(model)),

@@ -46,6 +46,8 @@ public sealed record Settings
     public string? Attention { get; init; }
     /// <summary>--gradient-checkpointing: each layer recomputed in backward.</summary>
     public bool GradientCheckpointing { get; init; }
+    /// <summary>--release-large-allocations: TrainingArguments.ReleaseLargeAllocations (null: decided by the memory estimate).</summary>
+    public bool? ReleaseLargeAllocations { get; init; }
     /// <summary>--head-tokens: head-and-tail truncation, the first N tokens and the rest from the end.</summary>
     public int? HeadTokens { get; init; }
 
@@ -87,6 +89,7 @@ public sealed record Settings
         // The [OnLog] hook prints the tutorial's "Step N: Loss = x"; the full entries go to files.
         ReportTo = ["jsonl", "tensorboard"],
         GradientCheckpointing = GradientCheckpointing,
+        ReleaseLargeAllocations = ReleaseLargeAllocations,
     };
 
     /// <summary>Throws <see cref="ArgumentException"/> for a setting that cannot work, naming the option.</summary>

@@ -55,6 +55,35 @@ public sealed class MemoryPlanTests
         Assert.Contains("activations unknown (the examples do not implement IHasLength)", errors);
     }
 
+    [Theory]
+    [InlineData(1.0, 8.0, false)]     // 3 GiB of heap at most fits in 8: keep glibc's heap and its speed
+    [InlineData(3.0, 8.0, true)]      // 9 GiB could not: every large block returned when freed
+    [InlineData(2.0, 6.0, false)]     // exactly the limit still fits
+    [InlineData(2.0, null, false)]    // what the process may use is unknown: speed
+    public void By_default_large_blocks_are_returned_only_when_the_heap_could_outgrow_the_limit(double estimateGib, double? limitGib, bool release)
+    {
+        const double gib = 1L << 30;
+        Assert.Equal(3.0, MemoryPlan.HeapGrowth);
+        Assert.Equal(release, MemoryPlan.ShouldReleaseLargeAllocations(estimateGib * gib, limitGib * gib));
+    }
+
+    [Fact]
+    public void The_printed_estimate_says_when_glibcs_heap_is_kept_and_how_large_it_may_grow()
+    {
+        using var temp = new TempDirectory();
+        using var model = CheckpointedNet.Create();
+        var kept = new CheckpointedTrainer(model, Args.Quiet(temp.Path) with { ReportTo = ["console"], LoggingSteps = 100 });
+        string errors = ConsoleCapture.Errors(() => WithAvailable(8L << 30, () => kept.Train(Data)));
+        Assert.Contains("glibc's heap may hold up to", errors);
+        Assert.Contains("(ReleaseLargeAllocations off: faster)", errors);
+
+        using var other = new TempDirectory();
+        var released = new CheckpointedTrainer(model, Args.Quiet(other.Path) with { ReportTo = ["console"], LoggingSteps = 100, ReleaseLargeAllocations = true });
+        errors = ConsoleCapture.Errors(() => WithAvailable(8L << 30, () => released.Train(Data)));
+        Assert.Contains("Memory estimate: ", errors);
+        Assert.DoesNotContain("glibc's heap may hold", errors);
+    }
+
     [Fact]
     public void Gradients_optimizer_state_and_low_precision_copies_are_counted_per_trainable_parameter()
     {
