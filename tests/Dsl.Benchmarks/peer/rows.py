@@ -36,7 +36,8 @@ class Row:
         if self.kind.startswith("job"):
             # The tutorial's job: ours is the example program, PyTorch's the same job in bert_peer.py.
             args = ["--data", p["imdb"], "--vocab", p["vocab"], "--size", "tiny", "--no-progress",
-                    "--output", os.path.join(p["work"], "results"), "--logging-dir", os.path.join(p["work"], "logs")]
+                    "--output", os.path.join(p["work"], "results"), "--logging-dir", os.path.join(p["work"], "logs"),
+                    "--overwrite-output-dir"]   # every round writes the same folder (a second run into it is refused otherwise)
             ours = {
                 "job": ["dotnet", p["example"]],                                    # the program as built (dotnet build -c Release)
                 "job-r2r": [p["published"]],                                        # published with ReadyToRun
