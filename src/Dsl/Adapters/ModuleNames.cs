@@ -73,7 +73,7 @@ internal static class ModuleNames
                 candidates.Add(string.Join(".", segments, start, segments.Length - start));
         }
         return candidates
-            .Select(c => (Name: c, Distance: Distance(entry, c)))
+            .Select(c => (Name: c, Distance: Dsl.Settings.SettingRules.Distance(entry, c)))
             .OrderBy(c => c.Distance).ThenBy(c => c.Name.Length).ThenBy(c => c.Name, StringComparer.Ordinal)
             .Take(count).Select(c => c.Name).ToList();
     }
@@ -89,22 +89,4 @@ internal static class ModuleNames
     private static bool IsIndex(string text) => text.Length > 0 && text.All(IsDigit);
 
     private static bool IsDigit(char c) => c >= '0' && c <= '9';
-
-    private static int Distance(string a, string b)
-    {
-        var row = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) row[j] = j;
-        for (int i = 1; i <= a.Length; i++)
-        {
-            int previous = row[0];
-            row[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int current = row[j];
-                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), previous + (a[i - 1] == b[j - 1] ? 0 : 1));
-                previous = current;
-            }
-        }
-        return row[b.Length];
-    }
 }

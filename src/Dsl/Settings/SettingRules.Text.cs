@@ -40,7 +40,8 @@ internal static partial class SettingRules
     public static string Suggestion(string name, string[] known) =>
         NearestName(name, known) is { } best ? $" (did you mean '{best}'?)" : "";
 
-    private static int Distance(string a, string b)
+    /// <summary>Levenshtein distance (insertions, deletions, substitutions); also the LoRA module names' suggestions.</summary>
+    internal static int Distance(string a, string b)
     {
         var row = new int[b.Length + 1];
         for (int j = 0; j <= b.Length; j++) row[j] = j;
