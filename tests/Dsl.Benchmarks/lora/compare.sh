@@ -77,7 +77,7 @@ for entry in "${configurations[@]}"; do
   if [ -n "$only" ] && [[ ",$only," != *",$name,"* ]]; then continue; fi
   # 1. The pilot: pilot_steps steps of 16 reviews (an epoch of pilot_steps × 16), no evaluation that matters.
   run "$name-pilot" "${common[@]}" --train-size $((pilot_steps * batch)) --eval-size 16 --epochs 1 --learning-rate "$lr" \
-      --output "$out/$name-pilot" --logging-dir "$out/$name-pilot/logs" $lora
+      --output "$out/$name-pilot" --logging-dir "$out/$name-pilot/logs" --overwrite-output-dir $lora
   sps=$(grep -oE "'train_steps_per_second': [0-9.]+" "$out/$name-pilot.log" | awk '{print $2}' || true)
   log="$out/$name-pilot.log" steps=$pilot_steps
   if [ $pilot_only = 0 ]; then
@@ -86,7 +86,7 @@ for entry in "${configurations[@]}"; do
     epochs=$(awk -v n="$steps" -v b=$batch -v t=$train_size 'BEGIN { printf "%.4f", n * b / t }')
     warmup=$((steps / 10))
     run "$name" "${common[@]}" --train-size $((train_size + 16)) --validation-size 16 --eval-size 1000 --epochs "$epochs" \
-        --learning-rate "$lr" --warmup-steps $warmup --output "$out/$name" --logging-dir "$out/$name/logs" $lora
+        --learning-rate "$lr" --warmup-steps $warmup --output "$out/$name" --logging-dir "$out/$name/logs" --overwrite-output-dir $lora
     log="$out/$name.log"
   fi
   trainable=$(grep -oE "trainable params: [0-9,]+" "$log" | head -1 | awk '{print $3}' || true)

@@ -29,7 +29,7 @@ for row in "${rows[@]}"; do
   echo 0 > "$group/memory.max_usage_in_bytes"
   out="$(sh -c "echo \$\$ > $group/cgroup.procs; exec /usr/bin/time -f 'MAXRSS_KB=%M' dotnet $example --data $data/imdb \
       --vocab $data/bert-base-uncased/vocab.txt --size $size --max-length 512 --batch-size 32 --attention $attention $flag \
-      --no-progress --output $work/results --logging-dir $work/logs" 2>&1)" || { echo "| $size | $attention | $checkpointing | ${release:-default} | failed (cap $cap) | | | |"; echo "$out" | tail -3 >&2; continue; }
+      --no-progress --output $work/results --logging-dir $work/logs --overwrite-output-dir" 2>&1)" || { echo "| $size | $attention | $checkpointing | ${release:-default} | failed (cap $cap) | | | |"; echo "$out" | tail -3 >&2; continue; }
   peak=$(cat "$group/memory.max_usage_in_bytes")
   rss=$(echo "$out" | sed -n 's/^MAXRSS_KB=//p' | tail -1)
   runtime=$(echo "$out" | sed -n "s/.*'train_runtime': \([0-9.]*\).*/\1/p" | head -1)

@@ -22,7 +22,7 @@ done
 [ -f "$work/minilm/config.json" ] || dotnet examples/ImportMiniLm/bin/Release/net10.0/ImportMiniLm.dll --output "$work/minilm"
 [ -f "$work/onnx/model.text.onnx" ] || dotnet examples/ImdbSentiment/bin/Release/net10.0/ImdbSentiment.dll \
   --model "$work/minilm" --data "$data" --train-size 256 --eval-size 64 --epochs 1 --batch-size 16 --max-length 128 --no-progress \
-  --output "$work/results" --logging-dir "$work/logs" --export-onnx "$work/onnx/model.onnx" | grep -E "eval_accuracy|Exported"
+  --output "$work/results" --logging-dir "$work/logs" --overwrite-output-dir --export-onnx "$work/onnx/model.onnx" | grep -E "eval_accuracy|Exported"
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 dotnet examples/SentimentService/bin/Release/net10.0/SentimentService.dll --model "$work/onnx/model.text.onnx" --urls "http://127.0.0.1:$port" &
