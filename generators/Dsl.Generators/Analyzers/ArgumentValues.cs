@@ -221,16 +221,6 @@ internal sealed partial class ArgumentValues
         return true;
     }
 
-    /// <summary>Formats a value as the runtime's checks do (LoraConfig.Validate, TrainingArguments.Validate).</summary>
-    public static string Format(object? value) => value switch
-    {
-        null => "null",
-        double d => d.ToString("R", CultureInfo.InvariantCulture),
-        float f => f.ToString("R", CultureInfo.InvariantCulture),
-        string s => "'" + s + "'",
-        _ => System.Convert.ToString(value, CultureInfo.InvariantCulture) ?? "null",
-    };
-
     public bool TryGetInt(string name, out int value)
     {
         value = 0;

@@ -171,5 +171,5 @@ public sealed class LoraConfigAnalyzer : DiagnosticAnalyzer
         return null;
     }
 
-    private static string Format(object value) => ArgumentValues.Format(value);
+    private static string Format(object value) => Dsl.Settings.SettingRules.Show(value);
 }

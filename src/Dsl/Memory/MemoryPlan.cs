@@ -21,12 +21,15 @@ public static class MemoryPlan
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(model);
         if (args.GradientCheckpointing) EnableCheckpointing(args, model);
-        if (args.ReleaseLargeAllocations == true) NativeAllocator.ReleaseLargeAllocations();
-        if (!args.MemoryCheck && args.ReleaseLargeAllocations is not null) return null;
+        if (!args.MemoryCheck && args.ReleaseLargeAllocations is { } forced)
+        {
+            if (forced) NativeAllocator.ReleaseLargeAllocations();
+            return null;
+        }
         var estimate = MemoryEstimate.For(model, args, LongestExample(trainDataset));
         var available = ReadAvailable();
         bool release = args.ReleaseLargeAllocations ?? ShouldReleaseLargeAllocations(estimate.TotalBytes, available.LimitBytes);
-        if (release && args.ReleaseLargeAllocations is null) NativeAllocator.ReleaseLargeAllocations();
+        if (release) NativeAllocator.ReleaseLargeAllocations();
         if (!args.MemoryCheck) return null;
         if (args.Reports("console"))
             Console.Error.WriteLine(estimate + (available.LimitBytes is { } reach ? $" of {MemoryEstimate.Gib(reach)} GiB this process may use" : "") +
