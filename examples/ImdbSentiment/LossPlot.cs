@@ -113,6 +113,9 @@ public static class LossPlot
         if (layout.Training.Count > 0 || layout.Evaluations.Count > 0 || layout.MeanTrainingLoss is not null)
             plot.ShowLegend(ScottPlot.Alignment.LowerLeft);   // a falling loss leaves the lower left empty
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        plot.SavePng(path, 900, 520);
+        // Drawn aside and renamed: every rank under mpirun saves it, and none may see another's half-written file.
+        string temp = $"{path}.{Environment.ProcessId}.tmp.png";
+        plot.SavePng(temp, 900, 520);
+        File.Move(temp, path, overwrite: true);
     }
 }

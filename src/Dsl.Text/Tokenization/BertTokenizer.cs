@@ -57,9 +57,13 @@ public sealed partial class BertTokenizer
     public static BertTokenizer FromVocabulary(string vocabularyPath, BertTokenizerOptions? options = null)
     {
         if (!File.Exists(vocabularyPath)) throw new FileNotFoundException($"No vocabulary at {vocabularyPath}.", vocabularyPath);
-        var vocabulary = File.ReadAllLines(vocabularyPath, Encoding.UTF8);
+        // One read: the lines and the WordPiece model below come from the same bytes, even if the file changes meanwhile.
+        byte[] bytes = File.ReadAllBytes(vocabularyPath);
+        var vocabulary = ReadLines(bytes);
         // A trailing empty line is the file's final newline, not a token.
         if (vocabulary.Length > 0 && vocabulary[^1].Length == 0) vocabulary = vocabulary[..^1];
+        if (vocabulary.Length == 0)
+            throw new InvalidDataException($"{vocabularyPath}: the vocabulary is empty; it needs one token per line, BERT's special tokens among them.");
         var firstLine = new Dictionary<string, int>(vocabulary.Length, StringComparer.Ordinal);
         for (int i = 0; i < vocabulary.Length; i++)
             if (!firstLine.TryAdd(vocabulary[i], i + 1))
@@ -83,8 +87,17 @@ public sealed partial class BertTokenizer
             ContinuingSubwordPrefix = "##",
             MaxInputCharsPerWord = 100, // HF: a longer word is one [UNK]
         };
-        using var stream = File.OpenRead(vocabularyPath);
+        using var stream = new MemoryStream(bytes, writable: false);
         return new BertTokenizer(WordPieceTokenizer.Create(stream, wordPieceOptions), vocabulary, options);
+    }
+
+    // File.ReadAllLines's rules (a byte-order mark skipped; \n, \r\n or \r ends a line) over bytes already read.
+    private static string[] ReadLines(byte[] bytes)
+    {
+        using var reader = new StreamReader(new MemoryStream(bytes, writable: false), Encoding.UTF8);
+        var lines = new List<string>();
+        while (reader.ReadLine() is string line) lines.Add(line);
+        return [.. lines];
     }
 
     // An uncased vocabulary (bert-base-uncased) has no upper-case ASCII letter outside its [SPECIAL]

@@ -21,4 +21,29 @@ public sealed class DamagedVocabularyTests
         string path = temp.Write("vocab.txt", "[PAD]\n[UNK]\n[CLS]\n[MASK]\nfilm\n");
         Assert.StartsWith(path, Assert.Throws<InvalidDataException>(() => BertTokenizer.FromVocabulary(path)).Message);
     }
+
+    // An empty file is what a reader sees while another process truncates and rewrites it (two ranks writing
+    // vocab.txt at once): the message says the file is empty, not that one special token is missing.
+    [Theory]
+    [InlineData("")]
+    [InlineData("\n")]
+    public void An_empty_vocabulary_says_it_is_empty(string text)
+    {
+        using var temp = new TempFolder();
+        string path = temp.Write("vocab.txt", text);
+        var error = Assert.Throws<InvalidDataException>(() => BertTokenizer.FromVocabulary(path));
+        Assert.Equal($"{path}: the vocabulary is empty; it needs one token per line, BERT's special tokens among them.", error.Message);
+    }
+
+    [Fact]
+    public void A_byte_order_mark_and_crlf_line_ends_are_read_as_file_read_all_lines_reads_them()
+    {
+        using var temp = new TempFolder();
+        string path = Path.Combine(temp.Path, "vocab.txt");
+        File.WriteAllText(path, "[PAD]\r\n[UNK]\r\n[CLS]\r\n[SEP]\r\n[MASK]\r\nfilm\r\ngood\r\n", new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+        var tokenizer = BertTokenizer.FromVocabulary(path);
+        Assert.Equal(7, tokenizer.VocabularySize);
+        Assert.Equal("[PAD]", tokenizer.IdToToken(0));
+        Assert.Equal(["film", "good"], tokenizer.Tokenize("film good"));
+    }
 }
